@@ -1,0 +1,25 @@
+{
+  "targets": [
+    {
+      "target_name": "ferry_native",
+      "sources": [
+        "native/addon.cc",
+        "native/napi/engine_binding.cc",
+        "native/napi/convert.cc",
+        "native/core/engine.cc",
+        "native/core/worker.cc",
+        "native/core/netns_scope.cc",
+        "native/ports/tap_port.cc",
+        "native/l2/mac_table.cc",
+        "native/l2/bridge_stage.cc",
+        "native/dataplane/parse_stage.cc",
+        "native/tools/packet_socket.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O2", "-g", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fexceptions"]
+    }
+  ]
+}

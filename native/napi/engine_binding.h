@@ -1,0 +1,31 @@
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "core/engine.h"
+
+namespace ferry {
+
+class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit EngineBinding(const Napi::CallbackInfo& info);
+  ~EngineBinding() override;
+
+ private:
+  Napi::Value CreateDomain(const Napi::CallbackInfo& info);
+  Napi::Value RemoveDomain(const Napi::CallbackInfo& info);
+  Napi::Value ConfigureDomain(const Napi::CallbackInfo& info);
+  Napi::Value AddTapPort(const Napi::CallbackInfo& info);
+  Napi::Value RemovePort(const Napi::CallbackInfo& info);
+  Napi::Value AddStaticMac(const Napi::CallbackInfo& info);
+  Napi::Value RemoveMac(const Napi::CallbackInfo& info);
+  Napi::Value MacTable(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Shutdown(const Napi::CallbackInfo& info);
+
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace ferry

@@ -1,0 +1,142 @@
+#include "ports/tap_port.h"
+
+#include <fcntl.h>
+#include <linux/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/netns_scope.h"
+
+namespace ferry {
+
+namespace {
+
+// The TAP's tx ring (frames the kernel has for us) is tx_queue_len long and the
+// kernel drops when it is full. 500 (tun's default) overflows under a bulk TCP
+// stream when the worker is briefly descheduled on a 2-core machine; 4096 does
+// not, and costs nothing until used.
+constexpr int kDefaultTxQueueLen = 4096;
+
+// Tried in order: the first set the kernel accepts wins. USO needs linux 6.2.
+constexpr unsigned kOffloadSets[] = {
+    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
+    TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
+    TUN_F_CSUM,
+    0,
+};
+
+std::string errno_text(const char* what, const std::string& name) {
+  return std::string(what) + " for TAP \"" + name + "\": " + strerror(errno);
+}
+
+}  // namespace
+
+TapPort* TapPort::open(const TapOptions& opts, std::string* error) {
+  if (opts.name.size() >= IFNAMSIZ) {
+    *error = "TAP name \"" + opts.name + "\" is longer than 15 characters";
+    return nullptr;
+  }
+  NetnsScope scope(opts.netns_path);
+  if (!scope.ok()) {
+    *error = scope.error();
+    return nullptr;
+  }
+  int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    *error = errno_text("cannot open /dev/net/tun", opts.name);
+    return nullptr;
+  }
+  struct ifreq ifr {};
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  strncpy(ifr.ifr_name, opts.name.c_str(), IFNAMSIZ - 1);
+  if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
+    *error = errno_text("TUNSETIFF failed", opts.name);
+    ::close(fd);
+    return nullptr;
+  }
+  std::string actual(ifr.ifr_name);
+  int hdr_len = kVnetHdrLen;
+  if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) != 0) {
+    *error = errno_text("TUNSETVNETHDRSZ failed", actual);
+    ::close(fd);
+    return nullptr;
+  }
+  unsigned offloads = 0;
+  for (unsigned set : kOffloadSets) {
+    if (ioctl(fd, TUNSETOFFLOAD, set) == 0) {
+      offloads = set;
+      break;
+    }
+  }
+  int ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int ifindex = 0;
+  if (ctl >= 0) {
+    struct ifreq q {};
+    strncpy(q.ifr_name, actual.c_str(), IFNAMSIZ - 1);
+    q.ifr_qlen = opts.tx_queue_len > 0 ? opts.tx_queue_len : kDefaultTxQueueLen;
+    if (ioctl(ctl, SIOCSIFTXQLEN, &q) != 0) {
+      *error = errno_text("cannot set the tx queue length", actual);
+      ::close(ctl);
+      ::close(fd);
+      return nullptr;
+    }
+    if (ioctl(ctl, SIOCGIFINDEX, &q) == 0) ifindex = q.ifr_ifindex;
+    ::close(ctl);
+  }
+  TapPort* port = new TapPort(fd, offloads, ifindex);
+  port->name = actual;
+  return port;
+}
+
+TapPort::~TapPort() { ::close(fd_); }
+
+uint32_t TapPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
+  uint32_t n = 0;
+  while (n < max) {
+    Packet* p = pool.get();
+    if (!p) break;
+    struct iovec iov[2] = {{&p->vnet, sizeof(VnetHdr)}, {p->data, kMaxFrame}};
+    ssize_t r = readv(fd_, iov, 2);
+    if (r < 0) {
+      pool.put(p);
+      break;  // EAGAIN: drained. EBADFD etc.: the device went away; the control plane removes it.
+    }
+    if (r < kVnetHdrLen) {  // cannot happen with IFF_VNET_HDR; count rather than trust
+      count_drop(DropReason::runt);
+      pool.put(p);
+      continue;
+    }
+    p->len = uint32_t(r - kVnetHdrLen);
+    p->in_port = id;
+    counters.rx_packets++;
+    counters.rx_bytes += p->len;
+    if (p->len >= kMaxFrame) {  // filled the buffer: the frame was cut short
+      count_drop(DropReason::oversize);
+      pool.put(p);
+      continue;
+    }
+    out[n++] = p;
+  }
+  return n;
+}
+
+void TapPort::tx_burst(Packet* const* pkts, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    Packet* p = pkts[i];
+    struct iovec iov[2] = {{&p->vnet, sizeof(VnetHdr)}, {p->data, p->len}};
+    ssize_t r = writev(fd_, iov, 2);
+    if (r < 0) {
+      count_drop(DropReason::tx_error);
+      continue;
+    }
+    counters.tx_packets++;
+    counters.tx_bytes += p->len;
+  }
+}
+
+}  // namespace ferry

@@ -1,0 +1,44 @@
+// A TAP device as a port. The engine holds the fd; the device may live in, or
+// later be moved to, any network namespace (the fd keeps working across a move,
+// which is how a container's eth0 is made).
+//
+// Opened with IFF_VNET_HDR and TUNSETOFFLOAD so the kernel hands us, and takes
+// from us, GSO frames up to 64 KB with their checksum still partial: one read
+// and one write per 64 KB of TCP instead of ~45. TAP has no batched read or
+// write, so a burst is a loop of readv/writev; the batching that matters is
+// that every stage after rx sees the whole burst.
+#pragma once
+#include <string>
+
+#include "core/port.h"
+
+namespace ferry {
+
+struct TapOptions {
+  std::string name;        // wanted name; the kernel picks one for "" or "fmt%d"
+  std::string netns_path;  // create the device inside this namespace ("" = here)
+  int tx_queue_len = 0;    // 0 = Ferry's default (see tap_port.cc)
+};
+
+class TapPort : public Port {
+ public:
+  // Returns nullptr and sets *error on failure; nothing is left behind.
+  static TapPort* open(const TapOptions& opts, std::string* error);
+  ~TapPort() override;
+
+  uint32_t rx_burst(PacketPool& pool, Packet** out, uint32_t max) override;
+  void tx_burst(Packet* const* pkts, uint32_t n) override;
+  int rx_fd() const override { return fd_; }
+  const char* kind() const override { return "tap"; }
+
+  unsigned offloads() const { return offloads_; }
+  int ifindex() const { return ifindex_; }
+
+ private:
+  TapPort(int fd, unsigned offloads, int ifindex) : fd_(fd), offloads_(offloads), ifindex_(ifindex) {}
+  int fd_;
+  unsigned offloads_;
+  int ifindex_;
+};
+
+}  // namespace ferry

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything Ferry needs on a Debian machine, as root, and builds it.
+# Idempotent: packages already present are not fetched again, so CI and a
+# second run are quick. Nothing else in the project may rely on hand installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# iproute2: namespaces and links; iperf3 + netsniff-ng (trafgen): benchmarks;
+# iputils-ping, tcpdump, ethtool: tests and diagnostics; g++/make/python3: node-gyp.
+packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps)
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The native addon is compiled from source against the local Node headers.
+if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
+  npm install --no-audit --no-fund --loglevel=error
+  touch node_modules
+fi
+npm run --silent build
