@@ -1,0 +1,87 @@
+import { native } from './errors';
+import { loadNative, type MacEntry, type NativeEngine, type NativeStats } from './native';
+
+export interface EngineOptions {
+  /** Frames read from one port per poll (1..256). */
+  burst?: number;
+  /** How long the worker keeps polling after the last packet before sleeping. */
+  spinMicros?: number;
+  /** Pin the worker thread to this CPU. */
+  cpu?: number;
+}
+
+export interface DomainOptions {
+  /** Bound on the MAC table (default 65,536). */
+  maxEntries?: number;
+  /** Idle time before a learned entry is removed (default 300 s). */
+  agingSeconds?: number;
+}
+
+export interface TapPortOptions {
+  /** Device name (at most 15 characters). */
+  name: string;
+  /** Create the device directly inside this network namespace (a path such as /run/netns/NAME). */
+  netns?: string;
+  domain: number;
+  /** Length of the TAP's queue towards Ferry (default 4096). */
+  txQueueLen?: number;
+}
+
+export interface TapPort {
+  id: number;
+  name: string;
+  /** TUN_F_* bits the kernel accepted. */
+  offloads: number;
+  ifindex: number;
+}
+
+export const TunOffload = { CSUM: 0x01, TSO4: 0x02, TSO6: 0x04, TSO_ECN: 0x08, USO4: 0x20, USO6: 0x40 } as const;
+
+/**
+ * Ferry's data plane: a native worker thread forwarding between ports. Every
+ * method here is a control call; none is per packet. Calls are synchronous and
+ * take microseconds: the worker runs them between two batches.
+ */
+export class Engine {
+  private readonly handle: NativeEngine;
+  private stopped = false;
+
+  constructor(opts: EngineOptions = {}) {
+    const { NativeEngine } = loadNative();
+    this.handle = native(() => new NativeEngine(opts));
+  }
+
+  createDomain(opts: DomainOptions = {}): number {
+    return native(() => this.handle.createDomain(opts));
+  }
+  removeDomain(id: number): void {
+    native(() => this.handle.removeDomain(id));
+  }
+  configureDomain(id: number, opts: DomainOptions): void {
+    native(() => this.handle.configureDomain(id, opts));
+  }
+  addTapPort(opts: TapPortOptions): TapPort {
+    return native(() => this.handle.addTapPort(opts));
+  }
+  removePort(id: number): void {
+    native(() => this.handle.removePort(id));
+  }
+  addStaticMac(domain: number, mac: string, port: number): void {
+    native(() => this.handle.addStaticMac(domain, mac.toLowerCase(), port));
+  }
+  removeMac(domain: number, mac: string): boolean {
+    return native(() => this.handle.removeMac(domain, mac.toLowerCase()));
+  }
+  macTable(domain: number): MacEntry[] {
+    return native(() => this.handle.macTable(domain));
+  }
+  stats(): NativeStats {
+    return native(() => this.handle.stats());
+  }
+  /** Stops the worker and closes every port; TAP devices disappear with their fds. */
+  shutdown(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.handle.shutdown();
+  }
+}

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** The shapes the native addon returns; see native/napi/engine_binding.cc. */
+export interface NativePortStats {
+  id: number;
+  name: string;
+  kind: string;
+  domain: number;
+  rxPackets: number;
+  rxBytes: number;
+  txPackets: number;
+  txBytes: number;
+  drops: Record<DropReason, number>;
+}
+
+export type DropReason =
+  | 'runt'
+  | 'oversize'
+  | 'bad_vnet_hdr'
+  | 'bad_src_mac'
+  | 'same_port'
+  | 'no_domain'
+  | 'no_tx_port'
+  | 'tx_error';
+
+export interface BridgeOutcomes {
+  unicast: number;
+  flood_multicast: number;
+  flood_unknown: number;
+  learned: number;
+  moved: number;
+  learn_refused_full: number;
+  static_conflict: number;
+  filtered_same_port: number;
+  aged: number;
+}
+
+export interface NativeStats {
+  ports: NativePortStats[];
+  domains: { id: number; ports: number; macEntries: number; maxEntries: number; agingSeconds: number; bridge: BridgeOutcomes }[];
+  stages: { parse: { accepted: number; dropped: number }; bridge: BridgeOutcomes };
+  worker: { wakeups: number; polls: number; batches: number; packets: number; commands: number; ageSweeps: number };
+}
+
+export interface MacEntry {
+  mac: string;
+  port: number;
+  static: boolean;
+  ageSeconds: number;
+}
+
+export interface VnetHeader {
+  flags?: number;
+  gsoType?: number;
+  hdrLen?: number;
+  gsoSize?: number;
+  csumStart?: number;
+  csumOffset?: number;
+}
+
+export interface NativeEngine {
+  createDomain(opts: { maxEntries?: number; agingSeconds?: number }): number;
+  removeDomain(id: number): void;
+  configureDomain(id: number, opts: { maxEntries?: number; agingSeconds?: number }): void;
+  addTapPort(opts: { name: string; netns?: string; domain: number; txQueueLen?: number }): {
+    id: number;
+    name: string;
+    offloads: number;
+    ifindex: number;
+  };
+  removePort(id: number): void;
+  addStaticMac(domain: number, mac: string, port: number): void;
+  removeMac(domain: number, mac: string): boolean;
+  macTable(domain: number): MacEntry[];
+  stats(): NativeStats;
+  shutdown(): void;
+}
+
+export interface NativePacketSocket {
+  send(frame: Buffer, vnet?: VnetHeader): number;
+  recv(timeoutMs: number): { frame: Buffer; outgoing: boolean; vnet?: VnetHeader } | null;
+  close(): void;
+}
+
+interface NativeAddon {
+  NativeEngine: new (opts: { burst?: number; spinMicros?: number; cpu?: number }) => NativeEngine;
+  PacketSocket: new (opts: { netns?: string; ifname: string; vnetHdr?: boolean }) => NativePacketSocket;
+}
+
+/** The package root: where package.json is, from src/ or from dist/src/. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`cannot find Ferry's package.json above ${__dirname}`);
+    dir = up;
+  }
+  return dir;
+}
+
+let addon: NativeAddon | undefined;
+
+export function loadNative(): NativeAddon {
+  if (addon) return addon;
+  const file = path.join(packageRoot(), 'build', 'Release', 'ferry_native.node');
+  if (!existsSync(file)) throw new Error(`the native addon ${file} is not built; run scripts/install.sh (or npm run build)`);
+  addon = require(file) as NativeAddon;
+  return addon;
+}

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './links';
+export * from './namespaces';
+export * from './run';

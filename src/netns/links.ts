@@ -1,0 +1,93 @@
+import { KernelSetupError, kernelReason } from './errors';
+import { run } from './run';
+
+export interface Route {
+  /** "default" or a CIDR. */
+  to: string;
+  via?: string;
+}
+
+/** What a container's interface needs: one call, one `ip -batch` run. */
+export interface InterfaceConfig {
+  ifname: string;
+  /** Rename the device (done while it is down, as the kernel requires). */
+  rename?: string;
+  mac?: string;
+  mtu?: number;
+  /** CIDRs, IPv4 or IPv6. */
+  addresses?: string[];
+  routes?: Route[];
+  /** Bring the device up (default true). */
+  up?: boolean;
+  /** Bring the namespace's lo up too (default true). */
+  loopbackUp?: boolean;
+}
+
+interface Step {
+  command: string;
+  operation: string;
+  object: string;
+}
+
+function plan(ns: string | undefined, c: InterfaceConfig): Step[] {
+  const where = ns ? ` in namespace "${ns}"` : '';
+  const name = c.rename ?? c.ifname;
+  const dev = `${name}${where}`;
+  const steps: Step[] = [];
+  if (c.loopbackUp !== false) steps.push({ command: 'link set dev lo up', operation: 'bring up', object: `lo${where}` });
+  if (c.rename) steps.push({ command: `link set dev ${c.ifname} name ${c.rename}`, operation: `rename to ${c.rename}`, object: `${c.ifname}${where}` });
+  if (c.mac) steps.push({ command: `link set dev ${name} address ${c.mac}`, operation: `set MAC ${c.mac} on`, object: dev });
+  if (c.mtu) steps.push({ command: `link set dev ${name} mtu ${c.mtu}`, operation: `set MTU ${c.mtu} on`, object: dev });
+  for (const a of c.addresses ?? []) {
+    const v6 = a.includes(':');
+    // nodad: the address is ours by allocation; duplicate detection would only delay it by a second.
+    steps.push({ command: `addr add ${a} dev ${name}${v6 ? ' nodad' : ''}`, operation: `add address ${a} on`, object: dev });
+  }
+  if (c.up !== false) steps.push({ command: `link set dev ${name} up`, operation: 'bring up', object: dev });
+  for (const r of c.routes ?? []) {
+    const v6 = r.to.includes(':') || (r.via ?? '').includes(':');
+    steps.push({
+      command: `${v6 ? '-6 ' : ''}route add ${r.to}${r.via ? ` via ${r.via}` : ''} dev ${name}`,
+      operation: `add route ${r.to}${r.via ? ` via ${r.via}` : ''} on`,
+      object: dev,
+    });
+  }
+  return steps;
+}
+
+/** Configures one interface; on failure says which step, on which device, and the kernel's reason. */
+export async function configureInterface(ns: string | undefined, config: InterfaceConfig): Promise<void> {
+  const steps = plan(ns, config);
+  const r = await run('ip', [...(ns ? ['-n', ns] : []), '-batch', '-'], { input: steps.map((s) => s.command).join('\n') + '\n' });
+  if (r.code === 0) return;
+  const line = /Command failed -:(\d+)/.exec(r.stderr);
+  const step = line ? steps[Number(line[1]) - 1] : undefined;
+  throw new KernelSetupError(step?.operation ?? 'configure', step?.object ?? `${config.ifname}`, kernelReason(r.stderr));
+}
+
+/** Moves a device into a namespace (from the root namespace, or from `fromNs`). */
+export async function moveLink(ifname: string, toNs: string, fromNs?: string): Promise<void> {
+  const r = await run('ip', [...(fromNs ? ['-n', fromNs] : []), 'link', 'set', 'dev', ifname, 'netns', toNs]);
+  if (r.code !== 0) throw new KernelSetupError(`move into namespace "${toNs}"`, `device ${ifname}`, kernelReason(r.stderr));
+}
+
+export async function deleteLink(ifname: string, ns?: string): Promise<void> {
+  const r = await run('ip', [...(ns ? ['-n', ns] : []), 'link', 'delete', 'dev', ifname]);
+  if (r.code !== 0) throw new KernelSetupError('delete', `device ${ifname}${ns ? ` in namespace "${ns}"` : ''}`, kernelReason(r.stderr));
+}
+
+export interface LinkInfo {
+  ifname: string;
+  address?: string;
+  mtu?: number;
+  operstate?: string;
+  flags?: string[];
+  stats64?: { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } };
+}
+
+/** `ip -j -s link show`, parsed. */
+export async function listLinks(ns?: string): Promise<LinkInfo[]> {
+  const r = await run('ip', [...(ns ? ['-n', ns] : []), '-j', '-s', 'link', 'show']);
+  if (r.code !== 0) throw new KernelSetupError('list', `links${ns ? ` in namespace "${ns}"` : ''}`, kernelReason(r.stderr));
+  return JSON.parse(r.stdout) as LinkInfo[];
+}
