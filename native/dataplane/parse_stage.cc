@@ -1,5 +1,7 @@
 #include "dataplane/parse_stage.h"
 
+#include <cstdint>
+
 #include "l2/ethernet.h"
 
 namespace ferry {
@@ -12,14 +14,18 @@ constexpr uint8_t kIpProtoUdp = 17;
 bool vnet_consistent(const VnetHdr& h, const uint8_t* frame, uint32_t len) {
   EthernetView eth(frame);
   const uint32_t l3 = eth.header_len();
+  const uint16_t type = eth.payload_type();
   if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-    // The checksum field (2 bytes) must be inside the frame, after L2.
-    if (h.csum_start < l3 || uint32_t(h.csum_start) + h.csum_offset + 2 > len) return false;
+    // A partial checksum belongs to an L4 header after an IP header, and its
+    // 2-byte field must lie inside the frame. Only a lower bound is checked:
+    // IP options, IPv6 extension headers, or a container's own tunnel (inner
+    // checksum partial) legitimately move csum_start further in.
+    const uint32_t min_start = type == kEtherTypeIPv4 ? l3 + 20 : type == kEtherTypeIPv6 ? l3 + 40 : UINT32_MAX;
+    if (h.csum_start < min_start || uint32_t(h.csum_start) + h.csum_offset + 2 > len) return false;
   }
   const uint8_t gso = h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
   if (gso == VIRTIO_NET_HDR_GSO_NONE) return true;
   if (h.gso_size == 0 || h.hdr_len > len || !(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) return false;
-  const uint16_t type = eth.payload_type();
   switch (gso) {
     case VIRTIO_NET_HDR_GSO_TCPV4:
       return type == kEtherTypeIPv4 && len >= l3 + 20 && frame[l3 + 9] == kIpProtoTcp;

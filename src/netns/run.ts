@@ -9,7 +9,7 @@ export interface RunResult {
 /** Runs a program without a shell, feeding `input` on stdin; never rejects on a non-zero exit. */
 export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
+    const child = spawn(cmd, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -22,6 +22,9 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
         stderr: Buffer.concat(err).toString() + (signal ? `killed by ${signal}` : ''),
       }),
     );
-    child.stdin.end(opts.input ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // a child that exits without reading its input: its exit code tells
+      child.stdin.end(opts.input);
+    }
   });
 }
