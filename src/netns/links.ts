@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { KernelSetupError, kernelReason } from './errors';
 import { run } from './run';
 
@@ -55,14 +56,35 @@ function plan(ns: string | undefined, c: InterfaceConfig): Step[] {
   return steps;
 }
 
+/** "a.b.c.d/len" or "v6addr/len" with a length that fits the family. */
+export function isCidr(text: string): boolean {
+  const [ip, len, extra] = text.split('/');
+  if (extra !== undefined || !ip || !len || !/^\d{1,3}$/.test(len)) return false;
+  const family = isIP(ip);
+  return family !== 0 && Number(len) <= (family === 4 ? 32 : 128);
+}
+
+function validate(ns: string | undefined, c: InterfaceConfig): void {
+  const object = `${c.rename ?? c.ifname}${ns ? ` in namespace "${ns}"` : ''}`;
+  for (const a of c.addresses ?? [])
+    if (!isCidr(a)) throw new KernelSetupError(`add address ${a} on`, object, 'not an address with a prefix length (192.0.2.1/24 or 2001:db8::1/64)');
+  if (c.mac && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(c.mac))
+    throw new KernelSetupError(`set MAC ${c.mac} on`, object, 'not a MAC address (aa:bb:cc:dd:ee:ff)');
+  for (const r of c.routes ?? []) {
+    if (r.to !== 'default' && !isCidr(r.to)) throw new KernelSetupError(`add route ${r.to} on`, object, 'destination must be "default" or a CIDR');
+    if (r.via && !isIP(r.via)) throw new KernelSetupError(`add route ${r.to} via ${r.via} on`, object, 'gateway is not an IP address');
+  }
+}
+
 /** Configures one interface; on failure says which step, on which device, and the kernel's reason. */
 export async function configureInterface(ns: string | undefined, config: InterfaceConfig): Promise<void> {
+  validate(ns, config);
   const steps = plan(ns, config);
   const r = await run('ip', [...(ns ? ['-n', ns] : []), '-batch', '-'], { input: steps.map((s) => s.command).join('\n') + '\n' });
   if (r.code === 0) return;
   const line = /Command failed -:(\d+)/.exec(r.stderr);
   const step = line ? steps[Number(line[1]) - 1] : undefined;
-  throw new KernelSetupError(step?.operation ?? 'configure', step?.object ?? `${config.ifname}`, kernelReason(r.stderr));
+  throw new KernelSetupError(step?.operation ?? 'configure', step?.object ?? `${config.ifname}${ns ? ` in namespace "${ns}"` : ''}`, kernelReason(r.stderr));
 }
 
 /** Moves a device into a namespace (from the root namespace, or from `fromNs`). */

@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 /**
- * Synchronous removal of everything a test run may have made, by name prefix:
+ * Synchronous removal of everything a test or benchmark run may have made, by name prefix:
  * processes inside the namespaces, the namespaces, and links left in the root
  * namespace. Synchronous so it can run from an exit or signal handler.
  */
+/** Names of test objects start with this; benchmarks use 'fyb'. */
 export const TEST_PREFIX = 'fyt';
 
 function quiet(cmd: string, args: string[]): string {
