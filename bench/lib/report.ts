@@ -1,0 +1,43 @@
+/** One line of a benchmark's result: Ferry against one baseline, measured in the same run. */
+export interface Metric {
+  name: string;
+  unit: string;
+  baseline: string;
+  baselineValue: number;
+  ferry: number;
+  /** Always Ferry ÷ baseline. */
+  ratio: number;
+  higherIsBetter: boolean;
+}
+
+export interface SuiteResult {
+  suite: string;
+  metrics: Metric[];
+}
+
+export function metric(name: string, unit: string, baseline: string, baselineValue: number, ferry: number, higherIsBetter: boolean): Metric {
+  return { name, unit, baseline, baselineValue, ferry, ratio: baselineValue === 0 ? NaN : ferry / baselineValue, higherIsBetter };
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  return v.toPrecision(3);
+}
+
+export function formatTable(r: SuiteResult): string {
+  const rows = [
+    ['metric', 'unit', 'baseline', 'baseline value', 'Ferry value', 'ratio', 'better'],
+    ...r.metrics.map((m) => [m.name, m.unit, m.baseline, fmt(m.baselineValue), fmt(m.ferry), `${m.ratio.toFixed(2)}x`, m.higherIsBetter ? 'higher' : 'lower']),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const line = (row: string[]) => row.map((c, i) => (i >= 3 && i <= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [`suite ${r.suite}`, line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sweep } from '../src/netns/sweep';
+import { formatTable, type SuiteResult } from './lib/report';
+import { bridgeSuite } from './suites/bridge';
+import type { Suite } from './suites/suite';
+
+const SUITES: Record<string, Suite> = { bridge: bridgeSuite };
+
+const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--seconds N] [--rounds N] [--attach-samples N]
+  SUITE             one of: ${Object.keys(SUITES).join(', ')}
+  --json FILE       also write the result as JSON to FILE
+  --seconds N       length of each throughput measurement (default 5)
+  --rounds N        times each datapath is built and measured, alternating (default 2)
+  --attach-samples N  container attaches timed per round (default 20)`;
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]) {
+  const opts = { suite: '', json: '', seconds: 5, rounds: 2, attachSamples: 20 };
+  const positive = (flag: string, v: string | undefined) => {
+    const n = Number(v);
+    if (!v || !Number.isInteger(n) || n < 1) fail(`${flag} takes a positive integer, got ${v === undefined ? 'nothing' : `"${v}"`}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json') opts.json = argv[++i] ?? fail('--json takes a file name');
+    else if (a === '--seconds') opts.seconds = positive(a, argv[++i]);
+    else if (a === '--rounds') opts.rounds = positive(a, argv[++i]);
+    else if (a === '--attach-samples') opts.attachSamples = positive(a, argv[++i]);
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (a.startsWith('-')) fail(`unknown option ${a}`);
+    else if (opts.suite) fail(`one suite at a time (got "${opts.suite}" and "${a}")`);
+    else opts.suite = a;
+  }
+  if (!opts.suite) fail('which suite?');
+  if (!SUITES[opts.suite]) fail(`unknown suite "${opts.suite}"`);
+  return opts;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const prefix = `fyb${randomBytes(2).toString('hex')}`;
+  const tmpDir = mkdtempSync(path.join(tmpdir(), 'ferry-bench-'));
+  const cleanup = () => {
+    sweep(prefix);
+    rmSync(tmpDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    const metrics = await SUITES[opts.suite]!({
+      prefix,
+      seconds: opts.seconds,
+      rounds: opts.rounds,
+      attachSamples: opts.attachSamples,
+      tmpDir,
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    const result: SuiteResult = { suite: opts.suite, metrics };
+    process.stdout.write(`${formatTable(result)}\n`);
+    if (opts.json) writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    cleanup();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

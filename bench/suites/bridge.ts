@@ -1,0 +1,93 @@
+import { Engine } from '../../src/dataplane';
+import { attachEndpoint, detachEndpoint, type Endpoint } from '../../src/endpoint';
+import { deleteNetns } from '../../src/netns';
+import { rttMicros, tcpGbps, timeMs, udp64Pps } from '../lib/measure';
+import { median, metric, type Metric } from '../lib/report';
+import { KernelBridge, ferryPair, kernelPair, type Pair } from '../lib/topology';
+import type { SuiteContext } from './suite';
+
+/**
+ * Suite `bridge`: two containers on one bridge, the kernel's against Ferry's.
+ * Every round builds each topology, measures it, and tears it down, taking
+ * the datapaths in turn, so slow drifts of a shared machine hit all alike.
+ * Reported values are medians over rounds.
+ *
+ * Two kernel baselines: `kernel-bridge` is what Docker sets up (veth with
+ * default settings; the bridge forwards in the sender's context, on the
+ * sender's CPU), and `kernel-bridge-napi`, where the bridge side of each veth
+ * runs threaded NAPI, so the kernel too forwards on a thread of its own, as
+ * Ferry's worker does.
+ */
+export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
+  const engine = new Engine();
+  const samples = new Map<string, Map<string, number[]>>();
+  const record = (label: string, name: string, v: number) => {
+    const byName = samples.get(label) ?? new Map<string, number[]>();
+    samples.set(label, byName);
+    byName.set(name, [...(byName.get(name) ?? []), v]);
+    ctx.log(`  ${label.padEnd(18)} ${name.padEnd(14)} ${v.toFixed(name === 'tcp_gbps' ? 2 : 0)}`);
+  };
+  const builders: (() => Promise<Pair>)[] = [
+    () => kernelPair(ctx.prefix, false),
+    () => kernelPair(ctx.prefix, true),
+    () => ferryPair(ctx.prefix, engine),
+  ];
+  try {
+    for (let round = 0; round < ctx.rounds; round++) {
+      ctx.log(`round ${round + 1}/${ctx.rounds}`);
+      for (const build of builders) {
+        const pair = await build();
+        try {
+          record(pair.label, 'rtt_us_p50', await rttMicros(pair.clientNs, pair.serverIp, 200));
+          record(pair.label, 'tcp_gbps', await tcpGbps(pair.clientNs, pair.serverNs, pair.serverIp, ctx.seconds));
+          record(
+            pair.label,
+            'udp64_pps',
+            await udp64Pps({ ...pair, srcIp: pair.clientIp, dstIp: pair.serverIp, srcMac: pair.clientMac, dstMac: pair.serverMac, seconds: ctx.seconds, confFile: `${ctx.tmpDir}/udp64.trafgen`, generatorCpu: 0 }),
+          );
+        } finally {
+          await pair.destroy();
+        }
+      }
+      for (const threaded of [false, true]) {
+        const br = new KernelBridge(`${ctx.prefix}-ka${threaded ? 't' : 'd'}`, threaded);
+        await br.create();
+        try {
+          const ns = (i: number) => `${br.prefix}-c${i}`;
+          const ms = await timeMs(ctx.attachSamples, (i) => br.attach(ns(i), [`192.0.2.${10 + i}/24`], [{ to: 'default', via: '192.0.2.1' }]), (i) => deleteNetns(ns(i)));
+          record(threaded ? 'kernel-bridge-napi' : 'kernel-bridge', 'attach_ms_p50', ms);
+        } finally {
+          await br.destroy();
+        }
+      }
+      const domain = engine.createDomain();
+      const eps: Endpoint[] = [];
+      const ms = await timeMs(
+        ctx.attachSamples,
+        async (i) => eps.push(await attachEndpoint(engine, { netns: `${ctx.prefix}-fc${i}`, domain, addresses: [`192.0.2.${10 + i}/24`], routes: [{ to: 'default', via: '192.0.2.1' }] })),
+        (i) => detachEndpoint(engine, eps[i]!),
+      );
+      engine.removeDomain(domain);
+      record('ferry', 'attach_ms_p50', ms);
+    }
+  } finally {
+    engine.shutdown();
+  }
+
+  const ferry = samples.get('ferry')!;
+  const metrics: Metric[] = [];
+  const spec: [string, string, boolean][] = [
+    ['tcp_gbps', 'Gbit/s', true],
+    ['udp64_pps', 'packets/s', true],
+    ['rtt_us_p50', 'us', false],
+    ['attach_ms_p50', 'ms', false],
+  ];
+  for (const [name, unit, higher] of spec) {
+    for (const baseline of ['kernel-bridge', 'kernel-bridge-napi']) {
+      const b = samples.get(baseline)?.get(name);
+      const f = ferry.get(name);
+      if (b && f) metrics.push(metric(name, unit, baseline, median(b), median(f), higher));
+    }
+  }
+  return metrics;
+}

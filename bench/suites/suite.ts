@@ -1,0 +1,13 @@
+import type { Metric } from '../lib/report';
+
+export interface SuiteContext {
+  /** Unique name prefix for every kernel object the suite makes. */
+  prefix: string;
+  seconds: number;
+  rounds: number;
+  attachSamples: number;
+  tmpDir: string;
+  log(line: string): void;
+}
+
+export type Suite = (ctx: SuiteContext) => Promise<Metric[]>;
