@@ -20,6 +20,7 @@
 namespace ferry {
 
 constexpr uint32_t kHeadroom = 128 + 2;           // 130 + 14 = 144: IP aligned
+static_assert(kHeadroom >= kVnetHdrLen, "ports write the vnet header just in front of the frame");
 constexpr uint32_t kMaxFrame = 65536 + 1024;      // a 64 KB GSO frame plus headers
 constexpr uint32_t kBufferSize = kHeadroom + kMaxFrame;
 constexpr uint32_t kBatchMax = 256;               // packets per pipeline run

@@ -4,7 +4,7 @@
 #include <linux/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -95,13 +95,23 @@ TapPort* TapPort::open(const TapOptions& opts, std::string* error) {
 
 TapPort::~TapPort() { ::close(fd_); }
 
+// The frame is read and written with its vnet header directly in front of it
+// in the packet buffer (the headroom holds it), so each transfer is one plain
+// read()/write() on contiguous memory: no iovec to import. Raw syscall() skips
+// glibc's cancellation-point wrappers. Profiling 64-byte forwarding showed the
+// iovec import and the wrappers at about a sixth of the worker's time.
+namespace {
+inline ssize_t raw_read(int fd, void* buf, size_t len) { return syscall(SYS_read, fd, buf, len); }
+inline ssize_t raw_write(int fd, const void* buf, size_t len) { return syscall(SYS_write, fd, buf, len); }
+}  // namespace
+
 uint32_t TapPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
   uint32_t n = 0;
   while (n < max) {
     Packet* p = pool.get();
     if (!p) break;
-    struct iovec iov[2] = {{&p->vnet, sizeof(VnetHdr)}, {p->data, kMaxFrame}};
-    ssize_t r = readv(fd_, iov, 2);
+    uint8_t* hdr = p->data - kVnetHdrLen;
+    ssize_t r = raw_read(fd_, hdr, kVnetHdrLen + kMaxFrame);
     if (r < 0) {
       pool.put(p);
       break;  // EAGAIN: drained. EBADFD etc.: the device went away; the control plane removes it.
@@ -111,6 +121,7 @@ uint32_t TapPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
       pool.put(p);
       continue;
     }
+    std::memcpy(&p->vnet, hdr, kVnetHdrLen);
     p->len = uint32_t(r - kVnetHdrLen);
     p->in_port = id;
     counters.rx_packets++;
@@ -128,9 +139,9 @@ uint32_t TapPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
 void TapPort::tx_burst(Packet* const* pkts, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = pkts[i];
-    struct iovec iov[2] = {{&p->vnet, sizeof(VnetHdr)}, {p->data, p->len}};
-    ssize_t r = writev(fd_, iov, 2);
-    if (r < 0) {
+    uint8_t* hdr = p->data - kVnetHdrLen;  // headroom: always at least kVnetHdrLen in front of data
+    std::memcpy(hdr, &p->vnet, kVnetHdrLen);
+    if (raw_write(fd_, hdr, kVnetHdrLen + p->len) < 0) {
       count_drop(DropReason::tx_error);
       continue;
     }
