@@ -12,7 +12,8 @@
   X(same_port, "destination was learned on the port the frame came from")              \
   X(no_domain, "port is not in a bridge domain")                                       \
   X(no_tx_port, "nowhere to send (flood with no other port in the domain)")            \
-  X(tx_error, "the kernel refused the frame on egress")
+  X(port_down, "egress device is administratively down (the kernel answers EIO)")     \
+  X(tx_error, "the kernel refused the frame on egress for another reason")
 
 namespace ferry {
 

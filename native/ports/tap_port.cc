@@ -142,7 +142,7 @@ void TapPort::tx_burst(Packet* const* pkts, uint32_t n) {
     uint8_t* hdr = p->data - kVnetHdrLen;  // headroom: always at least kVnetHdrLen in front of data
     std::memcpy(hdr, &p->vnet, kVnetHdrLen);
     if (raw_write(fd_, hdr, kVnetHdrLen + p->len) < 0) {
-      count_drop(DropReason::tx_error);
+      count_drop(errno == EIO ? DropReason::port_down : DropReason::tx_error);
       continue;
     }
     counters.tx_packets++;

@@ -22,6 +22,7 @@ export type DropReason =
   | 'same_port'
   | 'no_domain'
   | 'no_tx_port'
+  | 'port_down'
   | 'tx_error';
 
 export interface BridgeOutcomes {

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Rebuilds what is older than its sources, so `npm test` never runs against a
+# stale addon or CLI. Quiet when everything is current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+addon=build/Release/ferry_native.node
+if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+  npm run --silent build:native
+fi
+cli=dist/src/cli/main.js
+if [ ! -f "$cli" ] || [ -n "$(find src bench tsconfig.json -newer "$cli" -print -quit)" ]; then
+  npm run --silent build:ts
+fi

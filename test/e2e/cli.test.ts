@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { listNetns } from '../../src/netns';
+
+const ferry = path.join(__dirname, '..', '..', 'bin', 'ferry');
+const run = (...args: string[]) =>
+  promisify(execFile)(ferry, args, { timeout: 60_000 }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+/** The CLI as a user types it. */
+describe('ferry CLI', () => {
+  it('runs the demo: ping, TCP, counters, and leaves nothing behind', async () => {
+    const r = await run('demo', '--seconds', '1');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/3 packets transmitted, 3 received/);
+    expect(r.stdout).toMatch(/TCP: .* Gbit\/s, \d+ retransmissions/);
+    expect(r.stdout).toMatch(/bridge: unicast=\d+/);
+    expect((await listNetns()).filter((n) => n.startsWith('ferry-demo-'))).toEqual([]);
+  });
+
+  it('answers bad arguments with one line naming the argument and the accepted forms', async () => {
+    const unknown = await run('demo', '--secs', '2');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('ferry: unknown option --secs for "demo" (accepted: --seconds N)\n');
+    const bad = await run('demo', '--seconds', '0');
+    expect(bad.stderr).toBe('ferry: option --seconds N: "0" is not valid; expected an integer from 1 to 600\n');
+    const missing = await run('demo', '--seconds');
+    expect(missing.stderr).toBe('ferry: option --seconds needs a value: --seconds N\n');
+    const cmd = await run('launch');
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toBe('ferry: unknown command "launch" (accepted: demo, version, help)\n');
+  });
+});
