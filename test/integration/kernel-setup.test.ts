@@ -34,13 +34,12 @@ describe('kernel setup', () => {
     const name = lab().name('nd').slice(0, 15);
     expect(() => lab().engine.addTapPort({ name, domain: 999 })).toThrow(/bridge domain 999 does not exist/);
     expect((await listLinks()).some((l) => l.ifname === name)).toBe(false);
-    const err = (() => {
-      try {
-        lab().engine.addTapPort({ name: 'x'.repeat(16), domain: 0 });
-      } catch (e) {
-        return e;
-      }
-    })();
+    let err: unknown;
+    try {
+      lab().engine.addTapPort({ name: 'x'.repeat(16), domain: 0 });
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(DataplaneError);
     expect((err as DataplaneError).code).toBe('tap_open');
   });
