@@ -54,9 +54,14 @@ EngineBinding::EngineBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     config.spin_us = get_u32(o, "spinMicros", config.spin_us);
     if (o.Has("cpu") && o.Get("cpu").IsNumber()) config.cpu = o.Get("cpu").As<Napi::Number>().Int32Value();
   }
-  engine_ = guarded(env, [&] { return std::make_unique<Engine>(config); });
-  // A worker thread must not outlive its environment (worker_threads, process exit).
-  env.AddCleanupHook([this] { engine_->shutdown(); });
+  engine_ = guarded(env, [&] { return std::make_shared<Engine>(config); });
+  // A worker thread must not outlive its environment (worker_threads, process
+  // exit). The hook holds a weak_ptr, not `this`: if the JS object was
+  // collected first, the engine is already gone and the hook does nothing.
+  std::weak_ptr<Engine> weak = engine_;
+  env.AddCleanupHook([weak] {
+    if (auto engine = weak.lock()) engine->shutdown();
+  });
 }
 
 EngineBinding::~EngineBinding() {

@@ -25,7 +25,9 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
 
-  std::unique_ptr<Engine> engine_;
+  // Shared with nothing but a weak_ptr in the env's cleanup hook: the hook
+  // may run after this object is garbage-collected, and must then find nothing.
+  std::shared_ptr<Engine> engine_;
 };
 
 }  // namespace ferry
