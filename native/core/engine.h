@@ -79,6 +79,7 @@ class Engine {
   uint32_t attach_port(std::unique_ptr<Port> port, uint32_t domain);
   void detach_port(uint32_t id);
   uint32_t now_seconds() const { return now_s_; }
+  void pin_worker(int cpu);  // -1: any CPU
 
   const EngineConfig& config() const { return config_; }
   const WorkerCounters& worker_counters() const { return worker_; }

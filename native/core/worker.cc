@@ -4,7 +4,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <ctime>
+#include <string>
 
 #include "core/engine.h"
 
@@ -63,12 +65,25 @@ void Engine::run_pipeline(Batch& batch) {
   batch.n = 0;
 }
 
+void Engine::pin_worker(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int n = int(sysconf(_SC_NPROCESSORS_CONF));
+  if (cpu >= n) throw ControlError("bad_argument", "CPU " + std::to_string(cpu) + " does not exist (0.." + std::to_string(n - 1) + ")");
+  for (int c = 0; c < n; c++)
+    if (cpu < 0 || c == cpu) CPU_SET(c, &set);
+  int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  if (err != 0) throw ControlError("bad_argument", "cannot pin the worker to CPU " + std::to_string(cpu) + ": " + strerror(err));
+  config_.cpu = cpu;
+}
+
 void Engine::loop() {
   if (config_.cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(config_.cpu, &set);
-    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    try {
+      pin_worker(config_.cpu);
+    } catch (const ControlError&) {
+      config_.cpu = -1;  // the constructor's caller validated it; stay unpinned rather than die
+    }
   }
   pthread_setname_np(pthread_self(), "ferry-worker");
   epoll_event events[kMaxEvents];

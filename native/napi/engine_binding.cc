@@ -41,6 +41,7 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::RemoveMac>("removeMac"),
                          InstanceMethod<&EngineBinding::MacTable>("macTable"),
                          InstanceMethod<&EngineBinding::Stats>("stats"),
+                         InstanceMethod<&EngineBinding::PinWorker>("pinWorker"),
                          InstanceMethod<&EngineBinding::Shutdown>("shutdown"),
                      });
 }
@@ -270,6 +271,12 @@ Napi::Value EngineBinding::Stats(const Napi::CallbackInfo& info) {
   worker.Set("ageSweeps", double(w.age_sweeps));
   out.Set("worker", worker);
   return out;
+}
+
+Napi::Value EngineBinding::PinWorker(const Napi::CallbackInfo& info) {
+  int cpu = info[0].As<Napi::Number>().Int32Value();
+  guarded(info.Env(), [&] { engine_->run([&](Engine& e) { e.pin_worker(cpu < 0 ? -1 : cpu); }); });
+  return info.Env().Undefined();
 }
 
 Napi::Value EngineBinding::Shutdown(const Napi::CallbackInfo& info) {

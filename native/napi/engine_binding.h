@@ -23,6 +23,7 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value RemoveMac(const Napi::CallbackInfo& info);
   Napi::Value MacTable(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value PinWorker(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
 
   // Shared with nothing but a weak_ptr in the env's cleanup hook: the hook

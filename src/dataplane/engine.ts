@@ -78,6 +78,10 @@ export class Engine {
   stats(): NativeStats {
     return native(() => this.handle.stats());
   }
+  /** Pins the worker thread to one CPU, or lets it run anywhere again (-1). Forwarding goes on. */
+  pinWorker(cpu: number): void {
+    native(() => this.handle.pinWorker(cpu));
+  }
   /** Stops the worker and closes every port; TAP devices disappear with their fds. */
   shutdown(): void {
     if (this.stopped) return;

@@ -75,6 +75,7 @@ export interface NativeEngine {
   removeMac(domain: number, mac: string): boolean;
   macTable(domain: number): MacEntry[];
   stats(): NativeStats;
+  pinWorker(cpu: number): void;
   shutdown(): void;
 }
 
