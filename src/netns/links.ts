@@ -104,7 +104,7 @@ export interface LinkInfo {
   mtu?: number;
   operstate?: string;
   flags?: string[];
-  stats64?: { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } };
+  stats64?: { rx: { packets: number; bytes: number; dropped: number }; tx: { packets: number; bytes: number; dropped: number } };
 }
 
 /** `ip -j -s link show`, parsed. */
