@@ -1,0 +1,4 @@
+export * from './cidr';
+export * from './pools';
+export * from './subnet';
+export * from './ula';
