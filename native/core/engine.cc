@@ -151,8 +151,9 @@ uint32_t Engine::attach_port(std::unique_ptr<Port> port, uint32_t domain) {
   return id;
 }
 
-void Engine::detach_port(uint32_t id) {
+void Engine::detach_port(uint32_t id, bool destroy) {
   Port& p = port_or_throw(id);
+  if (destroy) p.destroy_on_close();
   if (p.rx_fd() >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, p.rx_fd(), nullptr);
   if (Domain* d = fabric_.domain(p.domain)) {
     d->macs.flush_port(id);

@@ -77,7 +77,8 @@ class Engine {
   Domain& domain_or_throw(uint32_t id);
   Port& port_or_throw(uint32_t id);
   uint32_t attach_port(std::unique_ptr<Port> port, uint32_t domain);
-  void detach_port(uint32_t id);
+  // Removes the port; with destroy, a persistent device is deleted too.
+  void detach_port(uint32_t id, bool destroy = true);
   uint32_t now_seconds() const { return now_s_; }
   void pin_worker(int cpu);  // -1: any CPU
 

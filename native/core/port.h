@@ -28,6 +28,8 @@ class Port {
   // The fd the worker waits on for rx readiness, or -1.
   virtual int rx_fd() const = 0;
   virtual const char* kind() const = 0;
+  // Called before a removal that should delete the device, not just let go of it.
+  virtual void destroy_on_close() {}
 
   uint32_t id = kNoPort;
   uint32_t domain = kNoPort;

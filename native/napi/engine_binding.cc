@@ -107,6 +107,7 @@ Napi::Value EngineBinding::AddTapPort(const Napi::CallbackInfo& info) {
   opts.name = get_string(o, "name", "");
   opts.netns_path = get_string(o, "netns", "");
   opts.tx_queue_len = int(get_u32(o, "txQueueLen", 0));
+  opts.persist = o.Has("persist") && o.Get("persist").ToBoolean().Value();
   uint32_t domain = get_u32(o, "domain", kNoPort);
   // Opening the TAP takes the kernel's RTNL lock: do it here, not on the worker.
   std::string error;
@@ -126,7 +127,9 @@ Napi::Value EngineBinding::AddTapPort(const Napi::CallbackInfo& info) {
 
 Napi::Value EngineBinding::RemovePort(const Napi::CallbackInfo& info) {
   uint32_t id = info[0].As<Napi::Number>().Uint32Value();
-  guarded(info.Env(), [&] { engine_->run([&](Engine& e) { e.detach_port(id); }); });
+  // keepDevice: let go of a persistent TAP without deleting it (daemon handing over).
+  bool keep = info.Length() > 1 && info[1].IsObject() && info[1].As<Napi::Object>().Get("keepDevice").ToBoolean().Value();
+  guarded(info.Env(), [&] { engine_->run([&](Engine& e) { e.detach_port(id, !keep); }); });
   return info.Env().Undefined();
 }
 

@@ -66,6 +66,11 @@ TapPort* TapPort::open(const TapOptions& opts, std::string* error) {
     ::close(fd);
     return nullptr;
   }
+  if (opts.persist && ioctl(fd, TUNSETPERSIST, 1) != 0) {
+    *error = errno_text("TUNSETPERSIST failed", actual);
+    ::close(fd);
+    return nullptr;
+  }
   unsigned offloads = 0;
   for (unsigned set : kOffloadSets) {
     if (ioctl(fd, TUNSETOFFLOAD, set) == 0) {
@@ -82,6 +87,7 @@ TapPort* TapPort::open(const TapOptions& opts, std::string* error) {
     if (ioctl(ctl, SIOCSIFTXQLEN, &q) != 0) {
       *error = errno_text("cannot set the tx queue length", actual);
       ::close(ctl);
+      if (opts.persist) ioctl(fd, TUNSETPERSIST, 0);
       ::close(fd);
       return nullptr;
     }
@@ -93,7 +99,10 @@ TapPort* TapPort::open(const TapOptions& opts, std::string* error) {
   return port;
 }
 
-TapPort::~TapPort() { ::close(fd_); }
+TapPort::~TapPort() {
+  if (destroy_on_close_) ioctl(fd_, TUNSETPERSIST, 0);  // the device goes with the last fd
+  ::close(fd_);
+}
 
 // The frame is read and written with its vnet header directly in front of it
 // in the packet buffer (the headroom holds it), so each transfer is one plain

@@ -18,6 +18,10 @@ struct TapOptions {
   std::string name;        // wanted name; the kernel picks one for "" or "fmt%d"
   std::string netns_path;  // create the device inside this namespace ("" = here)
   int tx_queue_len = 0;    // 0 = Ferry's default (see tap_port.cc)
+  // Keep the device when the fd closes (TUNSETPERSIST), so a container keeps
+  // its eth0, addresses and routes while the daemon restarts; opening the same
+  // name again reattaches to it.
+  bool persist = false;
 };
 
 class TapPort : public Port {
@@ -32,6 +36,8 @@ class TapPort : public Port {
   const char* kind() const override { return "tap"; }
 
   unsigned offloads() const { return offloads_; }
+  // On close, delete a persistent device instead of leaving it behind.
+  void destroy_on_close() override { destroy_on_close_ = true; }
   int ifindex() const { return ifindex_; }
 
  private:
@@ -39,6 +45,7 @@ class TapPort : public Port {
   int fd_;
   unsigned offloads_;
   int ifindex_;
+  bool destroy_on_close_ = false;
 };
 
 }  // namespace ferry

@@ -25,6 +25,12 @@ export interface TapPortOptions {
   domain: number;
   /** Length of the TAP's queue towards Ferry (default 4096). */
   txQueueLen?: number;
+  /**
+   * Keep the device when Ferry lets go of it (daemon restart): the container
+   * keeps eth0 with its addresses and routes, and adding a port with the same
+   * name and namespace reattaches. removePort() deletes it unless keepDevice.
+   */
+  persist?: boolean;
 }
 
 export interface TapPort {
@@ -63,8 +69,9 @@ export class Engine {
   addTapPort(opts: TapPortOptions): TapPort {
     return native(() => this.handle.addTapPort(opts));
   }
-  removePort(id: number): void {
-    native(() => this.handle.removePort(id));
+  /** Removes a port; its TAP is deleted, unless keepDevice leaves a persistent one in place. */
+  removePort(id: number, opts: { keepDevice?: boolean } = {}): void {
+    native(() => this.handle.removePort(id, opts));
   }
   addStaticMac(domain: number, mac: string, port: number): void {
     native(() => this.handle.addStaticMac(domain, mac.toLowerCase(), port));

@@ -64,13 +64,13 @@ export interface NativeEngine {
   createDomain(opts: { maxEntries?: number; agingSeconds?: number }): number;
   removeDomain(id: number): void;
   configureDomain(id: number, opts: { maxEntries?: number; agingSeconds?: number }): void;
-  addTapPort(opts: { name: string; netns?: string; domain: number; txQueueLen?: number }): {
+  addTapPort(opts: { name: string; netns?: string; domain: number; txQueueLen?: number; persist?: boolean }): {
     id: number;
     name: string;
     offloads: number;
     ifindex: number;
   };
-  removePort(id: number): void;
+  removePort(id: number, opts?: { keepDevice?: boolean }): void;
   addStaticMac(domain: number, mac: string, port: number): void;
   removeMac(domain: number, mac: string): boolean;
   macTable(domain: number): MacEntry[];
