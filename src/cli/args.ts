@@ -12,6 +12,10 @@ export class UsageError extends Error {
 export interface OptionSpec {
   /** "--seconds" */
   flag: string;
+  /** "-d" */
+  short?: string;
+  /** May be given several times: the value is an array. */
+  repeat?: boolean;
   /** Shown in errors and help: "N". Absent for a boolean flag. */
   value?: string;
   /** Validates and converts; throws a message naming the accepted form. */
@@ -27,8 +31,12 @@ export function positiveInt(max: number) {
   };
 }
 
-export function parseOptions(command: string, argv: string[], specs: OptionSpec[]): { options: Record<string, unknown>; rest: string[] } {
-  const accepted = specs.map((s) => (s.value ? `${s.flag} ${s.value}` : s.flag)).join(', ') || 'none';
+/**
+ * Parses argv against specs. With stopAtPositional, the first argument that is
+ * not an option ends option parsing (the command of `ferry run`).
+ */
+export function parseOptions(command: string, argv: string[], specs: OptionSpec[], opts: { stopAtPositional?: boolean } = {}): { options: Record<string, unknown>; rest: string[] } {
+  const accepted = specs.map((s) => `${s.short ? `${s.short}|` : ''}${s.flag}${s.value ? ` ${s.value}` : ''}`).join(', ') || 'none';
   const options: Record<string, unknown> = {};
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -38,11 +46,15 @@ export function parseOptions(command: string, argv: string[], specs: OptionSpec[
       break;
     }
     if (!arg.startsWith('-') || arg === '-') {
+      if (opts.stopAtPositional) {
+        rest.push(...argv.slice(i));
+        break;
+      }
       rest.push(arg);
       continue;
     }
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const spec = specs.find((s) => s.flag === flag);
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const spec = specs.find((s) => s.flag === flag || s.short === flag);
     if (!spec) throw new UsageError(`unknown option ${flag} for "${command}" (accepted: ${accepted})`);
     const key = spec.flag.replace(/^-+/, '');
     if (!spec.value) {
@@ -53,10 +65,19 @@ export function parseOptions(command: string, argv: string[], specs: OptionSpec[
     const raw = inline ?? argv[++i];
     if (raw === undefined) throw new UsageError(`option ${flag} needs a value: ${flag} ${spec.value}`);
     try {
-      options[key] = spec.parse ? spec.parse(raw) : raw;
+      const value = spec.parse ? spec.parse(raw) : raw;
+      if (spec.repeat) options[key] = [...((options[key] as unknown[] | undefined) ?? []), value];
+      else options[key] = value;
     } catch (e) {
       throw new UsageError(`option ${flag} ${spec.value}: "${raw}" is not valid; expected ${(e as Error).message}`);
     }
   }
   return { options, rest };
+}
+
+/** KEY=VALUE (labels, -o options, --aux-address). */
+export function keyValue(raw: string): [string, string] {
+  const eq = raw.indexOf('=');
+  if (eq <= 0) throw new Error('KEY=VALUE');
+  return [raw.slice(0, eq), raw.slice(eq + 1)];
 }

@@ -1,18 +1,52 @@
 import { runDemo } from '../demo/demo';
 import { UsageError, parseOptions, positiveInt } from './args';
+import { Client, DEFAULT_SOCKET, DaemonError } from './client';
+import { containerCommand } from './commands/container';
+import { daemonCommand } from './commands/daemon';
+import { networkCommand } from './commands/network';
 
-const HELP = `usage: ferry COMMAND [OPTIONS]
+const HELP = `usage: ferry [--socket PATH] COMMAND [OPTIONS]
 
 Ferry: a userspace dataplane for container networks.
 
 commands:
-  demo [--seconds N]   two containers on a Ferry bridge: ping, a TCP transfer, counters
-  version              print the version
-  help                 this text`;
+  daemon [--state-dir DIR]      run the control plane in the foreground
+  network create|ls|inspect|rm|prune|connect|disconnect
+  run [OPTIONS] -- CMD [ARG...] run a container (a process in its own namespaces)
+  ps [-a], inspect, exec, logs, stop, start, rm [-f]
+  demo [--seconds N]            two containers on a Ferry bridge: ping, a TCP transfer, counters
+  version                       print the version
+  help                          this text
+
+The daemon is found at --socket, else $FERRY_SOCKET, else ${DEFAULT_SOCKET}.`;
+
+const COMMANDS = ['daemon', 'network', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'rm', 'demo', 'version', 'help'];
 
 async function main(argv: string[]): Promise<number> {
+  let socket = process.env.FERRY_SOCKET || DEFAULT_SOCKET;
+  while (argv[0]?.startsWith('--socket')) {
+    const inline = argv[0].startsWith('--socket=') ? argv[0].slice('--socket='.length) : undefined;
+    const value = inline ?? argv[1];
+    if (!value) throw new UsageError('option --socket needs a value: --socket PATH');
+    socket = value;
+    argv = argv.slice(inline === undefined ? 2 : 1);
+  }
   const [command, ...args] = argv;
+  const out = (s: string) => process.stdout.write(`${s}\n`);
   switch (command) {
+    case 'daemon':
+      return daemonCommand(args, socket);
+    case 'network':
+      return networkCommand(args, new Client(socket), out);
+    case 'run':
+    case 'ps':
+    case 'inspect':
+    case 'exec':
+    case 'logs':
+    case 'stop':
+    case 'start':
+    case 'rm':
+      return containerCommand(command, args, new Client(socket), out);
     case 'demo': {
       const { options, rest } = parseOptions('demo', args, [{ flag: '--seconds', value: 'N', parse: positiveInt(600), help: 'length of the TCP transfer' }]);
       if (rest.length) throw new UsageError(`"demo" takes no arguments (got "${rest.join(' ')}")`);
@@ -30,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${HELP}\n`);
       return 0;
     default:
-      throw new UsageError(`unknown command "${command}" (accepted: demo, version, help)`);
+      throw new UsageError(`unknown command "${command}" (accepted: ${COMMANDS.join(', ')})`);
   }
 }
 
@@ -40,6 +74,10 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError) {
       process.stderr.write(`ferry: ${e.message}\n`);
       process.exit(2);
+    }
+    if (e instanceof DaemonError) {
+      process.stderr.write(`ferry: ${e.message}\n`);
+      process.exit(1);
     }
     process.stderr.write(`ferry: ${(e as Error).message}\n`);
     process.exit(1);

@@ -1,8 +1,8 @@
 import type { Engine, TapPort } from '../dataplane';
 import { configureInterface, createNetns, deleteNetns, netnsPath, type Route } from '../netns';
 
-export interface EndpointSpec {
-  /** Network namespace to create for the container. */
+export interface InterfaceSpec {
+  /** Existing network namespace of the container. */
   netns: string;
   /** Bridge domain the port joins. */
   domain: number;
@@ -13,7 +13,11 @@ export interface EndpointSpec {
   addresses: string[];
   routes?: Route[];
   txQueueLen?: number;
+  /** Keep the TAP across an engine restart (see TapPortOptions.persist). */
+  persist?: boolean;
 }
+
+export type EndpointSpec = InterfaceSpec;
 
 export interface Endpoint {
   netns: string;
@@ -22,30 +26,39 @@ export interface Endpoint {
 }
 
 /**
- * Attaches a new container to a bridge domain: creates its namespace, creates
- * the TAP directly inside it (no move, one netlink round trip fewer), gives it
- * its MAC, MTU, addresses and routes, and brings it and lo up. The engine holds
- * the TAP's fd from the moment it exists.
- *
- * All or nothing: when a step fails, what the earlier steps made is removed
+ * Adds one interface to a container's existing namespace: the TAP is created
+ * directly inside it (no move, one netlink round trip fewer), then given its
+ * MAC, MTU, addresses and routes, and brought up with lo. The engine holds
+ * the TAP's fd from the moment it exists. On failure the port is removed
  * before the error (which names the step) is thrown.
  */
-export async function attachEndpoint(engine: Engine, spec: EndpointSpec): Promise<Endpoint> {
+export async function addInterface(engine: Engine, spec: InterfaceSpec): Promise<Endpoint> {
   const ifname = spec.ifname ?? 'eth0';
-  await createNetns(spec.netns);
-  let port: TapPort | undefined;
+  const port = engine.addTapPort({ name: ifname, netns: netnsPath(spec.netns), domain: spec.domain, txQueueLen: spec.txQueueLen, persist: spec.persist });
   try {
-    port = engine.addTapPort({ name: ifname, netns: netnsPath(spec.netns), domain: spec.domain, txQueueLen: spec.txQueueLen });
     await configureInterface(spec.netns, { ifname, mac: spec.mac, mtu: spec.mtu, addresses: spec.addresses, routes: spec.routes });
     return { netns: spec.netns, ifname, port };
   } catch (e) {
-    if (port) engine.removePort(port.id);
+    engine.removePort(port.id);
+    throw e;
+  }
+}
+
+/**
+ * Attaches a new container: creates its namespace and its first interface.
+ * All or nothing: when a step fails, what the earlier steps made is removed.
+ */
+export async function attachEndpoint(engine: Engine, spec: EndpointSpec): Promise<Endpoint> {
+  await createNetns(spec.netns);
+  try {
+    return await addInterface(engine, spec);
+  } catch (e) {
     await deleteNetns(spec.netns).catch(() => undefined);
     throw e;
   }
 }
 
-/** Removes the port (its TAP goes with the fd) and the namespace. */
+/** Removes the port (its TAP goes with it) and the namespace. */
 export async function detachEndpoint(engine: Engine, ep: Endpoint): Promise<void> {
   engine.removePort(ep.port.id);
   await deleteNetns(ep.netns);

@@ -41,14 +41,15 @@ function plan(ns: string | undefined, c: InterfaceConfig): Step[] {
   if (c.mtu) steps.push({ command: `link set dev ${name} mtu ${c.mtu}`, operation: `set MTU ${c.mtu} on`, object: dev });
   for (const a of c.addresses ?? []) {
     const v6 = a.includes(':');
+    // replace: idempotent, so a restarted daemon can re-apply a configuration.
     // nodad: the address is ours by allocation; duplicate detection would only delay it by a second.
-    steps.push({ command: `addr add ${a} dev ${name}${v6 ? ' nodad' : ''}`, operation: `add address ${a} on`, object: dev });
+    steps.push({ command: `addr replace ${a} dev ${name}${v6 ? ' nodad' : ''}`, operation: `add address ${a} on`, object: dev });
   }
   if (c.up !== false) steps.push({ command: `link set dev ${name} up`, operation: 'bring up', object: dev });
   for (const r of c.routes ?? []) {
     const v6 = r.to.includes(':') || (r.via ?? '').includes(':');
     steps.push({
-      command: `${v6 ? '-6 ' : ''}route add ${r.to}${r.via ? ` via ${r.via}` : ''} dev ${name}`,
+      command: `${v6 ? '-6 ' : ''}route replace ${r.to}${r.via ? ` via ${r.via}` : ''} dev ${name}`,
       operation: `add route ${r.to}${r.via ? ` via ${r.via}` : ''} on`,
       object: dev,
     });
@@ -112,4 +113,18 @@ export async function listLinks(ns?: string): Promise<LinkInfo[]> {
   const r = await run('ip', [...(ns ? ['-n', ns] : []), '-j', '-s', 'link', 'show']);
   if (r.code !== 0) throw new KernelSetupError('list', `links${ns ? ` in namespace "${ns}"` : ''}`, kernelReason(r.stderr));
   return JSON.parse(r.stdout) as LinkInfo[];
+}
+
+/** Destinations of the routes in a namespace ("default" left out), as CIDRs; a host route is a /32 or /128. */
+export async function listRouteDestinations(ns?: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const family of ['-4', '-6']) {
+    const r = await run('ip', [...(ns ? ['-n', ns] : []), '-j', family, 'route', 'show', 'table', 'all']);
+    if (r.code !== 0) continue;
+    for (const route of JSON.parse(r.stdout || '[]') as { dst?: string; type?: string }[]) {
+      if (!route.dst || route.dst === 'default' || (route.type && route.type !== 'unicast')) continue;
+      out.push(route.dst.includes('/') ? route.dst : `${route.dst}/${family === '-4' ? 32 : 128}`);
+    }
+  }
+  return out;
 }

@@ -1,0 +1,164 @@
+import { spawnSync } from 'node:child_process';
+import { type OptionSpec, UsageError, parseOptions } from '../args';
+import type { Client } from '../client';
+import { table } from './network';
+
+type Inspect = {
+  Id: string;
+  Name: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  State: { Status: string; Running: boolean; Pid: number; ExitCode: number; StartedAt: string; FinishedAt: string };
+  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> };
+};
+
+const RUN: OptionSpec[] = [
+  { flag: '--detach', short: '-d', help: 'run in the background and print the id' },
+  { flag: '--name', value: 'NAME', help: 'container name' },
+  { flag: '--network', value: 'NET', help: 'bridge, host, none, container:NAME or a network name' },
+  { flag: '--ip', value: 'IP', help: 'IPv4 address on a user-defined network' },
+  { flag: '--ip6', value: 'IP', help: 'IPv6 address' },
+  { flag: '--mac-address', value: 'MAC', help: 'MAC address of eth0' },
+  { flag: '--hostname', short: '-h', value: 'NAME', help: 'host name' },
+  { flag: '--network-alias', value: 'NAME', repeat: true, help: 'alias on the network' },
+  { flag: '--dns', value: 'IP', repeat: true, help: 'nameserver' },
+  { flag: '--dns-search', value: 'DOMAIN', repeat: true, help: 'search domain' },
+  { flag: '--add-host', value: 'NAME:IP', repeat: true, help: 'extra /etc/hosts entry' },
+  { flag: '--publish', short: '-p', value: 'SPEC', repeat: true, help: '[IP:][HOST[-HOST]:]CONTAINER[-CONTAINER][/tcp|udp|sctp]' },
+  { flag: '--publish-all', short: '-P', help: 'publish every exposed port' },
+  { flag: '--expose', value: 'PORT', repeat: true, help: 'PORT[-PORT][/tcp|udp|sctp]' },
+  { flag: '--rm', help: 'remove the container when it exits' },
+];
+
+const ref = (s: string) => `/v1/containers/${encodeURIComponent(s)}`;
+
+function ago(iso: string): string {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
+  if (s < 3600) return `${Math.round(s / 60)} minutes`;
+  return `${Math.round(s / 3600)} hours`;
+}
+
+function status(c: Inspect): string {
+  if (c.State.Running) return `Up ${ago(c.State.StartedAt)}`;
+  if (c.State.Status === 'exited') return `Exited (${c.State.ExitCode}) ${ago(c.State.FinishedAt)} ago`;
+  return 'Created';
+}
+
+function ports(c: Inspect): string {
+  return Object.entries(c.NetworkSettings.Ports)
+    .map(([k, v]) => (v ? v.map((b) => `${b.HostIp}:${b.HostPort || '?'}->${k}`).join(', ') : k))
+    .join(', ');
+}
+
+export async function containerCommand(cmd: string, args: string[], client: Client, out: (s: string) => void): Promise<number> {
+  switch (cmd) {
+    case 'run': {
+      const { options: o, rest: argv } = parseOptions('run', args, RUN, { stopAtPositional: true });
+      if (!argv.length) throw new UsageError('"run" needs a command: ferry run [OPTIONS] -- CMD [ARG...]');
+      const c = await client.request<Inspect>('POST', '/v1/containers', {
+        name: o.name,
+        cmd: argv,
+        network: o.network,
+        ip: o.ip,
+        ip6: o.ip6,
+        mac: o['mac-address'],
+        hostname: o.hostname,
+        aliases: o['network-alias'],
+        dns: o.dns,
+        dnsSearch: o['dns-search'],
+        addHosts: o['add-host'],
+        ports: o.publish,
+        publishAll: !!o['publish-all'],
+        expose: o.expose,
+        autoRemove: !!o.rm,
+      });
+      if (o.detach) {
+        out(c.Id);
+        return 0;
+      }
+      return follow(client, c.Id);
+    }
+    case 'ps': {
+      const { options: o } = parseOptions('ps', args, [
+        { flag: '--all', short: '-a', help: 'also stopped containers' },
+        { flag: '--quiet', short: '-q', help: 'only IDs' },
+      ]);
+      const list = await client.request<Inspect[]>('GET', `/v1/containers${o.all ? '?all=1' : ''}`);
+      if (o.quiet) list.forEach((c) => out(c.Id.slice(0, 12)));
+      else
+        out(
+          table(
+            ['CONTAINER ID', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+            list.map((c) => [c.Id.slice(0, 12), JSON.stringify([c.Path, ...c.Args].join(' ').slice(0, 20)), `${ago(c.Created)} ago`, status(c), ports(c), c.Name.slice(1)]),
+          ),
+        );
+      return 0;
+    }
+    case 'inspect': {
+      const { rest: refs } = parseOptions('inspect', args, []);
+      if (!refs.length) throw new UsageError('"inspect" needs at least one CONTAINER');
+      const all = [];
+      for (const r of refs) all.push(await client.request('GET', ref(r)));
+      out(JSON.stringify(all, null, 4));
+      return 0;
+    }
+    case 'exec': {
+      const { rest: argv } = parseOptions('exec', args, [], { stopAtPositional: true });
+      const [name, ...command] = argv[0] === '--' ? argv.slice(1) : argv;
+      const cmdArgs = command[0] === '--' ? command.slice(1) : command;
+      if (!name || !cmdArgs.length) throw new UsageError('"exec" takes CONTAINER and a command: ferry exec CONTAINER -- CMD [ARG...]');
+      const c = await client.request<Inspect>('GET', ref(name));
+      if (!c.State.Running) throw new UsageError(`container "${name}" is not running`);
+      const r = spawnSync('nsenter', ['--target', String(c.State.Pid), '--net', '--uts', '--mount', '--', ...cmdArgs], { stdio: 'inherit' });
+      return r.status ?? 128;
+    }
+    case 'logs': {
+      const { rest: refs } = parseOptions('logs', args, []);
+      if (refs.length !== 1) throw new UsageError('"logs" takes one CONTAINER');
+      const { log } = await client.request<{ log: string }>('GET', `${ref(refs[0]!)}/logs`);
+      process.stdout.write(log);
+      return 0;
+    }
+    case 'stop':
+    case 'start': {
+      const { options: o, rest: refs } = parseOptions(cmd, args, cmd === 'stop' ? [{ flag: '--time', short: '-t', value: 'SECONDS', parse: (v) => { if (!/^\d+$/.test(v)) throw new Error('a number of seconds'); return Number(v); }, help: 'grace period before SIGKILL' }] : []);
+      if (!refs.length) throw new UsageError(`"${cmd}" needs at least one CONTAINER`);
+      for (const r of refs) {
+        await client.request('POST', `${ref(r)}/${cmd}`, cmd === 'stop' ? { timeout: o.time } : {});
+        out(r);
+      }
+      return 0;
+    }
+    case 'rm': {
+      const { options: o, rest: refs } = parseOptions('rm', args, [{ flag: '--force', short: '-f', help: 'stop it first if running' }]);
+      if (!refs.length) throw new UsageError('"rm" needs at least one CONTAINER');
+      for (const r of refs) {
+        await client.request('DELETE', `${ref(r)}${o.force ? '?force=1' : ''}`);
+        out(r);
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${cmd}"`);
+  }
+}
+
+/** Foreground `run`: print the container's output as it comes, then exit with its code. */
+async function follow(client: Client, id: string): Promise<number> {
+  let printed = 0;
+  let done: { exitCode: number; log: string } | undefined;
+  const waiting = client.request<{ exitCode: number; log: string }>('POST', `${ref(id)}/wait`).then((r) => (done = r));
+  const print = (log: string) => {
+    if (log.length > printed) process.stdout.write(log.slice(printed));
+    printed = Math.max(printed, log.length);
+  };
+  while (!done) {
+    await Promise.race([waiting, new Promise((r) => setTimeout(r, 100))]);
+    if (done) break;
+    print((await client.request<{ log: string }>('GET', `${ref(id)}/logs`).catch(() => ({ log: '' }))).log);
+  }
+  print(done.log); // the whole output, read before --rm removed it
+  return done.exitCode;
+}

@@ -1,0 +1,95 @@
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import type { Daemon } from './daemon';
+import { FerryError, badRequest, notFound } from './errors';
+import { containerInspect, networkInspect } from './inspect';
+
+/**
+ * HTTP and JSON over a unix socket (mode 0600: root only). Errors answer
+ * {"error": {"code", "message"}} with a 4xx/5xx status. Every mutating call
+ * runs under the state's lock.
+ */
+type Handler = (d: Daemon, params: string[], body: Record<string, unknown>, query: URLSearchParams) => Promise<unknown>;
+
+const routes: [string, RegExp, Handler][] = [
+  // Sorted as Docker's CLI shows them: networks by name, containers newest first.
+  ['GET', /^\/v1\/networks$/, async (d) => [...d.state.networks.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, d.state))],
+  ['POST', /^\/v1\/networks$/, (d, _p, b) => d.state.exclusive(async () => networkInspect(await d.networks.create(b as never), d.state))],
+  ['POST', /^\/v1\/networks\/prune$/, (d) => d.state.exclusive(async () => ({ removed: await d.networks.prune() }))],
+  ['GET', /^\/v1\/networks\/([^/]+)$/, async (d, [ref]) => networkInspect(d.state.network(ref!), d.state)],
+  ['DELETE', /^\/v1\/networks\/([^/]+)$/, (d, [ref]) => d.state.exclusive(() => d.networks.remove(ref!))],
+  ['POST', /^\/v1\/networks\/([^/]+)\/connect$/, (d, [ref], b) => d.state.exclusive(() => d.networks.connect(ref!, str(b, 'container'), b as never))],
+  ['POST', /^\/v1\/networks\/([^/]+)\/disconnect$/, (d, [ref], b) => d.state.exclusive(() => d.networks.disconnect(ref!, str(b, 'container')))],
+  ['GET', /^\/v1\/containers$/, async (d, _p, _b, q) => [...d.state.containers.values()].filter((c) => q.get('all') === '1' || c.state === 'running').sort((a, b) => b.created.localeCompare(a.created)).map((c) => containerInspect(c, d.state))],
+  ['POST', /^\/v1\/containers$/, (d, _p, b) => d.state.exclusive(async () => containerInspect(await d.containers.run(b as never), d.state))],
+  ['GET', /^\/v1\/containers\/([^/]+)$/, async (d, [ref]) => containerInspect(d.state.container(ref!), d.state)],
+  ['GET', /^\/v1\/containers\/([^/]+)\/logs$/, async (d, [ref]) => ({ log: d.containers.readLog(d.state.container(ref!)) })],
+  // Not under the lock: it waits for an exit, which the reaper handles under the lock.
+  ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref]) => d.containers.wait(d.state.container(ref!))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/start$/, (d, [ref]) => d.state.exclusive(() => d.containers.start(d.state.container(ref!)))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/stop$/, (d, [ref], b) => d.state.exclusive(() => d.containers.stop(d.state.container(ref!), typeof b.timeout === 'number' ? b.timeout : 10))],
+  ['DELETE', /^\/v1\/containers\/([^/]+)$/, (d, [ref], _b, q) => d.state.exclusive(() => d.containers.remove(d.state.container(ref!), q.get('force') === '1'))],
+];
+
+function str(body: Record<string, unknown>, key: string): string {
+  if (typeof body[key] !== 'string') throw badRequest(`"${key}" is required`);
+  return body[key] as string;
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  if (!chunks.length) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
+  } catch {
+    throw badRequest('request body is not JSON');
+  }
+}
+
+/** Is a daemon answering on this socket? */
+function listening(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(socket);
+    c.once('connect', () => (c.destroy(), resolve(true)));
+    c.once('error', () => resolve(false));
+  });
+}
+
+export async function serve(d: Daemon, socket: string): Promise<http.Server> {
+  mkdirSync(path.dirname(socket), { recursive: true, mode: 0o755 });
+  if (await listening(socket)) throw new Error(`another daemon is listening on ${socket}; stop it or give --socket`);
+  try {
+    unlinkSync(socket); // a stale socket of a daemon that died
+  } catch {
+    /* none */
+  }
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://ferry');
+    const send = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(value === undefined ? '{}' : JSON.stringify(value));
+    };
+    void (async () => {
+      const route = routes.find(([m, re]) => m === req.method && re.test(url.pathname));
+      if (!route) throw notFound(`no such API call: ${req.method} ${url.pathname}`);
+      const params = route[1].exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      return route[2](d, params, await readBody(req), url.searchParams);
+    })().then(
+      (value) => send(200, value),
+      (e: unknown) => {
+        const err = e instanceof FerryError ? e : new FerryError('internal', (e as Error).message);
+        if (err.code === 'internal') d.options.log('api.error', { method: req.method, path: url.pathname, error: err.message }, 'error');
+        send(err.status, { error: { code: err.code, message: err.message } });
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socket, () => resolve());
+  });
+  chmodSync(socket, 0o600);
+  return server;
+}

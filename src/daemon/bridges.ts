@@ -1,0 +1,58 @@
+import type { Engine } from '../dataplane';
+import { parseCidr } from '../ipam';
+import { configureInterface } from '../netns';
+import type { NetworkDoc } from './model';
+
+/**
+ * Bridge networks inside the engine: one bridge domain each, plus the host's
+ * interface for the network (ferry0, br-<id>): a persistent TAP in the
+ * daemon's own namespace holding the gateway address, a port of the domain
+ * like any container's. It is what makes `ping 172.17.0.2` work from the host
+ * and the gateway address answer from containers, with no kernel bridge.
+ */
+export class Bridges {
+  private readonly live = new Map<string, { domain: number; hostPort: number }>();
+
+  constructor(private readonly engine: Engine) {}
+
+  /** Idempotent: creates, or after a restart reattaches, the domain and the host interface. */
+  async up(net: NetworkDoc): Promise<void> {
+    if (net.driver !== 'bridge' || this.live.has(net.id)) return;
+    const ifname = net.hostInterface!;
+    const domain = this.engine.createDomain();
+    try {
+      const port = this.engine.addTapPort({ name: ifname, domain, persist: true });
+      try {
+        await configureInterface(undefined, {
+          ifname,
+          mac: net.hostMac,
+          mtu: net.mtu,
+          addresses: net.subnets.map((s) => `${s.gateway}/${parseCidr(s.subnet).prefix}`),
+          loopbackUp: false,
+        });
+      } catch (e) {
+        this.engine.removePort(port.id);
+        throw e;
+      }
+      this.live.set(net.id, { domain, hostPort: port.id });
+    } catch (e) {
+      this.engine.removeDomain(domain);
+      throw e;
+    }
+  }
+
+  /** Removes the host interface (the device is deleted) and the domain. */
+  down(networkId: string): void {
+    const b = this.live.get(networkId);
+    if (!b) return;
+    this.engine.removePort(b.hostPort);
+    this.engine.removeDomain(b.domain);
+    this.live.delete(networkId);
+  }
+
+  domain(networkId: string): number {
+    const b = this.live.get(networkId);
+    if (!b) throw new Error(`network ${networkId.slice(0, 12)} has no bridge domain`);
+    return b.domain;
+  }
+}

@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { type PortBinding, PortSpecError, parseExpose, parsePortSpec } from '../container/port-spec';
+import { netnsPath } from '../netns';
+import { badRequest, conflict } from './errors';
+import { containerFiles, writeHosts, writeResolvConf } from './files';
+import type { Logger } from './log';
+import type { ContainerDoc, NetworkMode, NetworkRequest } from './model';
+import { rethrowIpam } from './networks';
+import { isAlive, pidStartTime, spawnContainer, stopProcessGroup } from './processes';
+import type { Sandboxes } from './sandboxes';
+import type { State } from './state';
+
+/** What `ferry run` sends. */
+export interface RunSpec {
+  name?: string;
+  cmd: string[];
+  network?: string;
+  ip?: string;
+  ip6?: string;
+  mac?: string;
+  hostname?: string;
+  aliases?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  addHosts?: string[];
+  ports?: string[];
+  publishAll?: boolean;
+  expose?: string[];
+  autoRemove?: boolean;
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export class Containers {
+  /** Exit codes of processes this daemon started (it is their parent). */
+  private readonly exitCodes = new Map<number, number>();
+  /** Callers of wait(), answered when the container exits, before --rm removes it. */
+  private readonly waiters = new Map<string, ((r: { exitCode: number; log: string }) => void)[]>();
+
+  constructor(
+    private readonly state: State,
+    private readonly sandboxes: Sandboxes,
+    private readonly stateDir: string,
+    private readonly log: Logger,
+    private readonly hostResolvConf: string,
+  ) {}
+
+  async run(spec: RunSpec): Promise<ContainerDoc> {
+    const doc = this.validate(spec);
+    await this.state.saveContainer(doc);
+    try {
+      await this.start(doc);
+    } catch (e) {
+      await this.state.deleteContainer(doc.id); // nothing is left of a run that failed
+      rmSync(containerFiles(this.stateDir, doc.id).dir, { recursive: true, force: true });
+      throw e;
+    }
+    this.log('container.run', { id: doc.id, name: doc.name, mode: doc.mode.kind, addresses: doc.endpoints.map((e) => e.ipv4) });
+    return doc;
+  }
+
+  async start(c: ContainerDoc): Promise<void> {
+    if (c.state === 'running') throw conflict(`container "${c.name}" is already running`);
+    let joinPath: string | undefined;
+    if (c.mode.kind === 'container') {
+      const target = this.state.containers.get(c.mode.containerId);
+      if (!target || target.state !== 'running') throw conflict(`container "${c.name}" joins the network of a container that is not running`);
+      joinPath = target.netns ? netnsPath(target.netns) : undefined;
+    }
+    await this.sandboxes.create(c).catch(rethrowIpam);
+    try {
+      const files = containerFiles(this.stateDir, c.id);
+      const addresses = c.endpoints.flatMap((e) => [e.ipv4, e.ipv6]).filter((a): a is string => !!a);
+      writeHosts(files, { hostname: c.hostname, addresses, extraHosts: c.extraHosts });
+      writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, hostResolvConf: this.hostResolvConf });
+      const { pid, exited } = spawnContainer({
+        cmd: c.cmd,
+        netnsPath: c.netns ? netnsPath(c.netns) : joinPath,
+        files,
+        hostname: c.hostname,
+        isolated: c.mode.kind !== 'host',
+      });
+      void exited.then((code) => this.exitCodes.set(pid, code));
+      c.pid = pid;
+      c.pidStart = pidStartTime(pid);
+      c.state = 'running';
+      c.startedAt = new Date().toISOString();
+      c.exitCode = undefined;
+      c.finishedAt = undefined;
+      await this.state.saveContainer(c);
+    } catch (e) {
+      await this.sandboxes.destroy(c);
+      throw e;
+    }
+  }
+
+  async stop(c: ContainerDoc, graceSeconds = 10): Promise<void> {
+    if (c.state !== 'running') return;
+    await stopProcessGroup(c.pid!, c.pidStart, graceSeconds * 1000);
+    await this.exited(c);
+  }
+
+  async remove(c: ContainerDoc, force: boolean): Promise<void> {
+    if (c.state === 'running' && !force) throw conflict(`container "${c.name}" is running: stop it first, or remove it with -f`);
+    const users = [...this.state.containers.values()].filter((o) => o.state === 'running' && o.mode.kind === 'container' && o.mode.containerId === c.id);
+    if (users.length) throw conflict(`container "${c.name}" shares its network with ${users.map((u) => u.name).join(', ')}; remove them first`);
+    if (c.state === 'running') await this.stop(c, 0);
+    rmSync(containerFiles(this.stateDir, c.id).dir, { recursive: true, force: true });
+    await this.state.deleteContainer(c.id);
+    this.log('container.remove', { id: c.id, name: c.name });
+  }
+
+  /** Called when the process is gone: release the sandbox (and the addresses) as Docker does. */
+  async exited(c: ContainerDoc): Promise<void> {
+    if (c.state !== 'running') return;
+    c.state = 'exited';
+    c.exitCode = this.exitCodes.get(c.pid!) ?? c.exitCode ?? -1;
+    this.exitCodes.delete(c.pid!);
+    c.finishedAt = new Date().toISOString();
+    c.pid = undefined;
+    c.pidStart = undefined;
+    await this.sandboxes.destroy(c);
+    await this.state.saveContainer(c);
+    this.log('container.exit', { id: c.id, name: c.name, exitCode: c.exitCode });
+    const waiting = this.waiters.get(c.id) ?? [];
+    this.waiters.delete(c.id);
+    if (waiting.length) {
+      const result = { exitCode: c.exitCode, log: this.readLog(c) };
+      waiting.forEach((w) => w(result));
+    }
+    if (c.autoRemove) await this.remove(c, false);
+  }
+
+  /** Resolves with the exit code and the whole output once the container has exited. */
+  wait(c: ContainerDoc): Promise<{ exitCode: number; log: string }> {
+    if (c.state !== 'running') return Promise.resolve({ exitCode: c.exitCode ?? 0, log: this.readLog(c) });
+    return new Promise((resolve) => this.waiters.set(c.id, [...(this.waiters.get(c.id) ?? []), resolve]));
+  }
+
+  readLog(c: ContainerDoc): string {
+    try {
+      return readFileSync(containerFiles(this.stateDir, c.id).log, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Running containers whose process has ended. */
+  async reap(): Promise<void> {
+    for (const c of [...this.state.containers.values()]) if (c.state === 'running' && !isAlive(c.pid, c.pidStart)) await this.exited(c);
+  }
+
+  private validate(spec: RunSpec): ContainerDoc {
+    if (!spec.cmd?.length) throw badRequest('no command given: ferry run [OPTIONS] -- CMD [ARG...]');
+    const id = randomBytes(32).toString('hex');
+    const name = spec.name ?? `ferry_${id.slice(0, 8)}`;
+    if (!NAME.test(name)) throw badRequest(`container name "${name}" is invalid: 2 or more of [a-zA-Z0-9_.-], starting with a letter or digit`);
+    const clash = [...this.state.containers.values()].find((c) => c.name === name);
+    if (clash) throw conflict(`container name "${name}" is already in use by container ${clash.id.slice(0, 12)}; remove or rename that container`);
+    const mode = this.mode(spec);
+    for (const d of spec.dns ?? []) if (!isIP(d)) throw badRequest(`--dns ${d}: not an IP address`);
+    const extraHosts = (spec.addHosts ?? []).map((h) => {
+      const at = h.search(/[:=]/);
+      const host = at > 0 ? h.slice(0, at) : '';
+      const ip = at > 0 ? h.slice(at + 1) : '';
+      if (!host || !isIP(ip)) throw badRequest(`--add-host "${h}": expected NAME:IP`);
+      return { name: host, ip };
+    });
+    let ports: PortBinding[];
+    let exposed: { port: number; protocol: 'tcp' | 'udp' | 'sctp' }[];
+    try {
+      ports = (spec.ports ?? []).flatMap(parsePortSpec);
+      exposed = (spec.expose ?? []).flatMap(parseExpose);
+    } catch (e) {
+      if (e instanceof PortSpecError) throw badRequest(e.message);
+      throw e;
+    }
+    return {
+      id,
+      name,
+      created: new Date().toISOString(),
+      hostname: spec.hostname ?? (mode.kind === 'host' ? '' : id.slice(0, 12)),
+      cmd: spec.cmd,
+      mode,
+      dns: spec.dns ?? [],
+      dnsSearch: spec.dnsSearch ?? [],
+      extraHosts,
+      ports,
+      exposed,
+      publishAll: !!spec.publishAll,
+      autoRemove: !!spec.autoRemove,
+      state: 'created',
+      endpoints: [],
+    };
+  }
+
+  /** --network, with the flags Docker refuses in each mode refused the same way. */
+  private mode(spec: RunSpec): NetworkMode {
+    const net = spec.network ?? 'bridge';
+    if (net.startsWith('container:')) {
+      const conflicts: [unknown, string][] = [
+        [spec.hostname, 'hostname'],
+        [spec.mac, 'mac-address'],
+        [spec.dns?.length || spec.dnsSearch?.length, 'dns'],
+        [spec.addHosts?.length, 'custom host-to-IP mapping'],
+        [spec.ports?.length || spec.publishAll || spec.expose?.length, 'port publishing'],
+        [spec.ip || spec.ip6, 'ip'],
+        [spec.aliases?.length, 'network-alias'],
+      ];
+      for (const [given, what] of conflicts) if (given) throw badRequest(`conflicting options: ${what} and the network mode (container:)`);
+      const target = this.state.findContainer(net.slice('container:'.length));
+      if (!target) throw badRequest(`--network ${net}: no such container`);
+      if (target.state !== 'running') throw conflict(`--network ${net}: container "${target.name}" is not running`);
+      return { kind: 'container', containerId: target.mode.kind === 'container' ? target.mode.containerId : target.id };
+    }
+    const doc = this.state.findNetwork(net);
+    if (!doc) throw badRequest(`network "${net}" not found`);
+    if (doc.driver === 'host' || doc.driver === 'null') {
+      if (spec.mac) throw badRequest(`conflicting options: mac-address and the network mode (${doc.name})`);
+      if (spec.ip || spec.ip6 || spec.aliases?.length) throw badRequest(`--ip, --ip6 and --network-alias need a bridge network, not "${doc.name}"`);
+      return doc.driver === 'host' ? { kind: 'host' } : { kind: 'none' };
+    }
+    if ((spec.ip || spec.ip6) && doc.isDefault) throw badRequest('user specified IP address is supported on user defined networks only');
+    if (spec.aliases?.length && doc.isDefault) throw badRequest('network-scoped alias is supported only for containers in user defined networks');
+    const req: NetworkRequest = { networkId: doc.id, ipv4: spec.ip, ipv6: spec.ip6, aliases: spec.aliases ?? [], mac: spec.mac };
+    return { kind: 'bridge', networks: [req] };
+  }
+}

@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { Engine } from '../dataplane';
+import { FileStore } from '../store';
+import { Bridges } from './bridges';
+import { Containers } from './containers';
+import type { Logger } from './log';
+import { Networks } from './networks';
+import { Sandboxes } from './sandboxes';
+import { State } from './state';
+
+export interface DaemonOptions {
+  stateDir: string;
+  /** Names of the containers' network namespaces start with this. */
+  netnsPrefix: string;
+  /** The host's resolv.conf, which containers without --dns inherit (default /etc/resolv.conf). */
+  hostResolvConf: string;
+  log: Logger;
+}
+
+/**
+ * The control plane: store, engine, networks and containers, wired together.
+ *
+ * start() reconciles the store with the kernel and the engine, so a daemon
+ * started after another stopped (cleanly or by kill -9) picks up where it
+ * stopped: bridge domains and host interfaces are made again (their TAPs are
+ * persistent and reattached), running containers' TAPs are taken back into the
+ * engine, and containers whose process died meanwhile are marked exited.
+ */
+export class Daemon {
+  readonly engine = new Engine();
+  readonly state: State;
+  readonly networks: Networks;
+  readonly containers: Containers;
+  private readonly bridges: Bridges;
+  private readonly sandboxes: Sandboxes;
+  private reaper?: NodeJS.Timeout;
+
+  private constructor(
+    store: FileStore,
+    readonly options: DaemonOptions,
+  ) {
+    this.state = new State(store);
+    this.bridges = new Bridges(this.engine);
+    this.sandboxes = new Sandboxes(this.engine, this.bridges, this.state, options.netnsPrefix);
+    this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log);
+    this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf);
+  }
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    const d = new Daemon(await FileStore.open(`${options.stateDir}/store`), options);
+    try {
+      await d.reconcile();
+    } catch (e) {
+      d.engine.shutdown();
+      throw e;
+    }
+    // Exits are noticed by polling: after a restart this daemon is no longer the parent.
+    d.reaper = setInterval(() => void d.state.exclusive(() => d.containers.reap()).catch((e: Error) => options.log('container.reap', { error: e.message }, 'error')), 200);
+    return d;
+  }
+
+  private async reconcile(): Promise<void> {
+    await this.state.load();
+    await this.networks.ensureDefaults();
+    for (const n of this.state.networks.values()) await this.bridges.up(n);
+    let adopted = 0;
+    for (const c of this.state.containers.values()) {
+      if (c.state !== 'running') continue;
+      try {
+        this.sandboxes.reattach(c);
+        adopted++;
+      } catch (e) {
+        this.options.log('container.reattach', { id: c.id, name: c.name, error: (e as Error).message }, 'warn');
+      }
+    }
+    await this.containers.reap();
+    this.options.log('daemon.start', { networks: this.state.networks.size, containers: this.state.containers.size, adopted });
+  }
+
+  /** Stops serving; containers keep running and their TAPs stay for the next daemon. */
+  stop(): void {
+    if (this.reaper) clearInterval(this.reaper);
+    this.engine.shutdown();
+    this.options.log('daemon.stop');
+  }
+}

@@ -1,0 +1,56 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ContainerFiles } from './processes';
+
+/**
+ * A container's /etc/hosts, /etc/hostname and /etc/resolv.conf, kept in the
+ * state directory and bind-mounted over the host's files inside the
+ * container's mount namespace. Rewritten in place (same inode) so the bind
+ * mounts see later changes, e.g. after `network connect`.
+ */
+export function containerFiles(stateDir: string, id: string): ContainerFiles {
+  const dir = path.join(stateDir, 'containers', id);
+  return { dir, hosts: path.join(dir, 'hosts'), hostname: path.join(dir, 'hostname'), resolvConf: path.join(dir, 'resolv.conf'), log: path.join(dir, 'log') };
+}
+
+export function writeHosts(f: ContainerFiles, opts: { hostname: string; addresses: string[]; extraHosts: { name: string; ip: string }[] }): void {
+  mkdirSync(f.dir, { recursive: true, mode: 0o755 });
+  const lines = [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::\tip6-localnet',
+    'ff00::\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+    ...opts.extraHosts.map((h) => `${h.ip}\t${h.name}`),
+    ...opts.addresses.map((a) => `${a}\t${opts.hostname}`),
+  ];
+  writeFileSync(f.hosts, `${lines.join('\n')}\n`);
+  writeFileSync(f.hostname, `${opts.hostname}\n`);
+}
+
+/**
+ * --dns and --dns-search, else the host's resolv.conf without loopback
+ * nameservers (they would mean the container's own loopback), as Docker does.
+ * The embedded resolver of the DNS issue replaces this.
+ */
+export function writeResolvConf(f: ContainerFiles, opts: { dns: string[]; dnsSearch: string[]; hostResolvConf: string }): void {
+  mkdirSync(f.dir, { recursive: true, mode: 0o755 });
+  let text: string;
+  if (opts.dns.length || opts.dnsSearch.length) {
+    text = [...opts.dns.map((d) => `nameserver ${d}`), ...(opts.dnsSearch.length ? [`search ${opts.dnsSearch.join(' ')}`] : [])].join('\n');
+  } else {
+    let host = '';
+    try {
+      host = readFileSync(opts.hostResolvConf, 'utf8');
+    } catch {
+      /* none */
+    }
+    text = host
+      .split('\n')
+      .filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l))
+      .join('\n')
+      .trim();
+  }
+  writeFileSync(f.resolvConf, `${text}\n`);
+}

@@ -1,0 +1,72 @@
+import type { SubnetConfig } from '../ipam';
+import type { PortBinding, Protocol } from '../container/port-spec';
+
+/** What the store holds. Field names are Ferry's; Docker's shapes are made in inspect.ts. */
+
+export type NetworkDriver = 'bridge' | 'host' | 'null';
+
+export interface NetworkDoc {
+  id: string; // 64 hex digits
+  name: string;
+  driver: NetworkDriver;
+  created: string;
+  internal: boolean;
+  attachable: boolean;
+  enableIPv6: boolean;
+  /** IPv4 first, then IPv6 if enabled. Empty for host and none. */
+  subnets: SubnetConfig[];
+  options: Record<string, string>;
+  labels: Record<string, string>;
+  /** The host's interface for this network (bridge driver): ferry0, br-<12 hex>, or the bridge.name option. */
+  hostInterface?: string;
+  hostMac?: string;
+  mtu: number;
+  isDefault?: boolean;
+}
+
+/** A container's wish for one network, kept while it is stopped. */
+export interface NetworkRequest {
+  networkId: string;
+  ipv4?: string; // --ip: kept across restarts
+  ipv6?: string;
+  aliases: string[];
+  mac?: string;
+}
+
+/** An attachment while the container runs. */
+export interface Endpoint {
+  networkId: string;
+  endpointId: string;
+  ifname: string;
+  mac: string;
+  ipv4?: string;
+  ipv6?: string;
+}
+
+export type NetworkMode = { kind: 'bridge'; networks: NetworkRequest[] } | { kind: 'host' } | { kind: 'none' } | { kind: 'container'; containerId: string };
+
+export interface ContainerDoc {
+  id: string;
+  name: string;
+  created: string;
+  hostname: string;
+  cmd: string[];
+  mode: NetworkMode;
+  dns: string[];
+  dnsSearch: string[];
+  extraHosts: { name: string; ip: string }[];
+  ports: PortBinding[];
+  exposed: { port: number; protocol: Protocol }[];
+  publishAll: boolean;
+  autoRemove: boolean;
+  state: 'created' | 'running' | 'exited';
+  pid?: number;
+  /** /proc/PID/stat start time, to tell our process from a later one with the same pid. */
+  pidStart?: string;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Network namespace name under /run/netns while running (bridge and none modes). */
+  netns?: string;
+  endpoints: Endpoint[];
+}

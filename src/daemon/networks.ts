@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import { isIPv4 } from 'node:net';
+import { type Cidr, CidrError, IpamError, type SubnetConfig, contains, familyOf, nextFreePool, overlaps, parseCidr, formatCidr, ulaSubnetFor, validateSubnet } from '../ipam';
+import { listRouteDestinations } from '../netns';
+import type { Bridges } from './bridges';
+import { badRequest, conflict } from './errors';
+import type { Logger } from './log';
+import type { ContainerDoc, NetworkDoc } from './model';
+import type { Sandboxes } from './sandboxes';
+import type { State } from './state';
+
+/** What `ferry network create` sends. */
+export interface NetworkCreateSpec {
+  name: string;
+  driver?: string;
+  subnets?: string[];
+  gateways?: string[];
+  ipRanges?: string[];
+  auxAddresses?: Record<string, string>;
+  internal?: boolean;
+  attachable?: boolean;
+  ipv6?: boolean;
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
+}
+
+/** The -o options Ferry understands, as Docker names them. Anything else is refused. */
+export const BRIDGE_OPTIONS = {
+  name: 'com.docker.network.bridge.name',
+  mtu: 'com.docker.network.driver.mtu',
+  icc: 'com.docker.network.bridge.enable_icc',
+  masquerade: 'com.docker.network.bridge.enable_ip_masquerade',
+  hostBinding: 'com.docker.network.bridge.host_binding_ipv4',
+} as const;
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const IFNAME = /^[a-zA-Z0-9_.-]{1,15}$/;
+const DEFAULT_MTU = 1500;
+
+export class Networks {
+  constructor(
+    private readonly state: State,
+    private readonly bridges: Bridges,
+    private readonly sandboxes: Sandboxes,
+    private readonly log: Logger,
+  ) {}
+
+  /** At first start: bridge (172.17.0.0/16, ferry0), host and none, as `docker network ls` shows them. */
+  async ensureDefaults(): Promise<void> {
+    const has = (name: string) => [...this.state.networks.values()].some((n) => n.name === name);
+    if (!has('bridge')) {
+      await this.create({ name: 'bridge', subnets: ['172.17.0.0/16'], options: { [BRIDGE_OPTIONS.name]: 'ferry0' } }, { isDefault: true });
+    }
+    for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+      if (!has(name)) await this.state.saveNetwork(this.doc({ name, driver, subnets: [], isDefault: true }));
+    }
+  }
+
+  async create(spec: NetworkCreateSpec, internal: { isDefault?: boolean } = {}): Promise<NetworkDoc> {
+    if (!NAME.test(spec.name)) throw badRequest(`network name "${spec.name}" is invalid: use [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+    if (this.state.findNetwork(spec.name)?.name === spec.name) throw conflict(`network with name "${spec.name}" already exists`);
+    const driver = spec.driver ?? 'bridge';
+    if (driver === 'host' || driver === 'null') throw badRequest(`only one instance of the "${driver}" network is allowed`);
+    if (driver !== 'bridge') throw badRequest(`driver "${driver}" is not supported (accepted: bridge)`);
+    const options = this.checkOptions(spec.options ?? {});
+    const id = randomBytes(32).toString('hex');
+    const subnets = await this.subnets(spec, id);
+    const hostInterface = options[BRIDGE_OPTIONS.name] ?? `br-${id.slice(0, 12)}`;
+    if ([...this.state.networks.values()].some((n) => n.hostInterface === hostInterface))
+      throw conflict(`host interface "${hostInterface}" is already used by another network`);
+    const net = this.doc({
+      id,
+      name: spec.name,
+      driver: 'bridge',
+      subnets,
+      internal: !!spec.internal,
+      attachable: !!spec.attachable,
+      enableIPv6: !!spec.ipv6,
+      labels: spec.labels ?? {},
+      options,
+      hostInterface,
+      hostMac: randomMac(),
+      mtu: options[BRIDGE_OPTIONS.mtu] ? Number(options[BRIDGE_OPTIONS.mtu]) : DEFAULT_MTU,
+      isDefault: internal.isDefault,
+    });
+    await this.bridges.up(net); // kernel and engine first: nothing is stored for a network that could not be made
+    try {
+      await this.state.saveNetwork(net);
+    } catch (e) {
+      this.bridges.down(net.id);
+      throw e;
+    }
+    this.log('network.create', { id: net.id, name: net.name, subnets: subnets.map((s) => s.subnet), hostInterface });
+    return net;
+  }
+
+  async remove(ref: string): Promise<void> {
+    const net = this.state.network(ref);
+    if (net.isDefault) throw badRequest(`"${net.name}" is a pre-defined network and cannot be removed`);
+    const users = this.state.attached(net.id).concat(this.stoppedUsers(net.id));
+    if (users.length) {
+      const names = [...new Set(users.map((c) => c.name))];
+      throw conflict(`network "${net.name}" has ${names.length} attached container${names.length > 1 ? 's' : ''} (${names.join(', ')}); disconnect or remove them first`);
+    }
+    this.bridges.down(net.id);
+    await this.state.deleteNetwork(net.id);
+    this.log('network.remove', { id: net.id, name: net.name });
+  }
+
+  /** Removes every user-defined network no container uses; returns their names. */
+  async prune(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const net of [...this.state.networks.values()]) {
+      if (net.isDefault || this.state.attached(net.id).length || this.stoppedUsers(net.id).length) continue;
+      await this.remove(net.id);
+      removed.push(net.name);
+    }
+    return removed;
+  }
+
+  async connect(ref: string, containerRef: string, opts: { ip?: string; ip6?: string; aliases?: string[] }): Promise<void> {
+    const net = this.state.network(ref);
+    const c = this.state.container(containerRef);
+    if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" (driver ${net.driver})`);
+    if (c.mode.kind !== 'bridge') throw badRequest(`container "${c.name}" runs in ${c.mode.kind} network mode and cannot be connected to other networks`);
+    if (c.mode.networks.some((r) => r.networkId === net.id)) throw conflict(`container "${c.name}" is already connected to network "${net.name}"`);
+    const req = { networkId: net.id, ipv4: opts.ip, ipv6: opts.ip6, aliases: opts.aliases ?? [] };
+    if (c.state === 'running') await this.sandboxes.addNetwork(c, req).catch(rethrowIpam);
+    c.mode.networks.push(req);
+    await this.state.saveContainer(c);
+    this.log('network.connect', { network: net.name, container: c.name });
+  }
+
+  async disconnect(ref: string, containerRef: string): Promise<void> {
+    const net = this.state.network(ref);
+    const c = this.state.container(containerRef);
+    if (c.mode.kind !== 'bridge' || !c.mode.networks.some((r) => r.networkId === net.id))
+      throw badRequest(`container "${c.name}" is not connected to network "${net.name}"`);
+    this.sandboxes.removeNetwork(c, net.id);
+    c.mode.networks = c.mode.networks.filter((r) => r.networkId !== net.id);
+    await this.state.saveContainer(c);
+    this.log('network.disconnect', { network: net.name, container: c.name });
+  }
+
+  private stoppedUsers(networkId: string): ContainerDoc[] {
+    return [...this.state.containers.values()].filter((c) => c.mode.kind === 'bridge' && c.mode.networks.some((r) => r.networkId === networkId));
+  }
+
+  private checkOptions(options: Record<string, string>): Record<string, string> {
+    const known = Object.values(BRIDGE_OPTIONS) as string[];
+    for (const [k, v] of Object.entries(options)) {
+      if (!known.includes(k)) throw badRequest(`unknown option "${k}" (accepted: ${known.join(', ')})`);
+      if (k === BRIDGE_OPTIONS.name && !IFNAME.test(v)) throw badRequest(`option ${k}=${v}: an interface name of 1-15 characters [a-zA-Z0-9_.-]`);
+      if (k === BRIDGE_OPTIONS.mtu && !(/^\d+$/.test(v) && Number(v) >= 68 && Number(v) <= 65535)) throw badRequest(`option ${k}=${v}: an MTU from 68 to 65535`);
+      if ((k === BRIDGE_OPTIONS.icc || k === BRIDGE_OPTIONS.masquerade) && v !== 'true' && v !== 'false') throw badRequest(`option ${k}=${v}: true or false`);
+      if (k === BRIDGE_OPTIONS.hostBinding && !isIPv4(v)) throw badRequest(`option ${k}=${v}: an IPv4 address`);
+    }
+    return options;
+  }
+
+  /** Subnets from --subnet (or the next free default pool), with their gateways, ranges and aux addresses. */
+  private async subnets(spec: NetworkCreateSpec, id: string): Promise<SubnetConfig[]> {
+    const given = (spec.subnets ?? []).map((s) => parse(s));
+    const v4 = given.filter((c) => c.family === 4);
+    const v6 = given.filter((c) => c.family === 6);
+    if (v4.length > 1 || v6.length > 1) throw badRequest('at most one IPv4 and one IPv6 --subnet per network');
+    if (v6.length && !spec.ipv6) throw badRequest(`--subnet ${formatCidr(v6[0]!)} is IPv6; add --ipv6`);
+    const existing = [...this.state.networks.values()].flatMap((n) => n.subnets.map((s) => ({ net: n, cidr: parseCidr(s.subnet) })));
+    for (const c of given) {
+      const clash = existing.find((e) => overlaps(e.cidr, c));
+      if (clash) throw conflict(`subnet ${formatCidr(c)} overlaps ${formatCidr(clash.cidr)} of network "${clash.net.name}"`);
+    }
+    const cidrs: Cidr[] = [];
+    if (v4.length) cidrs.push(v4[0]!);
+    else {
+      // Skip pools that overlap a network or any route of the host, as Docker does.
+      const routes = (await listRouteDestinations()).flatMap((d) => {
+        try {
+          return [parseCidr(d)];
+        } catch {
+          return [];
+        }
+      });
+      cidrs.push(nextFreePool([...existing.map((e) => e.cidr), ...routes.filter((r) => r.family === 4)]));
+    }
+    if (spec.ipv6) cidrs.push(v6[0] ?? parseCidr(ulaSubnetFor(id)));
+    const pick = (list: string[] | undefined, c: Cidr, what: string) => {
+      const inside = (list ?? []).filter((x) => {
+        try {
+          return what === 'ip-range' ? overlaps(parse(x), c) : contains(c, x);
+        } catch {
+          return false;
+        }
+      });
+      if (inside.length > 1) throw badRequest(`more than one ${what} for subnet ${formatCidr(c)}`);
+      return inside[0];
+    };
+    const all = cidrs.map(formatCidr).join(' or ');
+    for (const g of spec.gateways ?? []) if (!cidrs.some((c) => safeContains(c, g))) throw badRequest(`gateway ${g} is not in subnet ${all}`);
+    for (const r of spec.ipRanges ?? []) if (!cidrs.some((c) => overlaps(parse(r), c))) throw badRequest(`ip-range ${r} is not inside subnet ${all}`);
+    for (const [name, ip] of Object.entries(spec.auxAddresses ?? {}))
+      if (!cidrs.some((c) => safeContains(c, ip))) throw badRequest(`aux-address ${name}=${ip} is not in subnet ${all}`);
+    return cidrs.map((c) => {
+      const aux = Object.fromEntries(Object.entries(spec.auxAddresses ?? {}).filter(([, ip]) => safeContains(c, ip)));
+      try {
+        return validateSubnet({ subnet: formatCidr(c), gateway: pick(spec.gateways, c, 'gateway'), ipRange: pick(spec.ipRanges, c, 'ip-range'), auxAddresses: aux });
+      } catch (e) {
+        return rethrowIpam(e);
+      }
+    });
+  }
+
+  private doc(fields: Partial<NetworkDoc> & Pick<NetworkDoc, 'name' | 'driver' | 'subnets'>): NetworkDoc {
+    return {
+      id: randomBytes(32).toString('hex'),
+      created: new Date().toISOString(),
+      internal: false,
+      attachable: false,
+      enableIPv6: false,
+      options: {},
+      labels: {},
+      mtu: DEFAULT_MTU,
+      ...fields,
+    };
+  }
+}
+
+function parse(cidr: string): Cidr {
+  try {
+    return parseCidr(cidr, { strict: true });
+  } catch (e) {
+    throw badRequest((e as Error).message);
+  }
+}
+
+function safeContains(c: Cidr, ip: string): boolean {
+  try {
+    return familyOf(ip) === c.family && contains(c, ip);
+  } catch {
+    throw badRequest(`"${ip}" is not an IP address`);
+  }
+}
+
+/** IPAM's and CIDR's errors are the caller's bad input: answer them as such. */
+export function rethrowIpam(e: unknown): never {
+  if (e instanceof IpamError || e instanceof CidrError) throw badRequest(e.message);
+  throw e;
+}
+
+function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0]! & 0xfe) | 0x02; // unicast, locally administered
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}

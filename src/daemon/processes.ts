@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+
+const osSignal = (s: NodeJS.Signals) => constants.signals[s] ?? 0;
+
+/**
+ * Container processes. A container is a process tree in its own network, UTS
+ * and mount namespaces (Ferry networks processes; it is not an image
+ * runtime). It runs detached, in its own session and process group, so it
+ * outlives a daemon restart; the daemon recognises it again by pid and the
+ * pid's start time.
+ */
+export interface ContainerFiles {
+  dir: string;
+  hosts: string;
+  hostname: string;
+  resolvConf: string;
+  log: string;
+}
+
+// Inside the new mount namespace: the container's own /etc files, then the command.
+const SETUP = [
+  'set -e',
+  'hostname "$FERRY_HOSTNAME"',
+  'mount --bind "$FERRY_DIR/hosts" /etc/hosts',
+  'mount --bind "$FERRY_DIR/hostname" /etc/hostname',
+  'mount --bind "$FERRY_DIR/resolv.conf" /etc/resolv.conf',
+  'exec "$@"',
+].join('\n');
+
+/** Starts the container; `exited` resolves with its exit code while this daemon is its parent. */
+export function spawnContainer(opts: { cmd: string[]; netnsPath?: string; files: ContainerFiles; hostname: string; isolated: boolean }): { pid: number; exited: Promise<number> } {
+  const log = openSync(opts.files.log, 'a');
+  try {
+    const inner = opts.isolated ? ['unshare', '--uts', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', SETUP, 'ferry-init', ...opts.cmd] : opts.cmd;
+    const argv = opts.netnsPath ? ['nsenter', `--net=${opts.netnsPath}`, '--', ...inner] : inner;
+    const child = spawn(argv[0]!, argv.slice(1), {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, FERRY_DIR: opts.files.dir, FERRY_HOSTNAME: opts.hostname },
+    });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`cannot start ${argv[0]}`);
+    const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osSignal(signal) : 0))));
+    return { pid: child.pid, exited };
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+export function pidStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number | undefined, start: string | undefined): boolean {
+  if (!pid) return false;
+  const now = pidStartTime(pid);
+  if (now === undefined || now !== start) return false;
+  // A zombie (not yet reaped by its parent) is dead for our purposes.
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM to the container's process group, SIGKILL after the grace period. */
+export async function stopProcessGroup(pid: number, start: string | undefined, graceMs: number): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      /* gone */
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid, start) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (isAlive(pid, start)) {
+    signal('SIGKILL');
+    while (isAlive(pid, start)) await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import type { Engine } from '../dataplane';
+import { addInterface } from '../endpoint';
+import { configureInterface, createNetns, deleteNetns, netnsPath, type Route } from '../netns';
+import type { Bridges } from './bridges';
+import { badRequest } from './errors';
+import type { ContainerDoc, Endpoint, NetworkRequest } from './model';
+import type { State } from './state';
+
+/**
+ * A container's network: its namespace and one interface per network (eth0,
+ * eth1, ...), each a persistent TAP in the network's bridge domain. Created
+ * when the container starts and removed when it stops, releasing its
+ * addresses, as Docker does with a container's sandbox.
+ */
+export class Sandboxes {
+  /** endpointId -> engine port id, for the endpoints this daemon holds. */
+  private readonly ports = new Map<string, number>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly bridges: Bridges,
+    private readonly state: State,
+    private readonly netnsPrefix: string,
+  ) {}
+
+  netnsName(c: ContainerDoc): string {
+    return `${this.netnsPrefix}${c.id.slice(0, 12)}`;
+  }
+
+  /** Creates the namespace and, in bridge mode, every requested interface. All or nothing. */
+  async create(c: ContainerDoc): Promise<void> {
+    if (c.mode.kind !== 'bridge' && c.mode.kind !== 'none') return;
+    const ns = this.netnsName(c);
+    await createNetns(ns);
+    c.netns = ns;
+    c.endpoints = [];
+    try {
+      if (c.mode.kind === 'none') {
+        await configureInterface(ns, { ifname: 'lo', up: true, loopbackUp: false });
+        return;
+      }
+      for (const req of c.mode.networks) await this.addNetwork(c, req);
+    } catch (e) {
+      await this.destroy(c);
+      throw e;
+    }
+  }
+
+  /** Allocates addresses on the network and adds the next ethN. */
+  async addNetwork(c: ContainerDoc, req: NetworkRequest): Promise<Endpoint> {
+    const net = this.state.networks.get(req.networkId);
+    if (!net) throw badRequest(`network ${req.networkId.slice(0, 12)} no longer exists`);
+    const ifname = `eth${nextIndex(c.endpoints)}`;
+    const v4 = this.state.allocator(net, 4)!;
+    const v6 = this.state.allocator(net, 6);
+    if (req.ipv6 && !v6) throw badRequest(`network "${net.name}" has no IPv6 subnet for --ip6 ${req.ipv6}`);
+    const ipv4 = v4.allocate(req.ipv4);
+    const ipv6 = v6?.allocate(req.ipv6);
+    const mac = req.mac ?? macFromIpv4(ipv4);
+    const addresses = [`${ipv4}/${v4.prefixLength()}`, ...(ipv6 ? [`${ipv6}/${v6!.prefixLength()}`] : [])];
+    const routes: Route[] = [];
+    // The first network gives the default routes, as in Docker; --internal gives none.
+    if (c.endpoints.length === 0 && !net.internal) {
+      for (const s of net.subnets) routes.push({ to: 'default', via: s.gateway });
+    }
+    const ep: Endpoint = { networkId: net.id, endpointId: randomBytes(32).toString('hex'), ifname, mac, ipv4, ipv6 };
+    const iface = await addInterface(this.engine, { netns: c.netns!, domain: this.bridges.domain(net.id), ifname, mac, mtu: net.mtu, addresses, routes, persist: true });
+    this.ports.set(ep.endpointId, iface.port.id);
+    c.endpoints.push(ep);
+    return ep;
+  }
+
+  removeNetwork(c: ContainerDoc, networkId: string): void {
+    for (const ep of c.endpoints.filter((e) => e.networkId === networkId)) this.release(ep);
+    c.endpoints = c.endpoints.filter((e) => e.networkId !== networkId);
+  }
+
+  /** Removes every interface (the TAPs are deleted) and the namespace. */
+  async destroy(c: ContainerDoc): Promise<void> {
+    for (const ep of c.endpoints) this.release(ep);
+    c.endpoints = [];
+    if (c.netns) await deleteNetns(c.netns).catch(() => undefined);
+    c.netns = undefined;
+  }
+
+  /** After a daemon restart: take the persistent TAPs of a running container back into the engine. */
+  reattach(c: ContainerDoc): void {
+    for (const ep of c.endpoints) {
+      const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true });
+      this.ports.set(ep.endpointId, port.id);
+    }
+  }
+
+  private release(ep: Endpoint): void {
+    const port = this.ports.get(ep.endpointId);
+    if (port !== undefined) this.engine.removePort(port);
+    this.ports.delete(ep.endpointId);
+  }
+}
+
+function nextIndex(endpoints: Endpoint[]): number {
+  const used = new Set(endpoints.map((e) => Number(e.ifname.slice(3))));
+  let i = 0;
+  while (used.has(i)) i++;
+  return i;
+}
+
+/** 02:42 and the IPv4 address, as Docker long did: unique per address, stable, locally administered. */
+export function macFromIpv4(ip: string): string {
+  return ['02', '42', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
+}
+
