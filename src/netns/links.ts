@@ -47,9 +47,9 @@ function plan(ns: string | undefined, c: InterfaceConfig): Step[] {
   }
   if (c.up !== false) steps.push({ command: `link set dev ${name} up`, operation: 'bring up', object: dev });
   for (const r of c.routes ?? []) {
-    const v6 = r.to.includes(':') || (r.via ?? '').includes(':');
+    // No -6 (batch lines take no global options): ip infers the family from the addresses.
     steps.push({
-      command: `${v6 ? '-6 ' : ''}route replace ${r.to}${r.via ? ` via ${r.via}` : ''} dev ${name}`,
+      command: `route replace ${r.to}${r.via ? ` via ${r.via}` : ''} dev ${name}`,
       operation: `add route ${r.to}${r.via ? ` via ${r.via}` : ''} on`,
       object: dev,
     });
