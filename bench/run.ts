@@ -5,9 +5,10 @@ import path from 'node:path';
 import { sweep } from '../src/netns/sweep';
 import { formatTable, type SuiteResult } from './lib/report';
 import { bridgeSuite } from './suites/bridge';
+import { scaleSuite } from './suites/scale';
 import type { Suite } from './suites/suite';
 
-const SUITES: Record<string, Suite> = { bridge: bridgeSuite };
+const SUITES: Record<string, Suite> = { bridge: bridgeSuite, scale: scaleSuite };
 
 const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--seconds N] [--rounds N] [--attach-samples N]
   SUITE             one of: ${Object.keys(SUITES).join(', ')}

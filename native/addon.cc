@@ -3,11 +3,13 @@
 #include <napi.h>
 
 #include "napi/engine_binding.h"
+#include "tools/netns_file.h"
 #include "tools/packet_socket.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeEngine", ferry::EngineBinding::Init(env));
   exports.Set("PacketSocket", ferry::PacketSocket::Init(env));
+  exports.Set("writeInNetns", Napi::Function::New(env, ferry::WriteInNetns, "writeInNetns"));
   return exports;
 }
 

@@ -1,9 +1,12 @@
-import { runDemo } from '../demo/demo';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../dataplane/native';
 import { UsageError, parseOptions, positiveInt } from './args';
 import { Client, DEFAULT_SOCKET, DaemonError } from './client';
-import { containerCommand } from './commands/container';
-import { daemonCommand } from './commands/daemon';
-import { networkCommand } from './commands/network';
+
+// Commands are loaded when used: a client command should not pay for
+// compiling the daemon, the engine bindings or the demo (Node's own start-up
+// is already ~70 ms on this machine).
 
 const HELP = `usage: ferry [--socket PATH] COMMAND [OPTIONS]
 
@@ -35,9 +38,9 @@ async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   switch (command) {
     case 'daemon':
-      return daemonCommand(args, socket);
+      return (await import('./commands/daemon')).daemonCommand(args, socket);
     case 'network':
-      return networkCommand(args, new Client(socket), out);
+      return (await import('./commands/network')).networkCommand(args, new Client(socket), out);
     case 'run':
     case 'ps':
     case 'inspect':
@@ -46,16 +49,17 @@ async function main(argv: string[]): Promise<number> {
     case 'stop':
     case 'start':
     case 'rm':
-      return containerCommand(command, args, new Client(socket), out);
+      return (await import('./commands/container')).containerCommand(command, args, new Client(socket), out);
     case 'demo': {
       const { options, rest } = parseOptions('demo', args, [{ flag: '--seconds', value: 'N', parse: positiveInt(600), help: 'length of the TCP transfer' }]);
       if (rest.length) throw new UsageError(`"demo" takes no arguments (got "${rest.join(' ')}")`);
+      const { runDemo } = await import('../demo/demo');
       await runDemo({ seconds: (options.seconds as number | undefined) ?? 3, print: (l) => process.stdout.write(`${l}\n`) });
       return 0;
     }
     case 'version':
     case '--version':
-      process.stdout.write(`ferry ${(require('../../package.json') as { version: string }).version}\n`);
+      process.stdout.write(`ferry ${(JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version}\n`);
       return 0;
     case undefined:
     case 'help':

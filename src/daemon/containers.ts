@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { type PortBinding, PortSpecError, parseExpose, parsePortSpec } from '../container/port-spec';
 import { netnsPath } from '../netns';
-import { badRequest, conflict } from './errors';
+import { badRequest, conflict, notFound } from './errors';
 import { containerFiles, writeHosts, writeResolvConf } from './files';
 import type { Logger } from './log';
 import type { ContainerDoc, NetworkMode, NetworkRequest } from './model';
@@ -33,11 +33,23 @@ export interface RunSpec {
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
+export interface ExitResult {
+  exitCode: number;
+  log: string;
+}
+
 export class Containers {
   /** Exit codes of processes this daemon started (it is their parent). */
   private readonly exitCodes = new Map<number, number>();
+  /** Pids this daemon started: their exit arrives as an event, no polling needed. */
+  private readonly children = new Set<number>();
   /** Callers of wait(), answered when the container exits, before --rm removes it. */
-  private readonly waiters = new Map<string, ((r: { exitCode: number; log: string }) => void)[]>();
+  private readonly waiters = new Map<string, ((r: ExitResult) => void)[]>();
+  /**
+   * Results of --rm containers, kept a minute after removal: a quick command
+   * can exit and be removed before the CLI's wait() arrives.
+   */
+  private readonly removedResults = new Map<string, ExitResult & { at: number }>();
 
   constructor(
     private readonly state: State,
@@ -82,7 +94,15 @@ export class Containers {
         hostname: c.hostname,
         isolated: c.mode.kind !== 'host',
       });
-      void exited.then((code) => this.exitCodes.set(pid, code));
+      this.children.add(pid);
+      void exited.then((code) => {
+        this.exitCodes.set(pid, code);
+        this.children.delete(pid);
+        void this.state.exclusive(async () => {
+          const now = this.state.containers.get(c.id);
+          if (now?.state === 'running' && now.pid === pid) await this.exited(now);
+        });
+      });
       c.pid = pid;
       c.pidStart = pidStartTime(pid);
       c.state = 'running';
@@ -107,8 +127,10 @@ export class Containers {
     const users = [...this.state.containers.values()].filter((o) => o.state === 'running' && o.mode.kind === 'container' && o.mode.containerId === c.id);
     if (users.length) throw conflict(`container "${c.name}" shares its network with ${users.map((u) => u.name).join(', ')}; remove them first`);
     if (c.state === 'running') await this.stop(c, 0);
-    rmSync(containerFiles(this.stateDir, c.id).dir, { recursive: true, force: true });
+    // Forget it first, then delete its files: no request may find the
+    // container and read files that are already gone.
     await this.state.deleteContainer(c.id);
+    rmSync(containerFiles(this.stateDir, c.id).dir, { recursive: true, force: true });
     this.log('container.remove', { id: c.id, name: c.name });
   }
 
@@ -124,17 +146,23 @@ export class Containers {
     await this.sandboxes.destroy(c);
     await this.state.saveContainer(c);
     this.log('container.exit', { id: c.id, name: c.name, exitCode: c.exitCode });
-    const waiting = this.waiters.get(c.id) ?? [];
+    const result: ExitResult = { exitCode: c.exitCode, log: this.readLog(c) };
+    (this.waiters.get(c.id) ?? []).forEach((w) => w(result));
     this.waiters.delete(c.id);
-    if (waiting.length) {
-      const result = { exitCode: c.exitCode, log: this.readLog(c) };
-      waiting.forEach((w) => w(result));
+    if (c.autoRemove) {
+      const now = Date.now();
+      for (const [id, r] of this.removedResults) if (now - r.at > 60_000) this.removedResults.delete(id);
+      this.removedResults.set(c.id, { ...result, at: now });
+      await this.remove(c, false);
     }
-    if (c.autoRemove) await this.remove(c, false);
   }
 
   /** Resolves with the exit code and the whole output once the container has exited. */
-  wait(c: ContainerDoc): Promise<{ exitCode: number; log: string }> {
+  wait(ref: string): Promise<ExitResult> {
+    const removed = this.removedResults.get(ref);
+    if (removed) return Promise.resolve({ exitCode: removed.exitCode, log: removed.log });
+    const c = this.state.findContainer(ref);
+    if (!c) return Promise.reject(notFound(`container "${ref}" not found`));
     if (c.state !== 'running') return Promise.resolve({ exitCode: c.exitCode ?? 0, log: this.readLog(c) });
     return new Promise((resolve) => this.waiters.set(c.id, [...(this.waiters.get(c.id) ?? []), resolve]));
   }
@@ -147,9 +175,15 @@ export class Containers {
     }
   }
 
-  /** Running containers whose process has ended. */
+  /**
+   * Running containers whose process has ended, among those this daemon did
+   * not start (adopted after a restart): it is not their parent, so no exit
+   * event comes for them.
+   */
   async reap(): Promise<void> {
-    for (const c of [...this.state.containers.values()]) if (c.state === 'running' && !isAlive(c.pid, c.pidStart)) await this.exited(c);
+    for (const c of [...this.state.containers.values()]) {
+      if (c.state === 'running' && !this.children.has(c.pid!) && !isAlive(c.pid, c.pidStart)) await this.exited(c);
+    }
   }
 
   private validate(spec: RunSpec): ContainerDoc {

@@ -55,8 +55,9 @@ export class Daemon {
       d.engine.shutdown();
       throw e;
     }
-    // Exits are noticed by polling: after a restart this daemon is no longer the parent.
-    d.reaper = setInterval(() => void d.state.exclusive(() => d.containers.reap()).catch((e: Error) => options.log('container.reap', { error: e.message }, 'error')), 200);
+    // Containers adopted after a restart are polled (this daemon is not their
+    // parent); the ones it starts report their exit as an event.
+    d.reaper = setInterval(() => void d.state.exclusive(() => d.containers.reap()).catch((e: Error) => options.log('container.reap', { error: e.message }, 'error')), 1000);
     return d;
   }
 

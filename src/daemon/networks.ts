@@ -125,8 +125,17 @@ export class Networks {
     if (c.mode.kind !== 'bridge') throw badRequest(`container "${c.name}" runs in ${c.mode.kind} network mode and cannot be connected to other networks`);
     if (c.mode.networks.some((r) => r.networkId === net.id)) throw conflict(`container "${c.name}" is already connected to network "${net.name}"`);
     const req = { networkId: net.id, ipv4: opts.ip, ipv6: opts.ip6, aliases: opts.aliases ?? [] };
-    if (c.state === 'running') await this.sandboxes.addNetwork(c, req).catch(rethrowIpam);
     c.mode.networks.push(req);
+    try {
+      if (c.state === 'running') {
+        this.sandboxes.setIpv6(c); // an IPv6 network turns the container's IPv6 on
+        await this.sandboxes.addNetwork(c, req).catch(rethrowIpam);
+      }
+    } catch (e) {
+      c.mode.networks.pop();
+      if (c.state === 'running') this.sandboxes.setIpv6(c);
+      throw e;
+    }
     await this.state.saveContainer(c);
     this.log('network.connect', { network: net.name, container: c.name });
   }

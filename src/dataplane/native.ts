@@ -88,6 +88,7 @@ export interface NativePacketSocket {
 interface NativeAddon {
   NativeEngine: new (opts: { burst?: number; spinMicros?: number; cpu?: number }) => NativeEngine;
   PacketSocket: new (opts: { netns?: string; ifname: string; vnetHdr?: boolean }) => NativePacketSocket;
+  writeInNetns(netns: string, file: string, text: string): void;
 }
 
 /** The package root: where package.json is, from src/ or from dist/src/. */

@@ -3,3 +3,4 @@ export * from './links';
 export * from './namespaces';
 export * from './run';
 export * from './sweep';
+export * from './sysctl';

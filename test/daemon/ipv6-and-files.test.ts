@@ -19,6 +19,16 @@ describe('IPv6 and container files', () => {
     expect(await d().ok('exec', 'six1', '--', 'ip', '-6', 'route')).toMatch(/^default via 2001:db8:1::1 dev eth0/m);
   });
 
+  it('IPv6 is off on IPv4-only networks (no link-local chatter), and connect to a dual-stack network turns it on', async () => {
+    await d().ok('run', '-d', '--name', 'four', '--', 'sleep', 'infinity');
+    expect(await d().ok('exec', 'four', '--', 'cat', '/proc/sys/net/ipv6/conf/eth0/disable_ipv6')).toBe('1');
+    expect(await d().ok('exec', 'four', '--', 'ip', '-6', 'addr')).toBe('');
+    expect(await d().ok('exec', 'six1', '--', 'cat', '/proc/sys/net/ipv6/conf/eth0/disable_ipv6')).toBe('0');
+    await d().ok('network', 'connect', 'v6net', 'four');
+    expect(await d().ok('exec', 'four', '--', 'ip', '-6', '-br', 'addr', 'show', 'eth1')).toMatch(/2001:db8:1::3\/64/);
+    expect(await d().ok('exec', 'four', '--', 'ping', '-6', '-c', '1', '-W', '1', '2001:db8:1::2')).toMatch(/1 received/);
+  });
+
   it('--ipv6 without --subnet generates a ULA /64', async () => {
     await d().ok('network', 'create', '--ipv6', 'ula');
     const net = JSON.parse(await d().ok('network', 'inspect', 'ula'))[0];

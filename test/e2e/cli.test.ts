@@ -22,6 +22,12 @@ describe('ferry CLI', () => {
     expect((await listNetns()).filter((n) => n.startsWith('ferry-demo-'))).toEqual([]);
   });
 
+  it('prints its version', async () => {
+    const r = await run('version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ferry \d+\.\d+\.\d+\n$/);
+  });
+
   it('answers bad arguments with one line naming the argument and the accepted forms', async () => {
     const unknown = await run('demo', '--secs', '2');
     expect(unknown.code).toBe(2);

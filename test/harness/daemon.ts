@@ -1,9 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { createNetns, execIn, netnsPath } from '../../src/netns';
+import { launchDaemon, stopDaemon } from '../../src/daemon/launch';
+import { createNetns, execIn } from '../../src/netns';
 import { TEST_PREFIX, sweep } from '../../src/netns/sweep';
 import { randomBytes } from 'node:crypto';
 
@@ -18,11 +19,8 @@ export interface CliResult {
 /**
  * A Ferry daemon for a test file, in a network namespace of its own that
  * plays the host: ferry0 and br-* appear there, and so do host-mode
- * containers. The daemon enters only that network namespace (nsenter --net),
- * not a private mount namespace as `ip netns exec` would give it, so the
- * container namespaces it bind-mounts under /run/netns outlive it across a
- * restart, as they do for a real daemon. Everything is named with the test's
- * prefix and swept at the end.
+ * containers (see launchDaemon for why it enters only that namespace).
+ * Everything is named with the test's prefix and swept at the end.
  */
 export class DaemonLab {
   readonly prefix = TEST_PREFIX + randomBytes(4).toString('hex').slice(0, 5);
@@ -43,30 +41,19 @@ export class DaemonLab {
   }
 
   async start(): Promise<void> {
-    const child = spawn('nsenter', [`--net=${netnsPath(this.hostNs)}`, '--', process.execPath, FERRY, 'daemon', '--state-dir', path.join(this.dir, 'state'), '--netns-prefix', `${this.prefix}-c`, '--resolv-conf', this.resolvConf], {
-      env: { ...process.env, FERRY_SOCKET: this.socket },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    this.daemon = await launchDaemon({
+      netns: this.hostNs,
+      stateDir: path.join(this.dir, 'state'),
+      socket: this.socket,
+      netnsPrefix: `${this.prefix}-c`,
+      resolvConf: this.resolvConf,
+      onLog: (t) => (this.log += t),
     });
-    let own = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      own += d.toString();
-      this.log += d.toString();
-    });
-    this.daemon = child;
-    for (let i = 0; i < 200 && !own.includes('"daemon.listen"'); i++) {
-      if (child.exitCode !== null) throw new Error(`ferry daemon exited: ${this.log}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    if (!existsSync(this.socket)) throw new Error(`ferry daemon did not start: ${this.log}`);
   }
 
   /** Stops the daemon with a signal (SIGTERM, or SIGKILL for a crash). */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const d = this.daemon;
-    if (!d || d.exitCode !== null || d.signalCode !== null) return;
-    const gone = new Promise((r) => d.once('exit', r));
-    d.kill(signal);
-    await gone;
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    return stopDaemon(this.daemon, signal);
   }
 
   /** The CLI as a user types it. */

@@ -1,0 +1,6 @@
+#pragma once
+#include <napi.h>
+
+namespace ferry {
+Napi::Value WriteInNetns(const Napi::CallbackInfo& info);
+}
