@@ -14,7 +14,8 @@
         "native/l2/bridge_stage.cc",
         "native/dataplane/parse_stage.cc",
         "native/tools/packet_socket.cc",
-        "native/tools/netns_file.cc"
+        "native/tools/netns_file.cc",
+        "native/tools/netns_socket.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -10,6 +10,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeEngine", ferry::EngineBinding::Init(env));
   exports.Set("PacketSocket", ferry::PacketSocket::Init(env));
   exports.Set("writeInNetns", Napi::Function::New(env, ferry::WriteInNetns, "writeInNetns"));
+  exports.Set("openListenSockets", Napi::Function::New(env, ferry::OpenListenSockets, "openListenSockets"));
   return exports;
 }
 

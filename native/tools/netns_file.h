@@ -3,4 +3,5 @@
 
 namespace ferry {
 Napi::Value WriteInNetns(const Napi::CallbackInfo& info);
+Napi::Value OpenListenSockets(const Napi::CallbackInfo& info);
 }

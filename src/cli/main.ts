@@ -17,13 +17,14 @@ commands:
   network create|ls|inspect|rm|prune|connect|disconnect
   run [OPTIONS] -- CMD [ARG...] run a container (a process in its own namespaces)
   ps [-a], inspect, exec, logs, stop, start, rm [-f]
+  dns stats                     counters of the embedded resolver
   demo [--seconds N]            two containers on a Ferry bridge: ping, a TCP transfer, counters
   version                       print the version
   help                          this text
 
 The daemon is found at --socket, else $FERRY_SOCKET, else ${DEFAULT_SOCKET}.`;
 
-const COMMANDS = ['daemon', 'network', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'rm', 'demo', 'version', 'help'];
+const COMMANDS = ['daemon', 'network', 'dns', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'rm', 'demo', 'version', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   let socket = process.env.FERRY_SOCKET || DEFAULT_SOCKET;
@@ -41,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/daemon')).daemonCommand(args, socket);
     case 'network':
       return (await import('./commands/network')).networkCommand(args, new Client(socket), out);
+    case 'dns':
+      if (args.join(' ') !== 'stats') throw new UsageError('"dns" takes one subcommand: ferry dns stats');
+      out(JSON.stringify(await new Client(socket).request('GET', '/v1/dns'), null, 4));
+      return 0;
     case 'run':
     case 'ps':
     case 'inspect':

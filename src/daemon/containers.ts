@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { type PortBinding, PortSpecError, parseExpose, parsePortSpec } from '../container/port-spec';
 import { netnsPath } from '../netns';
 import { badRequest, conflict, notFound } from './errors';
+import { RESOLVER_ADDRESS, type DnsService } from '../dns/server';
 import { containerFiles, writeHosts, writeResolvConf } from './files';
 import type { Logger } from './log';
 import type { ContainerDoc, NetworkMode, NetworkRequest } from './model';
@@ -24,6 +25,7 @@ export interface RunSpec {
   aliases?: string[];
   dns?: string[];
   dnsSearch?: string[];
+  dnsOptions?: string[];
   addHosts?: string[];
   ports?: string[];
   publishAll?: boolean;
@@ -57,6 +59,7 @@ export class Containers {
     private readonly stateDir: string,
     private readonly log: Logger,
     private readonly hostResolvConf: string,
+    private readonly dns: DnsService,
   ) {}
 
   async run(spec: RunSpec): Promise<ContainerDoc> {
@@ -86,7 +89,9 @@ export class Containers {
       const files = containerFiles(this.stateDir, c.id);
       const addresses = c.endpoints.flatMap((e) => [e.ipv4, e.ipv6]).filter((a): a is string => !!a);
       writeHosts(files, { hostname: c.hostname, addresses, extraHosts: c.extraHosts });
-      writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, hostResolvConf: this.hostResolvConf });
+      const embedded = c.mode.kind === 'bridge' || c.mode.kind === 'container' ? RESOLVER_ADDRESS : undefined;
+      writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions, hostResolvConf: this.hostResolvConf, embedded });
+      if (c.mode.kind === 'bridge') this.dns.attach(c);
       const { pid, exited } = spawnContainer({
         cmd: c.cmd,
         netnsPath: c.netns ? netnsPath(c.netns) : joinPath,
@@ -111,6 +116,7 @@ export class Containers {
       c.finishedAt = undefined;
       await this.state.saveContainer(c);
     } catch (e) {
+      this.dns.detach(c.id);
       await this.sandboxes.destroy(c);
       throw e;
     }
@@ -143,6 +149,7 @@ export class Containers {
     c.finishedAt = new Date().toISOString();
     c.pid = undefined;
     c.pidStart = undefined;
+    this.dns.detach(c.id);
     await this.sandboxes.destroy(c);
     await this.state.saveContainer(c);
     this.log('container.exit', { id: c.id, name: c.name, exitCode: c.exitCode });
@@ -220,6 +227,7 @@ export class Containers {
       mode,
       dns: spec.dns ?? [],
       dnsSearch: spec.dnsSearch ?? [],
+      dnsOptions: spec.dnsOptions ?? [],
       extraHosts,
       ports,
       exposed,
@@ -237,7 +245,7 @@ export class Containers {
       const conflicts: [unknown, string][] = [
         [spec.hostname, 'hostname'],
         [spec.mac, 'mac-address'],
-        [spec.dns?.length || spec.dnsSearch?.length, 'dns'],
+        [spec.dns?.length || spec.dnsSearch?.length || spec.dnsOptions?.length, 'dns'],
         [spec.addHosts?.length, 'custom host-to-IP mapping'],
         [spec.ports?.length || spec.publishAll || spec.expose?.length, 'port publishing'],
         [spec.ip || spec.ip6, 'ip'],

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Engine } from '../dataplane';
+import { DnsService } from '../dns/server';
 import { FileStore } from '../store';
 import { Bridges } from './bridges';
 import { Containers } from './containers';
@@ -14,6 +15,10 @@ export interface DaemonOptions {
   netnsPrefix: string;
   /** The host's resolv.conf, which containers without --dns inherit (default /etc/resolv.conf). */
   hostResolvConf: string;
+  /** Queries per second each container may send to the embedded resolver. */
+  dnsRateLimit?: number;
+  /** How long the resolver waits for each upstream server. */
+  dnsUpstreamTimeoutMs?: number;
   log: Logger;
 }
 
@@ -31,6 +36,7 @@ export class Daemon {
   readonly state: State;
   readonly networks: Networks;
   readonly containers: Containers;
+  readonly dns: DnsService;
   private readonly bridges: Bridges;
   private readonly sandboxes: Sandboxes;
   private reaper?: NodeJS.Timeout;
@@ -43,7 +49,8 @@ export class Daemon {
     this.bridges = new Bridges(this.engine);
     this.sandboxes = new Sandboxes(this.engine, this.bridges, this.state, options.netnsPrefix);
     this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log);
-    this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf);
+    this.dns = new DnsService(this.state, { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
+    this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns);
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -70,6 +77,7 @@ export class Daemon {
       if (c.state !== 'running') continue;
       try {
         this.sandboxes.reattach(c);
+        if (c.mode.kind === 'bridge') this.dns.attach(c);
         adopted++;
       } catch (e) {
         this.options.log('container.reattach', { id: c.id, name: c.name, error: (e as Error).message }, 'warn');
@@ -82,6 +90,7 @@ export class Daemon {
   /** Stops serving; containers keep running and their TAPs stay for the next daemon. */
   stop(): void {
     if (this.reaper) clearInterval(this.reaper);
+    this.dns.stop();
     this.engine.shutdown();
     this.options.log('daemon.stop');
   }

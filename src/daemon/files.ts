@@ -30,14 +30,28 @@ export function writeHosts(f: ContainerFiles, opts: { hostname: string; addresse
 }
 
 /**
- * --dns and --dns-search, else the host's resolv.conf without loopback
- * nameservers (they would mean the container's own loopback), as Docker does.
- * The embedded resolver of the DNS issue replaces this.
+ * With the embedded resolver (bridge networks): nameserver 127.0.0.11, the
+ * search domains of --dns-search or else the host's, and options with
+ * ndots:0 unless --dns-option sets ndots, as Docker writes it; the --dns
+ * servers become the resolver's upstreams. Without it (host and none modes):
+ * --dns and --dns-search, else the host's file without loopback nameservers
+ * (they would mean the container's own loopback).
  */
-export function writeResolvConf(f: ContainerFiles, opts: { dns: string[]; dnsSearch: string[]; hostResolvConf: string }): void {
+export function writeResolvConf(f: ContainerFiles, opts: { dns: string[]; dnsSearch: string[]; dnsOptions: string[]; hostResolvConf: string; embedded?: string }): void {
   mkdirSync(f.dir, { recursive: true, mode: 0o755 });
   let text: string;
-  if (opts.dns.length || opts.dnsSearch.length) {
+  if (opts.embedded) {
+    let search = opts.dnsSearch;
+    if (!search.length) {
+      try {
+        search = /^\s*search\s+(.+)$/m.exec(readFileSync(opts.hostResolvConf, 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+      } catch {
+        search = [];
+      }
+    }
+    const options = opts.dnsOptions.some((o) => o.startsWith('ndots:')) ? opts.dnsOptions : ['ndots:0', ...opts.dnsOptions];
+    text = [`nameserver ${opts.embedded}`, ...(search.length ? [`search ${search.join(' ')}`] : []), `options ${options.join(' ')}`].join('\n');
+  } else if (opts.dns.length || opts.dnsSearch.length) {
     text = [...opts.dns.map((d) => `nameserver ${d}`), ...(opts.dnsSearch.length ? [`search ${opts.dnsSearch.join(' ')}`] : [])].join('\n');
   } else {
     let host = '';

@@ -17,6 +17,8 @@ export interface LaunchOptions {
   socket: string;
   netnsPrefix: string;
   resolvConf: string;
+  /** More `ferry daemon` options. */
+  extraArgs?: string[];
   /** Receives the daemon's structured log. */
   onLog?: (text: string) => void;
 }
@@ -25,7 +27,7 @@ export async function launchDaemon(o: LaunchOptions): Promise<ChildProcess> {
   const ferry = path.join(packageRoot(), 'bin', 'ferry');
   const child = spawn(
     'nsenter',
-    [`--net=${netnsPath(o.netns)}`, '--', process.execPath, ferry, 'daemon', '--state-dir', o.stateDir, '--netns-prefix', o.netnsPrefix, '--resolv-conf', o.resolvConf],
+    [`--net=${netnsPath(o.netns)}`, '--', process.execPath, ferry, 'daemon', '--state-dir', o.stateDir, '--netns-prefix', o.netnsPrefix, '--resolv-conf', o.resolvConf, ...(o.extraArgs ?? [])],
     { env: { ...process.env, FERRY_SOCKET: o.socket }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let own = '';

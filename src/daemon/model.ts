@@ -54,6 +54,7 @@ export interface ContainerDoc {
   mode: NetworkMode;
   dns: string[];
   dnsSearch: string[];
+  dnsOptions: string[];
   extraHosts: { name: string; ip: string }[];
   ports: PortBinding[];
   exposed: { port: number; protocol: Protocol }[];

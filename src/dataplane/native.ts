@@ -89,6 +89,7 @@ interface NativeAddon {
   NativeEngine: new (opts: { burst?: number; spinMicros?: number; cpu?: number }) => NativeEngine;
   PacketSocket: new (opts: { netns?: string; ifname: string; vnetHdr?: boolean }) => NativePacketSocket;
   writeInNetns(netns: string, file: string, text: string): void;
+  openListenSockets(netns: string, address: string, port: number): { udp: number; tcp: number };
 }
 
 /** The package root: where package.json is, from src/ or from dist/src/. */

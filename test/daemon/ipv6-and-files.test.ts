@@ -36,12 +36,13 @@ describe('IPv6 and container files', () => {
   });
 
   it('honours --hostname, --add-host, --dns and --dns-search in /etc, and logs keep the output', async () => {
-    await d().ok('run', '-d', '--name', 'files', '--hostname', 'web1', '--add-host', 'db:192.0.2.7', '--dns', '192.0.2.53', '--dns-search', 'example.test', '--', 'sh', '-c', 'hostname; sleep infinity');
+    await d().ok('run', '-d', '--name', 'files', '--hostname', 'web1', '--add-host', 'db:192.0.2.7', '--dns', '192.0.2.53', '--dns-search', 'example.test', '--dns-option', 'timeout:1', '--', 'sh', '-c', 'hostname; sleep infinity');
     expect(await d().ok('exec', 'files', '--', 'hostname')).toBe('web1');
     const hosts = await d().ok('exec', 'files', '--', 'cat', '/etc/hosts');
     expect(hosts).toMatch(/^192\.0\.2\.7\tdb$/m);
     expect(hosts).toMatch(/^172\.17\.0\.\d+\tweb1$/m);
-    expect(await d().ok('exec', 'files', '--', 'cat', '/etc/resolv.conf')).toBe('nameserver 192.0.2.53\nsearch example.test');
+    // The embedded resolver, with --dns as its upstream, as Docker writes it.
+    expect(await d().ok('exec', 'files', '--', 'cat', '/etc/resolv.conf')).toBe('nameserver 127.0.0.11\nsearch example.test\noptions ndots:0 timeout:1');
     // ahostsv4: `getent hosts` would ask for AAAA first and wait on the nameserver.
     expect(await d().ok('exec', 'files', '--', 'getent', 'ahostsv4', 'db')).toMatch(/^192\.0\.2\.7\s+STREAM db$/m);
     expect(await d().ok('logs', 'files')).toBe('web1');

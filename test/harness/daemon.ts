@@ -30,6 +30,8 @@ export class DaemonLab {
   private daemon?: ChildProcess;
   log = '';
 
+  constructor(private readonly daemonArgs: string[] = []) {}
+
   /** Tests never query a real resolver: containers inherit an empty resolv.conf. */
   readonly resolvConf = path.join(this.dir, 'resolv.conf');
 
@@ -47,6 +49,7 @@ export class DaemonLab {
       socket: this.socket,
       netnsPrefix: `${this.prefix}-c`,
       resolvConf: this.resolvConf,
+      extraArgs: this.daemonArgs,
       onLog: (t) => (this.log += t),
     });
   }
@@ -92,10 +95,10 @@ export class DaemonLab {
   }
 }
 
-export function useDaemon(): () => DaemonLab {
+export function useDaemon(daemonArgs: string[] = []): () => DaemonLab {
   let lab: DaemonLab | undefined;
   beforeAll(async () => {
-    lab = new DaemonLab();
+    lab = new DaemonLab(daemonArgs);
     await lab.init();
   });
   afterAll(async () => {
