@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # iproute2: namespaces and links; iperf3 + netsniff-ng (trafgen): benchmarks;
 # iputils-ping, tcpdump, ethtool: tests and diagnostics; dnsutils (dig) and
-# busybox (nslookup): DNS tests; g++/make/python3: node-gyp.
-packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox)
+# busybox (nslookup): DNS tests; dnsmasq-base: the DNS benchmark baseline;
+# g++/make/python3: node-gyp.
+packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()

@@ -88,7 +88,7 @@ export class Containers {
     try {
       const files = containerFiles(this.stateDir, c.id);
       const addresses = c.endpoints.flatMap((e) => [e.ipv4, e.ipv6]).filter((a): a is string => !!a);
-      writeHosts(files, { hostname: c.hostname, addresses, extraHosts: c.extraHosts });
+      writeHosts(files, { hostname: c.hostname, name: c.name, addresses, extraHosts: c.extraHosts });
       const embedded = c.mode.kind === 'bridge' || c.mode.kind === 'container' ? RESOLVER_ADDRESS : undefined;
       writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions, hostResolvConf: this.hostResolvConf, embedded });
       if (c.mode.kind === 'bridge') this.dns.attach(c);

@@ -35,6 +35,8 @@ describe('embedded DNS', () => {
       expect((await d().ferry('exec', 'alpine3', '--', 'getent', 'ahostsv4', name)).code).not.toBe(0);
     }
     expect((await d().ferry('exec', 'alpine3', '--', 'busybox', 'nslookup', 'alpine1')).code).not.toBe(0);
+    // ... but its own name and --add-host entries do, through /etc/hosts.
+    expect(await d().ok('exec', 'alpine3', '--', 'getent', 'ahostsv4', 'alpine3')).toMatch(new RegExp(`^${(await d().ip('alpine3')).replace(/\./g, '\\.')}\\s+STREAM `, 'm')); // getent shows the canonical name, the hostname
     // alpine4 resolves alpine-net's names, and reaches alpine3 only by address.
     expect(await dig('alpine4', '+short', 'alpine1')).toBe('172.18.0.2');
     expect(await d().ok('exec', 'alpine4', '--', 'busybox', 'nslookup', 'alpine2')).toMatch(/Address: 172\.18\.0\.3/);

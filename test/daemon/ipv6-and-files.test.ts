@@ -40,7 +40,7 @@ describe('IPv6 and container files', () => {
     expect(await d().ok('exec', 'files', '--', 'hostname')).toBe('web1');
     const hosts = await d().ok('exec', 'files', '--', 'cat', '/etc/hosts');
     expect(hosts).toMatch(/^192\.0\.2\.7\tdb$/m);
-    expect(hosts).toMatch(/^172\.17\.0\.\d+\tweb1$/m);
+    expect(hosts).toMatch(/^172\.17\.0\.\d+\tweb1 files$/m);
     // The embedded resolver, with --dns as its upstream, as Docker writes it.
     expect(await d().ok('exec', 'files', '--', 'cat', '/etc/resolv.conf')).toBe('nameserver 127.0.0.11\nsearch example.test\noptions ndots:0 timeout:1');
     // ahostsv4: `getent hosts` would ask for AAAA first and wait on the nameserver.
