@@ -89,7 +89,9 @@ export class Containers {
       const files = containerFiles(this.stateDir, c.id);
       const addresses = c.endpoints.flatMap((e) => [e.ipv4, e.ipv6]).filter((a): a is string => !!a);
       writeHosts(files, { hostname: c.hostname, name: c.name, addresses, extraHosts: c.extraHosts });
-      const embedded = c.mode.kind === 'bridge' || c.mode.kind === 'container' ? RESOLVER_ADDRESS : undefined;
+      // A container: joiner uses the resolver of the namespace it joins, which has one only in bridge mode.
+      const joined = c.mode.kind === 'container' ? this.state.containers.get(c.mode.containerId) : undefined;
+      const embedded = c.mode.kind === 'bridge' || joined?.mode.kind === 'bridge' ? RESOLVER_ADDRESS : undefined;
       writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions, hostResolvConf: this.hostResolvConf, embedded });
       if (c.mode.kind === 'bridge') this.dns.attach(c);
       const { pid, exited } = spawnContainer({

@@ -27,6 +27,9 @@ describe('network modes', () => {
     const b = await d().ok('exec', 'side', '--', 'ip', '-br', 'addr', 'show', 'eth0');
     expect(b).toBe(a);
     expect(a).toMatch(/172\.17\.0\.2\/16/);
+    // It uses the resolver of the namespace it joined.
+    expect(await d().ok('exec', 'side', '--', 'cat', '/etc/resolv.conf')).toMatch(/^nameserver 127\.0\.0\.11$/m);
+    expect((await d().ferry('exec', 'side', '--', 'dig', '+tries=1', '+timeout=2', 'centos1')).stdout).toMatch(/status: NXDOMAIN/); // answered (default bridge: no names)
     const server = d().ferry('exec', 'side', '--', 'iperf3', '-s', '-1', '-B', '127.0.0.1', '-p', '5301');
     await new Promise((r) => setTimeout(r, 300));
     expect(await d().ok('exec', 'centos1', '--', 'iperf3', '-c', '127.0.0.1', '-p', '5301', '-t', '1')).toMatch(/receiver/);
