@@ -70,7 +70,6 @@ class PacketPool {
     return p;
   }
   void put(Packet* p) { free_.push_back(p); }
-  size_t available() const { return free_.size(); }
 
  private:
   struct FreeDeleter {

@@ -22,44 +22,51 @@ export async function forward(query: Buffer, servers: string[], timeoutMs: numbe
   throw new Error(`no upstream answered (${servers.join(', ') || 'none configured'})`);
 }
 
+/**
+ * A promise settled once: by the first of an answer, an error or the timeout,
+ * after which `cleanup` closes the socket.
+ */
+function settleOnce(timeoutMs: number, cleanup: () => void) {
+  let resolve!: (b: Buffer) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<Buffer>((res, rej) => ((resolve = res), (reject = rej)));
+  const timer = setTimeout(() => done(new Error('timeout')), timeoutMs);
+  let settled = false;
+  const done = (err: Error | null, msg?: Buffer) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    cleanup();
+    if (err) reject(err);
+    else resolve(msg!);
+  };
+  return { promise, done };
+}
+
 function udpQuery(query: Buffer, server: string, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const sock = dgram.createSocket(isIPv6(server) ? 'udp6' : 'udp4');
-    const timer = setTimeout(() => done(new Error('timeout')), timeoutMs);
-    const done = (err: Error | null, msg?: Buffer) => {
-      clearTimeout(timer);
-      sock.close();
-      if (err) reject(err);
-      else resolve(msg!);
-    };
-    sock.on('error', (e) => done(e));
-    sock.on('message', (msg) => {
-      if (msg.length >= 12 && msg.readUInt16BE(0) === query.readUInt16BE(0)) done(null, msg);
-    });
-    sock.send(query, 53, server);
+  const sock = dgram.createSocket(isIPv6(server) ? 'udp6' : 'udp4');
+  const { promise, done } = settleOnce(timeoutMs, () => sock.close());
+  sock.on('error', (e) => done(e));
+  sock.on('message', (msg) => {
+    if (msg.length >= 12 && msg.readUInt16BE(0) === query.readUInt16BE(0)) done(null, msg);
   });
+  sock.send(query, 53, server);
+  return promise;
 }
 
 export function tcpQuery(query: Buffer, server: string, timeoutMs: number, port = 53): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: server, port });
-    const timer = setTimeout(() => done(new Error('timeout')), timeoutMs);
-    let buf = Buffer.alloc(0);
-    const done = (err: Error | null, msg?: Buffer) => {
-      clearTimeout(timer);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(msg!);
-    };
-    sock.on('error', (e) => done(e));
-    sock.on('connect', () => {
-      const len = Buffer.alloc(2);
-      len.writeUInt16BE(query.length);
-      sock.write(Buffer.concat([len, query]));
-    });
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(null, buf.subarray(2, 2 + buf.readUInt16BE(0)));
-    });
+  const sock = net.connect({ host: server, port });
+  const { promise, done } = settleOnce(timeoutMs, () => sock.destroy());
+  let buf = Buffer.alloc(0);
+  sock.on('error', (e) => done(e));
+  sock.on('connect', () => {
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(query.length);
+    sock.write(Buffer.concat([len, query]));
   });
+  sock.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(null, buf.subarray(2, 2 + buf.readUInt16BE(0)));
+  });
+  return promise;
 }

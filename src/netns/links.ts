@@ -94,11 +94,6 @@ export async function moveLink(ifname: string, toNs: string, fromNs?: string): P
   if (r.code !== 0) throw new KernelSetupError(`move into namespace "${toNs}"`, `device ${ifname}`, kernelReason(r.stderr));
 }
 
-export async function deleteLink(ifname: string, ns?: string): Promise<void> {
-  const r = await run('ip', [...(ns ? ['-n', ns] : []), 'link', 'delete', 'dev', ifname]);
-  if (r.code !== 0) throw new KernelSetupError('delete', `device ${ifname}${ns ? ` in namespace "${ns}"` : ''}`, kernelReason(r.stderr));
-}
-
 export interface LinkInfo {
   ifname: string;
   address?: string;
