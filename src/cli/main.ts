@@ -16,7 +16,7 @@ commands:
   daemon [--state-dir DIR]      run the control plane in the foreground
   network create|ls|inspect|rm|prune|connect|disconnect
   run [OPTIONS] -- CMD [ARG...] run a container (a process in its own namespaces)
-  ps [-a], inspect, exec, logs, stop, start, rm [-f]
+  ps [-a], inspect, exec, logs, stop, start, kill [-s SIGNAL], rm [-f]
   dns stats                     counters of the embedded resolver
   demo [--seconds N]            two containers on a Ferry bridge: ping, a TCP transfer, counters
   version                       print the version
@@ -24,7 +24,7 @@ commands:
 
 The daemon is found at --socket, else $FERRY_SOCKET, else ${DEFAULT_SOCKET}.`;
 
-const COMMANDS = ['daemon', 'network', 'dns', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'rm', 'demo', 'version', 'help'];
+const COMMANDS = ['daemon', 'network', 'dns', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   let socket = process.env.FERRY_SOCKET || DEFAULT_SOCKET;
@@ -54,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     case 'stop':
     case 'start':
     case 'rm':
+    case 'kill':
       return (await import('./commands/container')).containerCommand(command, args, new Client(socket), out);
     case 'demo': {
       const { options, rest } = parseOptions('demo', args, [{ flag: '--seconds', value: 'N', parse: positiveInt(600), help: 'length of the TCP transfer' }]);

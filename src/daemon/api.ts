@@ -29,6 +29,7 @@ const routes: [string, RegExp, Handler][] = [
   ['GET', /^\/v1\/containers\/([^/]+)\/logs$/, async (d, [ref]) => ({ log: d.containers.readLog(d.state.container(ref!)) })],
   // Not under the lock: it waits for an exit, which the reaper handles under the lock.
   ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref]) => d.containers.wait(ref!)],
+  ['POST', /^\/v1\/containers\/([^/]+)\/kill$/, async (d, [ref], b) => d.containers.kill(d.state.container(ref!), typeof b.signal === 'string' ? b.signal : 'SIGKILL')],
   ['POST', /^\/v1\/containers\/([^/]+)\/start$/, (d, [ref]) => d.state.exclusive(() => d.containers.start(d.state.container(ref!)))],
   ['POST', /^\/v1\/containers\/([^/]+)\/stop$/, (d, [ref], b) => d.state.exclusive(() => d.containers.stop(d.state.container(ref!), typeof b.timeout === 'number' ? b.timeout : 10))],
   ['DELETE', /^\/v1\/containers\/([^/]+)$/, (d, [ref], _b, q) => d.state.exclusive(() => d.containers.remove(d.state.container(ref!), q.get('force') === '1'))],

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { constants } from 'node:os';
 import { type PortBinding, PortSpecError, parseExpose, parsePortSpec } from '../container/port-spec';
 import { netnsPath } from '../netns';
 import { badRequest, conflict, notFound } from './errors';
@@ -121,6 +122,18 @@ export class Containers {
       this.dns.detach(c.id);
       await this.sandboxes.destroy(c);
       throw e;
+    }
+  }
+
+  /** Sends a signal to the container's process group (`ferry kill`, and Ctrl-C on a foreground run). */
+  kill(c: ContainerDoc, signal: string): void {
+    const name = (/^SIG/.test(signal) ? signal : `SIG${signal}`).toUpperCase();
+    if (!(name in constants.signals)) throw badRequest(`"${signal}" is not a signal (for example SIGTERM, INT, KILL)`);
+    if (c.state !== 'running') throw conflict(`container "${c.name}" is not running`);
+    try {
+      process.kill(-c.pid!, name as NodeJS.Signals);
+    } catch {
+      /* it exited meanwhile: the exit is reported as usual */
     }
   }
 

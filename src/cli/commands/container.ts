@@ -133,6 +133,15 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
       }
       return 0;
     }
+    case 'kill': {
+      const { options: o, rest: refs } = parseOptions('kill', args, [{ flag: '--signal', short: '-s', value: 'SIGNAL', help: 'default SIGKILL' }]);
+      if (!refs.length) throw new UsageError('"kill" needs at least one CONTAINER');
+      for (const r of refs) {
+        await client.request('POST', `${ref(r)}/kill`, { signal: o.signal ?? 'SIGKILL' });
+        out(r);
+      }
+      return 0;
+    }
     case 'rm': {
       const { options: o, rest: refs } = parseOptions('rm', args, [{ flag: '--force', short: '-f', help: 'stop it first if running' }]);
       if (!refs.length) throw new UsageError('"rm" needs at least one CONTAINER');
@@ -152,6 +161,11 @@ async function follow(client: Client, id: string): Promise<number> {
   let printed = 0;
   let done: { exitCode: number; log: string } | undefined;
   const waiting = client.request<{ exitCode: number; log: string }>('POST', `${ref(id)}/wait`).then((r) => (done = r));
+  // Ctrl-C and SIGTERM go to the container, as Docker's signal proxy does;
+  // its exit (and exit code) then ends this command.
+  const proxy = (signal: NodeJS.Signals) => void client.request('POST', `${ref(id)}/kill`, { signal }).catch(() => undefined);
+  process.on('SIGINT', proxy);
+  process.on('SIGTERM', proxy);
   const print = (log: string) => {
     if (log.length > printed) process.stdout.write(log.slice(printed));
     printed = Math.max(printed, log.length);
