@@ -3,10 +3,12 @@ import { Engine, type NativeStats } from '../dataplane';
 import { attachEndpoint, detachEndpoint, type Endpoint } from '../endpoint';
 import { BridgeDomain } from '../l2';
 import { execIn, sweep } from '../netns';
+import { controlPlaneDemo } from './control-plane';
 
 /**
- * The README's main job for now: two containers on one Ferry bridge, a ping
- * and a TCP transfer between them, then Ferry's counters. Everything lives in
+ * The README's main job: two containers on one Ferry bridge, a ping and a TCP
+ * transfer between them, Ferry's counters; then the same through the
+ * control plane (daemon, network, containers, names). Everything lives in
  * namespaces named ferry-demo-XXXX, removed at the end, also on Ctrl-C.
  */
 export async function runDemo(opts: { seconds: number; print: (line: string) => void }): Promise<void> {
@@ -52,6 +54,9 @@ export async function runDemo(opts: { seconds: number; print: (line: string) => 
     print(formatStats(engine.stats(), bridge.id));
     print('\nMAC table');
     for (const e of bridge.macTable()) print(`  ${e.mac}  port ${e.port}  ${e.static ? 'static' : `age ${e.ageSeconds}s`}`);
+
+    print('\n--- the control plane: Docker-style commands, names through the embedded resolver ---\n');
+    await controlPlaneDemo(`${prefix}-cp`, print);
   } finally {
     for (const ep of endpoints) await detachEndpoint(engine, ep).catch(() => undefined);
     engine.shutdown();

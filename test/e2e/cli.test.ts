@@ -19,6 +19,10 @@ describe('ferry CLI', () => {
     expect(r.stdout).toMatch(/3 packets transmitted, 3 received/);
     expect(r.stdout).toMatch(/TCP: .* Gbit\/s, \d+ retransmissions/);
     expect(r.stdout).toMatch(/bridge: unicast=\d+/);
+    // The control-plane part: a user network, two containers, names.
+    expect(r.stdout).toMatch(/\$ ferry exec client -- ping -c 2 web\nPING web \(192\.0\.2\.2\)/);
+    expect(r.stdout).toMatch(/2 packets transmitted, 2 received/);
+    expect(r.stdout).toMatch(/\$ ferry exec client -- dig \+short web\n192\.0\.2\.2/);
     expect((await listNetns()).filter((n) => n.startsWith('ferry-demo-'))).toEqual([]);
   });
 
