@@ -17,6 +17,7 @@ commands:
   network create|ls|inspect|rm|prune|connect|disconnect
   run [OPTIONS] -- CMD [ARG...] run a container (a process in its own namespaces)
   ps [-a], inspect, exec, logs, stop, start, kill [-s SIGNAL], rm [-f]
+  stats [--json]                the data plane's counters, per port and network
   dns stats                     counters of the embedded resolver
   demo [--seconds N]            two containers on a Ferry bridge: ping, a TCP transfer, counters
   version                       print the version
@@ -24,7 +25,7 @@ commands:
 
 The daemon is found at --socket, else $FERRY_SOCKET, else ${DEFAULT_SOCKET}.`;
 
-const COMMANDS = ['daemon', 'network', 'dns', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
+const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   let socket = process.env.FERRY_SOCKET || DEFAULT_SOCKET;
@@ -42,6 +43,13 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/daemon')).daemonCommand(args, socket);
     case 'network':
       return (await import('./commands/network')).networkCommand(args, new Client(socket), out);
+    case 'stats': {
+      const { options: o, rest } = parseOptions('stats', args, [{ flag: '--json', help: 'the raw counters' }]);
+      if (rest.length) throw new UsageError(`"stats" takes no arguments (got "${rest.join(' ')}")`);
+      const stats = await new Client(socket).request<import('../daemon/daemon').DaemonStats>('GET', '/v1/stats');
+      out(o.json ? JSON.stringify(stats, null, 4) : (await import('./commands/stats')).formatDaemonStats(stats));
+      return 0;
+    }
     case 'dns':
       if (args.join(' ') !== 'stats') throw new UsageError('"dns" takes one subcommand: ferry dns stats');
       out(JSON.stringify(await new Client(socket).request('GET', '/v1/dns'), null, 4));

@@ -50,6 +50,17 @@ export class Bridges {
     this.live.delete(networkId);
   }
 
+  /** Engine port id -> "host interface ferry0", and domain id -> network id. */
+  owners(): { ports: Map<number, string>; domains: Map<number, string> } {
+    const ports = new Map<number, string>();
+    const domains = new Map<number, string>();
+    for (const [networkId, b] of this.live) {
+      ports.set(b.hostPort, networkId);
+      domains.set(b.domain, networkId);
+    }
+    return { ports, domains };
+  }
+
   domain(networkId: string): number {
     const b = this.live.get(networkId);
     if (!b) throw new Error(`network ${networkId.slice(0, 12)} has no bridge domain`);

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { Engine } from '../dataplane';
+import { Engine, type NativePortStats, type NativeStats } from '../dataplane';
 import { DnsService } from '../dns/server';
 import { FileStore } from '../store';
 import { Bridges } from './bridges';
@@ -8,6 +8,12 @@ import type { Logger } from './log';
 import { Networks } from './networks';
 import { Sandboxes } from './sandboxes';
 import { State } from './state';
+
+/** The engine's counters with each port and domain named (`ferry stats`). */
+export type DaemonStats = Omit<NativeStats, 'ports' | 'domains'> & {
+  ports: (NativePortStats & { carries?: string })[];
+  domains: (NativeStats['domains'][number] & { network?: string })[];
+};
 
 export interface DaemonOptions {
   stateDir: string;
@@ -85,6 +91,19 @@ export class Daemon {
     }
     await this.containers.reap();
     this.options.log('daemon.start', { networks: this.state.networks.size, containers: this.state.containers.size, adopted });
+  }
+
+  /** The engine's counters, each port and domain named by what it carries. */
+  stats(): DaemonStats {
+    const s = this.engine.stats();
+    const containerPorts = this.sandboxes.portOwners();
+    const host = this.bridges.owners();
+    const netName = (id: string | undefined) => (id ? (this.state.networks.get(id)?.name ?? id.slice(0, 12)) : undefined);
+    return {
+      ...s,
+      ports: s.ports.map((p) => ({ ...p, carries: containerPorts.get(p.id) ?? (host.ports.has(p.id) ? `host interface of ${netName(host.ports.get(p.id))}` : undefined) })),
+      domains: s.domains.map((d) => ({ ...d, network: netName(host.domains.get(d.id)) })),
+    };
   }
 
   /** Stops serving; containers keep running and their TAPs stay for the next daemon. */

@@ -105,6 +105,17 @@ export class Sandboxes {
     }
   }
 
+  /** Engine port id -> the endpoint it carries, for naming ports in statistics. */
+  portOwners(): Map<number, string> {
+    const owners = new Map<number, string>();
+    for (const c of this.state.containers.values())
+      for (const ep of c.endpoints) {
+        const port = this.ports.get(ep.endpointId);
+        if (port !== undefined) owners.set(port, `${c.name}/${ep.ifname} on ${this.state.networks.get(ep.networkId)?.name ?? '?'}`);
+      }
+    return owners;
+  }
+
   private release(ep: Endpoint): void {
     const port = this.ports.get(ep.endpointId);
     if (port !== undefined) this.engine.removePort(port);

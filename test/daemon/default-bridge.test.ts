@@ -55,6 +55,17 @@ describe('the default bridge', () => {
     expect(client.stdout).toMatch(/receiver/);
   });
 
+  it('ferry stats names each port by what it carries and shows the traffic', async () => {
+    const out = await d().ok('stats');
+    expect(out).toMatch(/^PORT\s+CARRIES\s+RX PACKETS/m);
+    expect(out).toMatch(/\balpine1\/eth0 on bridge\s+\d+/);
+    expect(out).toMatch(/host interface of bridge/);
+    expect(out).toMatch(/^bridge\s+3\s+/m); // ferry0, alpine1, alpine2
+    const json = JSON.parse(await d().ok('stats', '--json'));
+    const a1 = json.ports.find((p: { carries?: string }) => p.carries === 'alpine1/eth0 on bridge');
+    expect(a1.rxPackets).toBeGreaterThan(0);
+  });
+
   it('reuses addresses as Docker does: stop the second, a third gets .3, the second restarts on .4', async () => {
     await d().ok('stop', '-t', '1', 'alpine2');
     await d().ok('run', '-d', '--name', 'centos3', '--', 'sleep', 'infinity');

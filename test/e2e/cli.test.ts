@@ -42,6 +42,6 @@ describe('ferry CLI', () => {
     expect(missing.stderr).toBe('ferry: option --seconds needs a value: --seconds N\n');
     const cmd = await run('launch');
     expect(cmd.code).toBe(2);
-    expect(cmd.stderr).toMatch(/^ferry: unknown command "launch" \(accepted: daemon, network, dns, run, .*kill, rm, demo, version, help\)\n$/);
+    expect(cmd.stderr).toMatch(/^ferry: unknown command "launch" \(accepted: daemon, network, stats, dns, run, .*kill, rm, demo, version, help\)\n$/);
   });
 });

@@ -1,0 +1,17 @@
+import type { DaemonStats } from '../../daemon/daemon';
+import { table } from './network';
+
+/** `ferry stats`: a table per port (named by what it carries) and per network. */
+export function formatDaemonStats(s: DaemonStats): string {
+  const drops = (d: Record<string, number>) => Object.entries(d).filter(([, n]) => n > 0).map(([r, n]) => `${r}=${n}`).join(' ') || '0';
+  const ports = table(
+    ['PORT', 'CARRIES', 'RX PACKETS', 'RX BYTES', 'TX PACKETS', 'TX BYTES', 'DROPS'],
+    s.ports.map((p) => [String(p.id), p.carries ?? p.name, String(p.rxPackets), String(p.rxBytes), String(p.txPackets), String(p.txBytes), drops(p.drops)]),
+  );
+  const nets = table(
+    ['NETWORK', 'PORTS', 'MACS', 'UNICAST', 'FLOODED', 'LEARNED', 'MOVED', 'REFUSED (FULL)'],
+    s.domains.map((d) => [d.network ?? `domain ${d.id}`, String(d.ports), String(d.macEntries), String(d.bridge.unicast), String(d.bridge.flood_multicast + d.bridge.flood_unknown), String(d.bridge.learned), String(d.bridge.moved), String(d.bridge.learn_refused_full)]),
+  );
+  const w = s.worker;
+  return `${ports}\n\n${nets}\n\nworker: ${w.packets} packets in ${w.batches} batches, ${w.wakeups} wake-ups; parse dropped ${s.stages.parse.dropped}`;
+}
