@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 # busybox (nslookup): DNS tests; dnsmasq-base: the DNS benchmark baseline;
 # g++/make/python3: node-gyp.
 packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base)
-command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+# Debian's own Node.js when none is installed; libnode-dev gives node-gyp the
+# headers locally, so building the addon downloads nothing.
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm libnode-dev)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,6 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The native addon is compiled from source against the local Node headers.
+if [ -f /usr/include/node/node_api.h ] && [ -z "${npm_config_nodedir:-}" ]; then
+  export npm_config_nodedir=/usr
+fi
 if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
   npm install --no-audit --no-fund --loglevel=error
   touch node_modules
