@@ -10,6 +10,7 @@
         "native/core/worker.cc",
         "native/core/netns_scope.cc",
         "native/ports/tap_port.cc",
+        "native/ports/packet_port.cc",
         "native/l2/mac_table.cc",
         "native/l2/bridge_stage.cc",
         "native/dataplane/parse_stage.cc",

@@ -7,6 +7,7 @@
 #define FERRY_DROP_REASONS(X)                                                          \
   X(runt, "frame shorter than an Ethernet header (or its 802.1Q tag)")                 \
   X(oversize, "frame larger than a packet buffer")                                     \
+  X(rx_queue_full, "the kernel's queue towards Ferry overflowed before Ferry read it")  \
   X(bad_vnet_hdr, "virtio-net header inconsistent with the frame (GSO or checksum)")   \
   X(bad_src_mac, "source MAC is multicast, broadcast or zero")                         \
   X(same_port, "destination was learned on the port the frame came from")              \

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "napi/convert.h"
+#include "ports/packet_port.h"
 #include "ports/tap_port.h"
 
 namespace ferry {
@@ -36,6 +37,7 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::RemoveDomain>("removeDomain"),
                          InstanceMethod<&EngineBinding::ConfigureDomain>("configureDomain"),
                          InstanceMethod<&EngineBinding::AddTapPort>("addTapPort"),
+                         InstanceMethod<&EngineBinding::AddPacketPort>("addPacketPort"),
                          InstanceMethod<&EngineBinding::RemovePort>("removePort"),
                          InstanceMethod<&EngineBinding::AddStaticMac>("addStaticMac"),
                          InstanceMethod<&EngineBinding::RemoveMac>("removeMac"),
@@ -122,6 +124,24 @@ Napi::Value EngineBinding::AddTapPort(const Napi::CallbackInfo& info) {
     engine_->run([&](Engine& e) { id = e.attach_port(std::move(tap), domain); });
   });  // on failure `tap` still owns the fd and closes it: no device is left
   result.Set("id", id);
+  return result;
+}
+
+Napi::Value EngineBinding::AddPacketPort(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  PacketPortOptions opts;
+  opts.ifname = get_string(o, "ifname", "");
+  opts.netns_path = get_string(o, "netns", "");
+  uint32_t domain = get_u32(o, "domain", kNoPort);
+  std::string error;
+  std::unique_ptr<PacketPort> port(PacketPort::open(opts, &error));
+  if (!port) throw_js(env, "packet_open", error);
+  uint32_t id = 0;
+  guarded(env, [&] { engine_->run([&](Engine& e) { id = e.attach_port(std::move(port), domain); }); });
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("id", id);
+  result.Set("name", opts.ifname);
   return result;
 }
 

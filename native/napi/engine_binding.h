@@ -18,6 +18,7 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value RemoveDomain(const Napi::CallbackInfo& info);
   Napi::Value ConfigureDomain(const Napi::CallbackInfo& info);
   Napi::Value AddTapPort(const Napi::CallbackInfo& info);
+  Napi::Value AddPacketPort(const Napi::CallbackInfo& info);
   Napi::Value RemovePort(const Napi::CallbackInfo& info);
   Napi::Value AddStaticMac(const Napi::CallbackInfo& info);
   Napi::Value RemoveMac(const Napi::CallbackInfo& info);

@@ -69,6 +69,14 @@ export class Engine {
   addTapPort(opts: TapPortOptions): TapPort {
     return native(() => this.handle.addTapPort(opts));
   }
+  /**
+   * Attaches an existing host interface (a NIC, a veth end) to a bridge domain
+   * through AF_PACKET, in promiscuous mode while attached. See
+   * native/ports/packet_port.h for RPS on a veth with local TCP senders.
+   */
+  addPacketPort(opts: { ifname: string; netns?: string; domain: number }): { id: number; name: string } {
+    return native(() => this.handle.addPacketPort(opts));
+  }
   /** Removes a port; its TAP is deleted, unless keepDevice leaves a persistent one in place. */
   removePort(id: number, opts: { keepDevice?: boolean } = {}): void {
     native(() => this.handle.removePort(id, opts));

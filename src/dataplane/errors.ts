@@ -15,6 +15,7 @@ export type DataplaneErrorCode =
   | 'too_many_ports'
   | 'port_poll'
   | 'tap_open'
+  | 'packet_open'
   | 'netns'
   | 'no_such_interface'
   | 'socket'

@@ -17,6 +17,7 @@ export interface NativePortStats {
 export type DropReason =
   | 'runt'
   | 'oversize'
+  | 'rx_queue_full'
   | 'bad_vnet_hdr'
   | 'bad_src_mac'
   | 'same_port'
@@ -70,6 +71,7 @@ export interface NativeEngine {
     offloads: number;
     ifindex: number;
   };
+  addPacketPort(opts: { ifname: string; netns?: string; domain: number }): { id: number; name: string };
   removePort(id: number, opts?: { keepDevice?: boolean }): void;
   addStaticMac(domain: number, mac: string, port: number): void;
   removeMac(domain: number, mac: string): boolean;

@@ -1,0 +1,145 @@
+#include "ports/packet_port.h"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/netns_scope.h"
+
+namespace ferry {
+
+namespace {
+std::string sys_error(const std::string& what, const std::string& ifname) {
+  return what + " (interface \"" + ifname + "\"): " + strerror(errno);
+}
+}  // namespace
+
+PacketPort* PacketPort::open(const PacketPortOptions& opts, std::string* error) {
+  NetnsScope scope(opts.netns_path);
+  if (!scope.ok()) {
+    *error = scope.error();
+    return nullptr;
+  }
+  unsigned ifindex = if_nametoindex(opts.ifname.c_str());
+  if (ifindex == 0) {
+    *error = sys_error("cannot find the interface", opts.ifname);
+    return nullptr;
+  }
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+  if (fd < 0) {
+    *error = sys_error("cannot open an AF_PACKET socket", opts.ifname);
+    return nullptr;
+  }
+  auto fail = [&](const char* what) -> PacketPort* {
+    *error = sys_error(what, opts.ifname);
+    close(fd);
+    return nullptr;
+  };
+  int one = 1;
+  if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0) return fail("PACKET_VNET_HDR failed");
+  if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0) return fail("PACKET_QDISC_BYPASS failed");
+  if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) != 0) return fail("PACKET_IGNORE_OUTGOING failed");
+  // A deep receive queue: while the worker writes 64 KB frames elsewhere, a
+  // sender behind this interface keeps sending. SO_RCVBUFFORCE may exceed
+  // rmem_max (we run as root); what still overflows is counted as
+  // rx_queue_full from PACKET_STATISTICS.
+  int buf = 32 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf) != 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof buf) != 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = int(ifindex);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) return fail("cannot bind");
+  packet_mreq mr{};
+  mr.mr_ifindex = int(ifindex);
+  mr.mr_type = PACKET_MR_PROMISC;
+  if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) != 0) return fail("cannot enter promiscuous mode");
+  PacketPort* port = new PacketPort(fd);
+  port->name = opts.ifname;
+  return port;
+}
+
+PacketPort::~PacketPort() { close(fd_); }
+
+uint32_t PacketPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
+  Packet* pkts[kBatchMax];
+  mmsghdr msgs[kBatchMax];
+  iovec iovs[kBatchMax][2];
+  uint32_t want = 0;
+  for (; want < max; want++) {
+    Packet* p = pool.get();
+    if (!p) break;
+    pkts[want] = p;
+    iovs[want][0] = {&p->vnet, sizeof(VnetHdr)};
+    iovs[want][1] = {p->data, kMaxFrame};
+    msgs[want] = {};
+    msgs[want].msg_hdr.msg_iov = iovs[want];
+    msgs[want].msg_hdr.msg_iovlen = 2;
+  }
+  int got = want ? recvmmsg(fd_, msgs, want, MSG_DONTWAIT, nullptr) : 0;
+  if (got < 0) got = 0;
+  if (uint32_t(got) < want) {
+    // Drained: a cheap moment to collect what the kernel dropped meanwhile
+    // (reading the statistics resets them).
+    tpacket_stats st{};
+    socklen_t len = sizeof st;
+    if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) counters.drops[int(DropReason::rx_queue_full)] += st.tp_drops;
+  }
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < want; i++) {
+    Packet* p = pkts[i];
+    if (int(i) >= got) {
+      pool.put(p);
+      continue;
+    }
+    uint32_t len = msgs[i].msg_len;
+    if (len < uint32_t(kVnetHdrLen) || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+      count_drop(len < uint32_t(kVnetHdrLen) ? DropReason::runt : DropReason::oversize);
+      pool.put(p);
+      continue;
+    }
+    p->len = len - kVnetHdrLen;
+    p->in_port = id;
+    counters.rx_packets++;
+    counters.rx_bytes += p->len;
+    out[n++] = p;
+  }
+  return n;
+}
+
+void PacketPort::tx_burst(Packet* const* pkts, uint32_t n) {
+  mmsghdr msgs[kBatchMax];
+  iovec iovs[kBatchMax][2];
+  for (uint32_t i = 0; i < n; i++) {
+    iovs[i][0] = {const_cast<VnetHdr*>(&pkts[i]->vnet), sizeof(VnetHdr)};
+    iovs[i][1] = {pkts[i]->data, pkts[i]->len};
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 2;
+  }
+  uint32_t done = 0;
+  while (done < n) {
+    int sent = sendmmsg(fd_, msgs + done, n - done, MSG_DONTWAIT);
+    if (sent <= 0) {
+      // The one at `done` was refused (ENETDOWN, ENOBUFS, EINVAL for a bad
+      // header): count it and go on with the rest.
+      count_drop(errno == ENETDOWN ? DropReason::port_down : DropReason::tx_error);
+      done++;
+      continue;
+    }
+    for (int i = 0; i < sent; i++) {
+      counters.tx_packets++;
+      counters.tx_bytes += pkts[done + uint32_t(i)]->len;
+    }
+    done += uint32_t(sent);
+  }
+}
+
+}  // namespace ferry
