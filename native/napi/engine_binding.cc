@@ -111,7 +111,6 @@ Napi::Value EngineBinding::AddTapPort(const Napi::CallbackInfo& info) {
   opts.tx_queue_len = int(get_u32(o, "txQueueLen", 0));
   opts.persist = o.Has("persist") && o.Get("persist").ToBoolean().Value();
   uint32_t domain = get_u32(o, "domain", kNoPort);
-  // Opening the TAP takes the kernel's RTNL lock: do it here, not on the worker.
   std::string error;
   std::unique_ptr<TapPort> tap(TapPort::open(opts, &error));
   if (!tap) throw_js(env, "tap_open", error);
@@ -119,12 +118,18 @@ Napi::Value EngineBinding::AddTapPort(const Napi::CallbackInfo& info) {
   result.Set("name", tap->name);
   result.Set("offloads", tap->offloads());
   result.Set("ifindex", tap->ifindex());
-  uint32_t id = 0;
-  guarded(env, [&] {
-    engine_->run([&](Engine& e) { id = e.attach_port(std::move(tap), domain); });
-  });  // on failure `tap` still owns the fd and closes it: no device is left
-  result.Set("id", id);
+  result.Set("id", Attach(env, std::move(tap), domain));
   return result;
+}
+
+// Opening a port (on the calling thread: it may take the kernel's RTNL lock)
+// is each kind's own; linking it into the engine is common. If the engine
+// refuses, the port is destroyed here, which closes its fd: no device or
+// socket is left behind.
+uint32_t EngineBinding::Attach(Napi::Env env, std::unique_ptr<Port> port, uint32_t domain) {
+  uint32_t id = 0;
+  guarded(env, [&] { engine_->run([&](Engine& e) { id = e.attach_port(std::move(port), domain); }); });
+  return id;
 }
 
 Napi::Value EngineBinding::AddPacketPort(const Napi::CallbackInfo& info) {
@@ -137,10 +142,8 @@ Napi::Value EngineBinding::AddPacketPort(const Napi::CallbackInfo& info) {
   std::string error;
   std::unique_ptr<PacketPort> port(PacketPort::open(opts, &error));
   if (!port) throw_js(env, "packet_open", error);
-  uint32_t id = 0;
-  guarded(env, [&] { engine_->run([&](Engine& e) { id = e.attach_port(std::move(port), domain); }); });
   Napi::Object result = Napi::Object::New(env);
-  result.Set("id", id);
+  result.Set("id", Attach(env, std::move(port), domain));
   result.Set("name", opts.ifname);
   return result;
 }

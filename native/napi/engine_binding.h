@@ -29,6 +29,8 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
 
   // Shared with nothing but a weak_ptr in the env's cleanup hook: the hook
   // may run after this object is garbage-collected, and must then find nothing.
+  uint32_t Attach(Napi::Env env, std::unique_ptr<Port> port, uint32_t domain);
+
   std::shared_ptr<Engine> engine_;
 };
 
