@@ -6,20 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 
 namespace ferry {
-
-namespace {
-// Wake-up token in epoll data; ports use their id, which is always smaller.
-constexpr uint32_t kWakeToken = 0xfffffff0u;
-
-uint64_t monotonic_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-}  // namespace
 
 Engine::Engine(const EngineConfig& config) : config_(config), pool_(2 * kBatchMax) {
   if (config_.burst == 0 || config_.burst > kBatchMax) config_.burst = kBatchMax;
@@ -31,8 +19,9 @@ Engine::Engine(const EngineConfig& config) : config_(config), pool_(2 * kBatchMa
   ev.events = EPOLLIN;
   ev.data.u32 = kWakeToken;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
-  start_ns_ = monotonic_ns();
   update_clock();
+  start_ns_ = now_ns_;
+  now_s_ = 0;
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -87,6 +87,9 @@ class Engine {
   const ParseStage& parse_stage() const { return parse_; }
 
  private:
+  // Marks the eventfd in epoll data; ports use their id, which attach_port keeps below it.
+  static constexpr uint32_t kWakeToken = 0xfffffff0u;
+
   struct Command {
     std::function<void(Engine&)> fn;
     std::exception_ptr error;

@@ -13,7 +13,6 @@
 namespace ferry {
 
 namespace {
-constexpr uint32_t kWakeToken = 0xfffffff0u;
 constexpr uint64_t kAgeIntervalNs = 1000000000ull;  // sweep once a second
 constexpr int kMaxEvents = 256;
 }  // namespace
