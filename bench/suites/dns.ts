@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '../../src/cli/client';
 import { packageRoot } from '../../src/dataplane/native';
-import { launchDaemon, stopDaemon } from '../../src/daemon/launch';
+import { ferryCliOk, launchDaemon, stopDaemon } from '../../src/daemon/launch';
 import { createNetns } from '../../src/netns';
 import { sweep } from '../../src/netns/sweep';
 import { median, metric, type Metric } from '../lib/report';
@@ -27,12 +26,8 @@ export async function dnsSuite(ctx: SuiteContext): Promise<Metric[]> {
   await createNetns(hostNs);
   const daemon = await launchDaemon({ netns: hostNs, stateDir: path.join(ctx.tmpDir, 'dns-state'), socket, netnsPrefix: `${ctx.prefix}-dc`, resolvConf, extraArgs: ['--dns-rate-limit', '10000000'] });
   const client = new Client(socket);
-  const ferry = path.join(packageRoot(), 'bin', 'ferry');
   const load = path.join(packageRoot(), 'dist', 'bench', 'tools', 'dns-load.js');
-  const exec = (...argv: string[]) =>
-    new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [ferry, 'exec', 'client', '--', ...argv], { env: { ...process.env, FERRY_SOCKET: socket }, timeout: 120_000 }, (e, out, err) => (e ? reject(new Error(`${argv.join(' ')}: ${err || e.message}`)) : resolve(out))),
-    );
+  const exec = (...argv: string[]) => ferryCliOk(socket, ['exec', 'client', '--', ...argv], 120_000);
   const samples: Record<string, { qps: number[]; p50: number[] }> = { ferry: { qps: [], p50: [] }, dnsmasq: { qps: [], p50: [] } };
   try {
     await client.request('POST', '/v1/networks', { name: 'dnsnet' });

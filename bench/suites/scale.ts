@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '../../src/cli/client';
-import { packageRoot } from '../../src/dataplane/native';
-import { launchDaemon, stopDaemon } from '../../src/daemon/launch';
+import { ferryCliOk, launchDaemon, stopDaemon } from '../../src/daemon/launch';
 import { createNetns, execIn } from '../../src/netns';
 import { sweep } from '../../src/netns/sweep';
 import { median, metric, type Metric } from '../lib/report';
@@ -86,12 +84,9 @@ async function ferryRuns(ctx: SuiteContext): Promise<{ api: number[]; cli: numbe
   const cli: number[] = [];
   try {
     await client.request('POST', '/v1/networks', { name: 'scale' });
-    const ferry = path.join(packageRoot(), 'bin', 'ferry');
     for (let i = 0; i < 20; i++) {
       const t0 = process.hrtime.bigint();
-      await new Promise<void>((resolve, reject) =>
-        execFile(process.execPath, [ferry, 'run', '-d', '--network', 'scale', '--', 'sleep', 'infinity'], { env: { ...process.env, FERRY_SOCKET: socket } }, (e) => (e ? reject(e) : resolve())),
-      );
+      await ferryCliOk(socket, ['run', '-d', '--network', 'scale', '--', 'sleep', 'infinity']);
       cli.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
     for (let i = cli.length; i < COUNT; i++) {

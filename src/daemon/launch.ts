@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../dataplane/native';
@@ -23,11 +23,12 @@ export interface LaunchOptions {
   onLog?: (text: string) => void;
 }
 
+const ferryBin = () => path.join(packageRoot(), 'bin', 'ferry');
+
 export async function launchDaemon(o: LaunchOptions): Promise<ChildProcess> {
-  const ferry = path.join(packageRoot(), 'bin', 'ferry');
   const child = spawn(
     'nsenter',
-    [`--net=${netnsPath(o.netns)}`, '--', process.execPath, ferry, 'daemon', '--state-dir', o.stateDir, '--netns-prefix', o.netnsPrefix, '--resolv-conf', o.resolvConf, ...(o.extraArgs ?? [])],
+    [`--net=${netnsPath(o.netns)}`, '--', process.execPath, ferryBin(), 'daemon', '--state-dir', o.stateDir, '--netns-prefix', o.netnsPrefix, '--resolv-conf', o.resolvConf, ...(o.extraArgs ?? [])],
     { env: { ...process.env, FERRY_SOCKET: o.socket }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let own = '';
@@ -49,4 +50,26 @@ export async function stopDaemon(child: ChildProcess | undefined, signal: NodeJS
   const gone = new Promise((r) => child.once('exit', r));
   child.kill(signal);
   await gone;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the ferry CLI against a daemon's socket, as a user types it; never rejects on a non-zero exit. */
+export function ferryCli(socket: string, args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, [ferryBin(), ...args], { env: { ...process.env, FERRY_SOCKET: socket }, timeout: timeoutMs }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+/** Like ferryCli, but throws with the command's stderr when it fails; returns its stdout. */
+export async function ferryCliOk(socket: string, args: string[], timeoutMs?: number): Promise<string> {
+  const r = await ferryCli(socket, args, timeoutMs);
+  if (r.code !== 0) throw new Error(`ferry ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
 }

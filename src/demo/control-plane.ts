@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { packageRoot } from '../dataplane/native';
-import { launchDaemon, stopDaemon } from '../daemon/launch';
+import { ferryCliOk, launchDaemon, stopDaemon } from '../daemon/launch';
 import { createNetns, sweep } from '../netns';
 
 /**
@@ -18,12 +16,7 @@ export async function controlPlaneDemo(prefix: string, print: (line: string) => 
   writeFileSync(path.join(dir, 'resolv.conf'), ''); // the demo never asks a real resolver
   const hostNs = `${prefix}-host`;
   let daemon: Awaited<ReturnType<typeof launchDaemon>> | undefined;
-  const ferry = (...args: string[]) =>
-    new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [path.join(packageRoot(), 'bin', 'ferry'), ...args], { env: { ...process.env, FERRY_SOCKET: socket } }, (e, out, err) =>
-        e ? reject(new Error(`ferry ${args.join(' ')}: ${err || e.message}`)) : resolve(out.trim()),
-      ),
-    );
+  const ferry = async (...args: string[]) => (await ferryCliOk(socket, args)).trim();
   const show = async (...args: string[]) => {
     print(`$ ferry ${args.join(' ')}`);
     const out = await ferry(...args);

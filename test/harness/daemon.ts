@@ -1,20 +1,13 @@
-import { type ChildProcess, execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { launchDaemon, stopDaemon } from '../../src/daemon/launch';
+import { type CliResult, ferryCli, ferryCliOk, launchDaemon, stopDaemon } from '../../src/daemon/launch';
 import { createNetns, execIn } from '../../src/netns';
 import { TEST_PREFIX, sweep } from '../../src/netns/sweep';
 import { randomBytes } from 'node:crypto';
 
-const FERRY = path.join(__dirname, '..', '..', 'bin', 'ferry');
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * A Ferry daemon for a test file, in a network namespace of its own that
@@ -61,18 +54,12 @@ export class DaemonLab {
 
   /** The CLI as a user types it. */
   ferry(...args: string[]): Promise<CliResult> {
-    return new Promise((resolve) => {
-      execFile(process.execPath, [FERRY, ...args], { env: { ...process.env, FERRY_SOCKET: this.socket }, timeout: 60_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+    return ferryCli(this.socket, args);
   }
 
   /** Like ferry(), but throws with stderr when it fails; returns stdout trimmed. */
   async ok(...args: string[]): Promise<string> {
-    const r = await this.ferry(...args);
-    if (r.code !== 0) throw new Error(`ferry ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-    return r.stdout.trim();
+    return (await ferryCliOk(this.socket, args)).trim();
   }
 
   /** Runs a command in the "host" namespace. */
