@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readResolvConf } from '../dns/resolv-conf';
 import type { ContainerFiles } from './processes';
 
 /**
@@ -42,27 +43,14 @@ export function writeResolvConf(f: ContainerFiles, opts: { dns: string[]; dnsSea
   mkdirSync(f.dir, { recursive: true, mode: 0o755 });
   let text: string;
   if (opts.embedded) {
-    let search = opts.dnsSearch;
-    if (!search.length) {
-      try {
-        search = /^\s*search\s+(.+)$/m.exec(readFileSync(opts.hostResolvConf, 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
-      } catch {
-        search = [];
-      }
-    }
+    const search = opts.dnsSearch.length ? opts.dnsSearch : readResolvConf(opts.hostResolvConf).search;
     const options = opts.dnsOptions.some((o) => o.startsWith('ndots:')) ? opts.dnsOptions : ['ndots:0', ...opts.dnsOptions];
     text = [`nameserver ${opts.embedded}`, ...(search.length ? [`search ${search.join(' ')}`] : []), `options ${options.join(' ')}`].join('\n');
   } else if (opts.dns.length || opts.dnsSearch.length) {
     text = [...opts.dns.map((d) => `nameserver ${d}`), ...(opts.dnsSearch.length ? [`search ${opts.dnsSearch.join(' ')}`] : [])].join('\n');
   } else {
-    let host = '';
-    try {
-      host = readFileSync(opts.hostResolvConf, 'utf8');
-    } catch {
-      /* none */
-    }
-    text = host
-      .split('\n')
+    text = readResolvConf(opts.hostResolvConf)
+      .text.split('\n')
       .filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l))
       .join('\n')
       .trim();

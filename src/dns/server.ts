@@ -1,5 +1,4 @@
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { ContainerDoc } from '../daemon/model';
@@ -7,6 +6,7 @@ import type { State } from '../daemon/state';
 import { loadNative } from '../dataplane/native';
 import { netnsPath } from '../netns';
 import { Names } from './names';
+import { readResolvConf } from './resolv-conf';
 import { forward } from './upstream';
 
 /**
@@ -191,12 +191,7 @@ export class DnsService {
 
   /** The container's --dns servers, else the host's nameservers. */
   private upstreams(c: ContainerDoc): string[] {
-    if (c.dns.length) return c.dns;
-    try {
-      return [...readFileSync(this.options.hostResolvConf, 'utf8').matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!);
-    } catch {
-      return [];
-    }
+    return c.dns.length ? c.dns : readResolvConf(this.options.hostResolvConf).nameservers;
   }
 }
 
