@@ -112,7 +112,7 @@ function trafgenConfig(o: { srcMac: string; dstMac: string; srcIp: string; dstIp
   return `{\n  ${bytes.join(', ')}\n}\n`;
 }
 
-/** Median wall time of `fn` in milliseconds over `n` runs, after `setup` each time (not timed). */
+/** Median wall time of `fn` in milliseconds over `n` runs; `teardown` runs after each, untimed. */
 export async function timeMs(n: number, fn: (i: number) => Promise<unknown>, teardown: (i: number) => Promise<unknown>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
