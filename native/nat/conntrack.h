@@ -1,0 +1,162 @@
+// Connection tracking: every flow that Ferry routes through its NAT, in both
+// directions, in one bounded hash table.
+//
+// An entry holds two keys: the flow as its first packet was seen (original)
+// and as its answers will be seen after translation (reply). Both keys are
+// linked into the same bucket array, so a packet from either side finds its
+// entry with one hash and a short chain walk, and the direction it was found
+// in says which translation applies. A source port picked for SNAT "never
+// collides" because a candidate is taken only when its reply key is absent.
+//
+// Memory is allocated once, at the bound: entries in one array (56 bytes
+// each), free ones chained through their link, buckets twice the bound
+// rounded to a power of two. 1,000,000 entries take 56 MB + 8 MB.
+//
+// Timeouts are Linux's defaults (nf_conntrack_tcp_timeout_*, _udp_timeout,
+// _udp_timeout_stream, _icmp_timeout). Expired entries are removed lazily by
+// a lookup that meets them and by a sweep that visits a slice of the array
+// each second, so no pass is ever linear in the table within one batch.
+// When the table is full, an entry not yet answered ("unassured", like
+// Linux's early_drop) near the new flow's bucket is evicted; if none is
+// found the new flow is refused. Established flows are never evicted.
+//
+// TCP is tracked by flags only (SYN, SYN-ACK, ACK, FIN, RST), as a state
+// machine shaped like Linux's; sequence-window tracking is not done.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace ferry {
+
+struct FlowKey {
+  uint32_t src = 0, dst = 0;
+  uint16_t sport = 0, dport = 0;  // ICMP echo: the identifier in sport, 0 in dport
+  uint8_t proto = 0;
+  uint8_t pad[3] = {0, 0, 0};
+
+  bool operator==(const FlowKey& o) const {
+    return src == o.src && dst == o.dst && sport == o.sport && dport == o.dport && proto == o.proto;
+  }
+  FlowKey inverse() const {
+    FlowKey k = *this;
+    k.src = dst;
+    k.dst = src;
+    if (proto != 1) {
+      k.sport = dport;
+      k.dport = sport;
+    }
+    return k;
+  }
+};
+static_assert(sizeof(FlowKey) == 16, "flow keys are hashed as two 64-bit words");
+
+#define FERRY_TCP_STATES(X) \
+  X(none, "NONE")           \
+  X(syn_sent, "SYN_SENT")   \
+  X(syn_recv, "SYN_RECV")   \
+  X(established, "ESTABLISHED") \
+  X(fin_wait, "FIN_WAIT")   \
+  X(close_wait, "CLOSE_WAIT") \
+  X(last_ack, "LAST_ACK")   \
+  X(time_wait, "TIME_WAIT") \
+  X(close, "CLOSE")
+
+enum class TcpState : uint8_t {
+#define FERRY_X(name, text) name,
+  FERRY_TCP_STATES(FERRY_X)
+#undef FERRY_X
+};
+const char* tcp_state_name(TcpState s);
+
+struct ConntrackTimeouts {  // seconds; Linux's defaults
+  uint32_t tcp_syn_sent = 120, tcp_syn_recv = 60, tcp_established = 432000, tcp_fin_wait = 120,
+           tcp_close_wait = 60, tcp_last_ack = 30, tcp_time_wait = 120, tcp_close = 10;
+  uint32_t udp = 30, udp_stream = 120, icmp = 30;
+};
+
+enum ConntrackFlags : uint8_t {
+  kCtReplied = 1,  // a packet was seen in the reply direction
+  kCtAssured = 2,  // never evicted early (TCP established, UDP answered)
+  kCtSnat = 4,
+  kCtDnat = 8,
+  kCtInUse = 16,
+};
+
+struct ConntrackEntry {
+  FlowKey key[2];       // [0] original, [1] reply
+  uint32_t next[2];     // bucket chain links, one per key
+  uint32_t expires = 0; // engine seconds
+  TcpState tcp = TcpState::none;
+  uint8_t flags = 0;
+  uint8_t fin_dir = 0;  // direction of the first FIN
+  uint8_t pad = 0;
+  uint32_t packets[2] = {0, 0};
+};
+static_assert(sizeof(ConntrackEntry) == 56, "the memory figure in the header comment depends on it");
+
+#define FERRY_CONNTRACK_COUNTERS(X)                                           \
+  X(created, "new flows entered")                                             \
+  X(expired, "entries removed at their timeout")                              \
+  X(early_drop, "unanswered entries evicted to make room (table full)")       \
+  X(insert_refused, "new flows refused: table full of answered flows")        \
+  X(removed, "entries removed by the control plane")
+
+struct ConntrackCounters {
+#define FERRY_X(name, help) uint64_t name = 0;
+  FERRY_CONNTRACK_COUNTERS(FERRY_X)
+#undef FERRY_X
+};
+
+class Conntrack {
+ public:
+  static constexpr uint32_t kDefaultMax = 262144;
+  static constexpr uint32_t kNil = 0xffffffffu;
+
+  explicit Conntrack(uint32_t max_entries = kDefaultMax);
+
+  // A reference is index << 1 | direction. kNil when absent.
+  uint32_t lookup(const FlowKey& k, uint32_t now);
+  // Enters a flow; returns its index, or kNil when the table is full of
+  // assured entries. The caller has checked that neither key is present.
+  uint32_t create(const FlowKey& original, const FlowKey& reply, uint8_t flags, uint32_t now);
+  void remove(uint32_t index);
+  bool contains(const FlowKey& k, uint32_t now) { return lookup(k, now) != kNil; }
+
+  // Updates state and timeout for a packet seen in direction dir.
+  void on_packet(uint32_t index, int dir, uint8_t tcp_flags, uint32_t now);
+  // Visits a slice of the table and removes what has expired.
+  void sweep(uint32_t now);
+  void flush();
+
+  ConntrackEntry& entry(uint32_t index) { return entries_[index]; }
+  uint32_t size() const { return count_; }
+  uint32_t max_entries() const { return uint32_t(entries_.size()); }
+  uint64_t memory_bytes() const {
+    return entries_.size() * sizeof(ConntrackEntry) + buckets_.size() * sizeof(uint32_t);
+  }
+  ConntrackTimeouts timeouts;
+  ConntrackCounters counters;
+
+  template <typename F>
+  void for_each(uint32_t now, F f) const {
+    for (const ConntrackEntry& e : entries_)
+      if ((e.flags & kCtInUse) && e.expires > now) f(e);
+  }
+
+ private:
+  uint32_t bucket_of(const FlowKey& k) const;
+  void link(uint32_t ref);
+  void unlink(uint32_t ref);
+  bool evict_unassured_near(uint32_t bucket, uint32_t now);
+  uint32_t timeout_for(const ConntrackEntry& e) const;
+
+  std::vector<ConntrackEntry> entries_;
+  std::vector<uint32_t> buckets_;
+  uint32_t mask_ = 0;
+  uint32_t free_head_ = kNil;
+  uint32_t count_ = 0;
+  uint32_t sweep_cursor_ = 0;
+  uint64_t seed_ = 0;
+};
+
+}  // namespace ferry
