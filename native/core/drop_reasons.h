@@ -14,7 +14,23 @@
   X(no_domain, "port is not in a bridge domain")                                       \
   X(no_tx_port, "nowhere to send (flood with no other port in the domain)")            \
   X(port_down, "egress device is administratively down (the kernel answers EIO)")     \
-  X(tx_error, "the kernel refused the frame on egress for another reason")
+  X(tx_error, "the kernel refused the frame on egress for another reason")              \
+  X(not_for_us, "uplink frame for another MAC or address: the host's own traffic")     \
+  X(bad_ip, "IPv4 header malformed or truncated")                                      \
+  X(ttl_exceeded, "TTL ran out at the gateway (ICMP time exceeded sent)")              \
+  X(mtu_exceeded, "larger than the next hop's MTU (ICMP fragmentation needed sent)")   \
+  X(ip_fragment, "IPv4 fragment: the NAT does not reassemble")                         \
+  X(isolated, "towards another network: bridge networks are isolated")                 \
+  X(icc_blocked, "container to container on a network with enable_icc=false")         \
+  X(no_route, "no uplink, or no route to the destination")                             \
+  X(no_egress, "from an --internal network: no traffic leaves it")                     \
+  X(unpublished, "to the external address on a port that is not published")           \
+  X(unsolicited, "from the uplink, not a reply to any tracked flow")                   \
+  X(conntrack_full, "new flow refused: the conntrack table is full")                   \
+  X(nat_ports_exhausted, "no free external port for a new flow")                       \
+  X(icmp_error_no_flow, "ICMP error about a flow that is not tracked")                 \
+  X(neighbor_unresolved, "next hop did not answer ARP")                                \
+  X(hold_full, "waiting for ARP with the hold queue full")
 
 namespace ferry {
 

@@ -9,7 +9,12 @@
 
 namespace ferry {
 
-Engine::Engine(const EngineConfig& config) : config_(config), pool_(2 * kBatchMax) {
+// The pool holds two batches in flight plus what the router generates (at most
+// one packet per packet in a run, and ARP requests) and holds for ARP.
+Engine::Engine(const EngineConfig& config)
+    : config_(config),
+      pool_(3 * kBatchMax + RouterStage::kMaxPendingNeighbors * RouterStage::kHoldPerNeighbor),
+      router_(pool_, config.conntrack_max) {
   if (config_.burst == 0 || config_.burst > kBatchMax) config_.burst = kBatchMax;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -116,6 +121,7 @@ void Engine::remove_domain(uint32_t id) {
                                             std::to_string(d.ports.size()) + " port(s) (" + names +
                                             "); remove them first");
   }
+  if (d.l3.routed) router_.remove_network(d.l3.subnet, d.l3.prefix_len);
   fabric_.domains[id].reset();
 }
 
@@ -140,8 +146,36 @@ uint32_t Engine::attach_port(std::unique_ptr<Port> port, uint32_t domain) {
   return id;
 }
 
+void Engine::configure_network(uint32_t id, const NetworkL3& l3) {
+  Domain& d = domain_or_throw(id);
+  if (d.l3.routed) router_.remove_network(d.l3.subnet, d.l3.prefix_len);
+  d.l3 = l3;
+  if (l3.routed) router_.add_network(l3.subnet, l3.prefix_len, id);
+}
+
+uint32_t Engine::attach_uplink(std::unique_ptr<Port> port, UplinkConfig config) {
+  if (fabric_.uplink_port != kNoPort) throw ControlError("uplink_exists", "the engine already has an uplink (port " + std::to_string(fabric_.uplink_port) + "); remove it first");
+  uint32_t id = 0;
+  while (id < fabric_.ports.size() && fabric_.ports[id]) id++;
+  if (id >= kWakeToken) throw ControlError("too_many_ports", "the engine's port table is full");
+  port->id = id;
+  port->domain = kNoPort;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u32 = id;
+  if (port->rx_fd() >= 0 && epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, port->rx_fd(), &ev) != 0)
+    throw ControlError("port_poll", "cannot poll port " + port->name + ": " + strerror(errno));
+  if (id == fabric_.ports.size()) fabric_.ports.emplace_back();
+  fabric_.ports[id] = std::move(port);
+  config.port = id;
+  router_.set_uplink(config, fabric_);
+  flush_tx();  // the gratuitous ARP
+  return id;
+}
+
 void Engine::detach_port(uint32_t id, bool destroy) {
   Port& p = port_or_throw(id);
+  if (id == fabric_.uplink_port) router_.clear_uplink(fabric_);
   if (destroy) p.destroy_on_close();
   if (p.rx_fd() >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, p.rx_fd(), nullptr);
   if (Domain* d = fabric_.domain(p.domain)) {

@@ -32,6 +32,7 @@
 #include "core/fabric.h"
 #include "dataplane/parse_stage.h"
 #include "l2/bridge_stage.h"
+#include "l3/router.h"
 
 namespace ferry {
 
@@ -56,6 +57,7 @@ struct EngineConfig {
   uint32_t burst = 64;    // max frames read from one port per poll
   uint32_t spin_us = 100; // keep polling this long after the last packet
   int cpu = -1;           // pin the worker to this CPU (-1: let the scheduler decide)
+  uint32_t conntrack_max = Conntrack::kDefaultMax;
 };
 
 class Engine {
@@ -77,6 +79,11 @@ class Engine {
   Domain& domain_or_throw(uint32_t id);
   Port& port_or_throw(uint32_t id);
   uint32_t attach_port(std::unique_ptr<Port> port, uint32_t domain);
+  // The router's port to the world: in no bridge domain; the router owns it.
+  uint32_t attach_uplink(std::unique_ptr<Port> port, UplinkConfig config);
+  RouterStage& router() { return router_; }
+  // Makes a domain a routed network (or a plain L2 domain again with !l3.routed).
+  void configure_network(uint32_t domain, const NetworkL3& l3);
   // Removes the port; with destroy, a persistent device is deleted too.
   void detach_port(uint32_t id, bool destroy = true);
   uint32_t now_seconds() const { return now_s_; }
@@ -98,6 +105,7 @@ class Engine {
 
   void loop();
   void run_pipeline(Batch& batch);
+  void flush_tx();  // sends what stages queued, frees what they generated
   void run_commands();
   void age_tables();
   void update_clock();
@@ -108,6 +116,7 @@ class Engine {
   PacketPool pool_;
   ParseStage parse_;
   BridgeStage bridge_;
+  RouterStage router_;
   WorkerCounters worker_;
 
   int epoll_fd_ = -1;

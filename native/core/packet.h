@@ -33,6 +33,9 @@ struct Packet {
   VnetHdr vnet{};
   bool dropped = false;
   DropReason drop_reason = DropReason::runt;
+  bool to_router = false;  // addressed to a gateway MAC, for the router stage
+  bool consumed = false;   // answered or absorbed by a stage (ARP): freed, not counted as a drop
+  bool held = false;       // kept past this run (waiting for ARP): not returned to the pool
   uint8_t* buffer = nullptr;  // start of the pool buffer
 
   void reset() {
@@ -41,6 +44,9 @@ struct Packet {
     in_port = kNoPort;
     vnet = VnetHdr{};
     dropped = false;
+    to_router = false;
+    consumed = false;
+    held = false;
   }
   void drop(DropReason r) {
     dropped = true;

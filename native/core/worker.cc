@@ -25,18 +25,18 @@ void Engine::update_clock() {
 }
 
 int Engine::sleep_timeout_ms() const {
-  for (const auto& d : fabric_.domains) {
-    if (d && d->macs.dynamic_count() > 0) {
-      if (next_age_ns_ <= now_ns_) return 0;
-      return int((next_age_ns_ - now_ns_) / 1000000ull) + 1;
-    }
-  }
-  return -1;  // nothing will age: sleep until traffic or a command
+  bool ages = router_.needs_tick();
+  for (const auto& d : fabric_.domains) ages = ages || (d && d->macs.dynamic_count() > 0);
+  if (!ages) return -1;  // nothing will age: sleep until traffic or a command
+  if (next_age_ns_ <= now_ns_) return 0;
+  return int((next_age_ns_ - now_ns_) / 1000000ull) + 1;
 }
 
 void Engine::age_tables() {
   for (auto& d : fabric_.domains)
     if (d) d->counters.aged += d->macs.age(now_s_, d->aging_seconds);
+  router_.tick(fabric_, now_s_);
+  flush_tx();  // ARP retries
   worker_.age_sweeps++;
   next_age_ns_ = now_ns_ + kAgeIntervalNs;
 }
@@ -46,22 +46,28 @@ void Engine::run_pipeline(Batch& batch) {
   worker_.packets += batch.n;
   parse_.process(batch);
   bridge_.process(batch, fabric_, now_s_);
-
-  for (Port* out : fabric_.tx_dirty) {
-    out->tx_burst(out->txq, out->txq_len);
-    out->txq_len = 0;
-    out->tx_pending = false;
-  }
-  fabric_.tx_dirty.clear();
+  router_.process(batch, fabric_, now_s_);
+  flush_tx();
 
   for (uint32_t i = 0; i < batch.n; i++) {
     Packet* p = batch.pkts[i];
     if (p->dropped) {
       if (Port* in = fabric_.port(p->in_port)) in->count_drop(p->drop_reason);
     }
-    pool_.put(p);
+    if (!p->held) pool_.put(p);
   }
   batch.n = 0;
+}
+
+void Engine::flush_tx() {
+  for (Port* out : fabric_.tx_dirty) {
+    out->tx_burst(out->txq, out->txq_len);
+    out->txq_len = 0;
+    out->tx_pending = false;
+  }
+  fabric_.tx_dirty.clear();
+  for (Packet* p : router_.finished()) pool_.put(p);
+  router_.finished().clear();
 }
 
 void Engine::pin_worker(int cpu) {

@@ -13,6 +13,11 @@
 // Lookups are hash-table probes, so the cost per frame does not depend on the
 // number of ports or MACs; only flooding is, inherently, per member port.
 // Tagged frames are bridged as they are: the table is not VLAN-aware yet.
+//
+// Two things here serve the gateway router: IPv4 frames sent to a routed
+// domain's gateway MAC for an address that is not the host's own are marked
+// for the router stage (after learning their source), and with enable_icc
+// off a container's frames reach only the host port.
 #pragma once
 #include "core/fabric.h"
 
@@ -21,8 +26,8 @@ namespace ferry {
 class BridgeStage {
  public:
   void process(Batch& batch, Fabric& fabric, uint32_t now);
-
- private:
+  // Sends p to every member of d but its ingress port (and, with icc off,
+  // only between containers and the host port). The router uses it too.
   static void flood(Fabric& fabric, Domain& d, Packet* p);
 };
 

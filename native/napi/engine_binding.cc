@@ -44,6 +44,17 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::MacTable>("macTable"),
                          InstanceMethod<&EngineBinding::Stats>("stats"),
                          InstanceMethod<&EngineBinding::PinWorker>("pinWorker"),
+                         InstanceMethod<&EngineBinding::ConfigureNetwork>("configureNetwork"),
+                         InstanceMethod<&EngineBinding::SetUplink>("setUplink"),
+                         InstanceMethod<&EngineBinding::SetHostAddresses>("setHostAddresses"),
+                         InstanceMethod<&EngineBinding::SetEndpoint>("setEndpoint"),
+                         InstanceMethod<&EngineBinding::RemoveEndpoint>("removeEndpoint"),
+                         InstanceMethod<&EngineBinding::Publish>("publish"),
+                         InstanceMethod<&EngineBinding::Unpublish>("unpublish"),
+                         InstanceMethod<&EngineBinding::Conntrack>("conntrack"),
+                         InstanceMethod<&EngineBinding::ConntrackFlush>("conntrackFlush"),
+                         InstanceMethod<&EngineBinding::SetConntrackTimeouts>("setConntrackTimeouts"),
+                         InstanceMethod<&EngineBinding::RouterStats>("routerStats"),
                          InstanceMethod<&EngineBinding::Shutdown>("shutdown"),
                      });
 }
@@ -56,6 +67,9 @@ EngineBinding::EngineBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     config.burst = get_u32(o, "burst", config.burst);
     config.spin_us = get_u32(o, "spinMicros", config.spin_us);
     if (o.Has("cpu") && o.Get("cpu").IsNumber()) config.cpu = o.Get("cpu").As<Napi::Number>().Int32Value();
+    config.conntrack_max = get_u32(o, "conntrackMax", config.conntrack_max);
+    if (config.conntrack_max == 0 || config.conntrack_max > (1u << 30))
+      throw_js(env, "bad_argument", "conntrackMax must be between 1 and 1073741824");
   }
   engine_ = guarded(env, [&] { return std::make_shared<Engine>(config); });
   // A worker thread must not outlive its environment (worker_threads, process

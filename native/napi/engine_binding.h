@@ -25,6 +25,18 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value MacTable(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value PinWorker(const Napi::CallbackInfo& info);
+  // The gateway router and NAT (router_binding.cc).
+  Napi::Value ConfigureNetwork(const Napi::CallbackInfo& info);
+  Napi::Value SetUplink(const Napi::CallbackInfo& info);
+  Napi::Value SetHostAddresses(const Napi::CallbackInfo& info);
+  Napi::Value SetEndpoint(const Napi::CallbackInfo& info);
+  Napi::Value RemoveEndpoint(const Napi::CallbackInfo& info);
+  Napi::Value Publish(const Napi::CallbackInfo& info);
+  Napi::Value Unpublish(const Napi::CallbackInfo& info);
+  Napi::Value Conntrack(const Napi::CallbackInfo& info);
+  Napi::Value ConntrackFlush(const Napi::CallbackInfo& info);
+  Napi::Value SetConntrackTimeouts(const Napi::CallbackInfo& info);
+  Napi::Value RouterStats(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
 
   // Shared with nothing but a weak_ptr in the env's cleanup hook: the hook

@@ -1,5 +1,16 @@
 import { native } from './errors';
-import { loadNative, type MacEntry, type NativeEngine, type NativeStats } from './native';
+import {
+  loadNative,
+  type ConntrackEntry,
+  type ConntrackTimeouts,
+  type MacEntry,
+  type NativeEngine,
+  type NativeStats,
+  type NetworkRouting,
+  type PublishedPort,
+  type RouterStats,
+  type UplinkOptions,
+} from './native';
 
 export interface EngineOptions {
   /** Frames read from one port per poll (1..256). */
@@ -8,6 +19,8 @@ export interface EngineOptions {
   spinMicros?: number;
   /** Pin the worker thread to this CPU. */
   cpu?: number;
+  /** Bound on the conntrack table (default 262,144); its memory is allocated up front. */
+  conntrackMax?: number;
 }
 
 export interface DomainOptions {
@@ -96,6 +109,42 @@ export class Engine {
   /** Pins the worker thread to one CPU, or lets it run anywhere again (-1). Forwarding goes on. */
   pinWorker(cpu: number): void {
     native(() => this.handle.pinWorker(cpu));
+  }
+  /** Makes a domain a routed network behind a gateway, or a plain L2 domain again. */
+  configureNetwork(domain: number, routing: NetworkRouting | { routed: false }): void {
+    native(() => this.handle.configureNetwork(domain, routing));
+  }
+  /** Attaches the router's uplink (AF_PACKET) and gives it the external address; returns the port id. */
+  setUplink(opts: UplinkOptions): number {
+    return native(() => this.handle.setUplink(opts));
+  }
+  /** The host's own IPv4 addresses: frames to them are bridged to the host port, never routed. */
+  setHostAddresses(addresses: string[]): void {
+    native(() => this.handle.setHostAddresses(addresses));
+  }
+  setEndpoint(ep: { address: string; domain: number; mac: string }): void {
+    native(() => this.handle.setEndpoint({ ...ep, mac: ep.mac.toLowerCase() }));
+  }
+  removeEndpoint(address: string): void {
+    native(() => this.handle.removeEndpoint(address));
+  }
+  publish(p: PublishedPort): void {
+    native(() => this.handle.publish(p));
+  }
+  unpublish(protocol: 'tcp' | 'udp', port: number): boolean {
+    return native(() => this.handle.unpublish(protocol, port));
+  }
+  conntrack(): ConntrackEntry[] {
+    return native(() => this.handle.conntrack());
+  }
+  conntrackFlush(): void {
+    native(() => this.handle.conntrackFlush());
+  }
+  setConntrackTimeouts(t: ConntrackTimeouts): void {
+    native(() => this.handle.setConntrackTimeouts(t));
+  }
+  routerStats(): RouterStats {
+    return native(() => this.handle.routerStats());
   }
   /** Stops the worker and closes every port; TAP devices disappear with their fds. */
   shutdown(): void {

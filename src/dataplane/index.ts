@@ -1,4 +1,17 @@
 export * from './engine';
 export * from './errors';
-export type { BridgeOutcomes, DropReason, MacEntry, NativePortStats, NativeStats, VnetHeader } from './native';
+export type {
+  BridgeOutcomes,
+  ConntrackEntry,
+  ConntrackTimeouts,
+  DropReason,
+  MacEntry,
+  NativePortStats,
+  NativeStats,
+  NetworkRouting,
+  PublishedPort,
+  RouterStats,
+  UplinkOptions,
+  VnetHeader,
+} from './native';
 export * from './packet-socket';

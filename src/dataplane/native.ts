@@ -24,7 +24,23 @@ export type DropReason =
   | 'no_domain'
   | 'no_tx_port'
   | 'port_down'
-  | 'tx_error';
+  | 'tx_error'
+  | 'not_for_us'
+  | 'bad_ip'
+  | 'ttl_exceeded'
+  | 'mtu_exceeded'
+  | 'ip_fragment'
+  | 'isolated'
+  | 'icc_blocked'
+  | 'no_route'
+  | 'no_egress'
+  | 'unpublished'
+  | 'unsolicited'
+  | 'conntrack_full'
+  | 'nat_ports_exhausted'
+  | 'icmp_error_no_flow'
+  | 'neighbor_unresolved'
+  | 'hold_full';
 
 export interface BridgeOutcomes {
   unicast: number;
@@ -36,6 +52,92 @@ export interface BridgeOutcomes {
   static_conflict: number;
   filtered_same_port: number;
   aged: number;
+  icc_blocked: number;
+}
+
+/** How a bridge domain is routed: see native/l3/router.h. */
+export interface NetworkRouting {
+  /** The host port's MAC: containers send off-net frames to it. */
+  routerMac: string;
+  gateway: string;
+  subnet: string;
+  prefixLen: number;
+  /** Port id of the network's host TAP. */
+  hostPort: number;
+  mtu?: number;
+  masquerade?: boolean;
+  internal?: boolean;
+  icc?: boolean;
+}
+
+export interface UplinkOptions {
+  ifname: string;
+  netns?: string;
+  /** The external address, owned by Ferry (not configured in the kernel). */
+  address: string;
+  prefixLen: number;
+  gateway?: string;
+  mac: string;
+  mtu?: number;
+}
+
+export interface PublishedPort {
+  protocol: 'tcp' | 'udp';
+  port: number;
+  /** Only for this destination address; absent: any. */
+  bindIp?: string;
+  targetIp: string;
+  targetPort: number;
+}
+
+export interface ConntrackTuple {
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  id?: number;
+  packets: number;
+}
+
+export interface ConntrackEntry {
+  protocol: 'tcp' | 'udp' | 'icmp' | 'other';
+  protonum: number;
+  timeout: number;
+  state?: string;
+  original: ConntrackTuple;
+  reply: ConntrackTuple;
+  replied: boolean;
+  assured: boolean;
+  snat: boolean;
+  dnat: boolean;
+}
+
+export interface ConntrackTimeouts {
+  tcpSynSent?: number;
+  tcpSynRecv?: number;
+  tcpEstablished?: number;
+  tcpFinWait?: number;
+  tcpCloseWait?: number;
+  tcpLastAck?: number;
+  tcpTimeWait?: number;
+  tcpClose?: number;
+  udp?: number;
+  udpStream?: number;
+  icmp?: number;
+}
+
+export interface RouterStats {
+  router: Record<string, number>;
+  conntrack: {
+    created: number;
+    expired: number;
+    early_drop: number;
+    insert_refused: number;
+    removed: number;
+    entries: number;
+    maxEntries: number;
+    memoryBytes: number;
+  };
 }
 
 export interface NativeStats {
@@ -79,6 +181,17 @@ export interface NativeEngine {
   stats(): NativeStats;
   pinWorker(cpu: number): void;
   shutdown(): void;
+  configureNetwork(domain: number, opts: NetworkRouting | { routed: false }): void;
+  setUplink(opts: UplinkOptions): number;
+  setHostAddresses(addresses: string[]): void;
+  setEndpoint(opts: { address: string; domain: number; mac: string }): void;
+  removeEndpoint(address: string): void;
+  publish(opts: PublishedPort): void;
+  unpublish(protocol: 'tcp' | 'udp', port: number): boolean;
+  conntrack(): ConntrackEntry[];
+  conntrackFlush(): void;
+  setConntrackTimeouts(t: ConntrackTimeouts): void;
+  routerStats(): RouterStats;
 }
 
 export interface NativePacketSocket {
@@ -88,7 +201,7 @@ export interface NativePacketSocket {
 }
 
 interface NativeAddon {
-  NativeEngine: new (opts: { burst?: number; spinMicros?: number; cpu?: number }) => NativeEngine;
+  NativeEngine: new (opts: { burst?: number; spinMicros?: number; cpu?: number; conntrackMax?: number }) => NativeEngine;
   PacketSocket: new (opts: { netns?: string; ifname: string; vnetHdr?: boolean }) => NativePacketSocket;
   writeInNetns(netns: string, file: string, text: string): void;
   openListenSockets(netns: string, address: string, port: number): { udp: number; tcp: number };

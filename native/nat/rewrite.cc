@@ -1,0 +1,134 @@
+#include "nat/rewrite.h"
+
+#include "core/vnet.h"
+
+namespace ferry {
+
+namespace {
+
+int l4_checksum_at(uint8_t proto) {
+  return proto == kProtoTcp ? kTcpChecksumAt : proto == kProtoUdp ? kUdpChecksumAt : proto == kProtoIcmp ? kIcmpChecksumAt : -1;
+}
+
+bool is_echo(uint8_t type) { return type == kIcmpEchoRequest || type == kIcmpEchoReply; }
+
+// Writes the new addresses and ports into the headers; returns the checksum
+// deltas of the addresses (pseudo-header) and of the ports/identifier.
+void write_key(Ipv4Packet& ip, uint8_t* l4, const FlowKey& from, const FlowKey& to, uint32_t* addr_delta,
+               uint32_t* port_delta) {
+  *addr_delta = 0;
+  *port_delta = 0;
+  if (from.src != to.src) {
+    store32(ip.ip + Ipv4Offsets::src, to.src);
+    *addr_delta = csum_add(*addr_delta, csum_delta32(from.src, to.src));
+  }
+  if (from.dst != to.dst) {
+    store32(ip.ip + Ipv4Offsets::dst, to.dst);
+    *addr_delta = csum_add(*addr_delta, csum_delta32(from.dst, to.dst));
+  }
+  if (!l4) return;
+  if (from.proto == kProtoTcp || from.proto == kProtoUdp) {
+    if (from.sport != to.sport) {
+      store16(l4, to.sport);
+      *port_delta = csum_add(*port_delta, csum_delta16(from.sport, to.sport));
+    }
+    if (from.dport != to.dport) {
+      store16(l4 + 2, to.dport);
+      *port_delta = csum_add(*port_delta, csum_delta16(from.dport, to.dport));
+    }
+  } else if (from.proto == kProtoIcmp && is_echo(l4[0]) && from.sport != to.sport) {
+    store16(l4 + 4, to.sport);
+    *port_delta = csum_add(*port_delta, csum_delta16(from.sport, to.sport));
+  }
+}
+
+// Applies the deltas to a complete transport checksum (not CHECKSUM_PARTIAL).
+void fix_full_l4(uint8_t proto, uint8_t* field, uint32_t addr_delta, uint32_t port_delta) {
+  if (proto == kProtoIcmp) {  // no pseudo-header
+    if (port_delta) csum_apply(field, port_delta);
+    return;
+  }
+  if (proto == kProtoUdp && load16(field) == 0) return;  // sent without a checksum
+  csum_apply(field, csum_add(addr_delta, port_delta));
+  if (proto == kProtoUdp && load16(field) == 0) store16(field, 0xffff);  // 0 means "none" in UDP
+}
+
+}  // namespace
+
+bool flow_key_of(const Ipv4Packet& ip, FlowKey* key, bool* is_icmp_error) {
+  *key = FlowKey{};
+  key->src = ip.src();
+  key->dst = ip.dst();
+  key->proto = ip.proto();
+  *is_icmp_error = false;
+  switch (key->proto) {
+    case kProtoTcp:
+    case kProtoUdp:
+      if (!ip.l4) return false;
+      key->sport = load16(ip.l4);
+      key->dport = load16(ip.l4 + 2);
+      return true;
+    case kProtoIcmp:
+      if (!ip.l4) return false;
+      if (is_echo(ip.l4[0])) key->sport = load16(ip.l4 + 4);
+      *is_icmp_error = icmp_is_error(ip.l4[0]);
+      return true;
+    default:
+      return true;
+  }
+}
+
+void rewrite_flow(Packet* p, Ipv4Packet& ip, const FlowKey& from, const FlowKey& to) {
+  uint32_t addr_delta, port_delta;
+  write_key(ip, ip.l4, from, to, &addr_delta, &port_delta);
+  if (addr_delta) csum_apply(ip.ip + Ipv4Offsets::checksum, addr_delta);
+  const int at = l4_checksum_at(from.proto);
+  if (!ip.l4 || at < 0 || (!addr_delta && !port_delta)) return;
+  uint8_t* field = ip.l4 + at;
+  const bool partial = (p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+                       p->data + p->vnet.csum_start + p->vnet.csum_offset == field;
+  if (partial) {
+    if (from.proto != kProtoIcmp && addr_delta) csum_apply_partial(field, addr_delta);
+  } else {
+    fix_full_l4(from.proto, field, addr_delta, port_delta);
+  }
+}
+
+void decrement_ttl(Ipv4Packet& ip) {
+  uint8_t* word = ip.ip + Ipv4Offsets::ttl;  // TTL and protocol form one 16-bit word
+  const uint16_t before = load16(word);
+  word[0]--;
+  csum_apply(ip.ip + Ipv4Offsets::checksum, csum_delta16(before, load16(word)));
+}
+
+void rewrite_icmp_error(Ipv4Packet& outer, Ipv4Packet& quoted, const FlowKey& inner, uint32_t src, uint32_t dst) {
+  FlowKey was;
+  bool unused;
+  flow_key_of(quoted, &was, &unused);
+  uint32_t addr_delta, port_delta;
+  write_key(quoted, quoted.l4, was, inner, &addr_delta, &port_delta);
+  // The quoted header's own checksum, and its transport checksum when the
+  // quote holds that field (errors usually quote 8 bytes or much more).
+  store16(quoted.ip + Ipv4Offsets::checksum, 0);
+  store16(quoted.ip + Ipv4Offsets::checksum, csum_finish(csum_partial(quoted.ip, quoted.hdr_len)));
+  const int at = l4_checksum_at(was.proto);
+  if (quoted.l4 && at >= 0 && quoted.l4_len >= uint32_t(at) + 2)
+    fix_full_l4(was.proto, quoted.l4 + at, addr_delta, port_delta);
+
+  FlowKey outer_from{}, outer_to{};
+  outer_from.src = outer.src();
+  outer_from.dst = outer.dst();
+  outer_to.src = src;
+  outer_to.dst = dst;
+  outer_from.proto = outer_to.proto = kProtoIcmp;
+  write_key(outer, nullptr, outer_from, outer_to, &addr_delta, &port_delta);
+  if (addr_delta) csum_apply(outer.ip + Ipv4Offsets::checksum, addr_delta);
+  // The ICMP checksum covers the quote, which changed in several places:
+  // recomputing it over the (small) message is simplest and exact.
+  uint32_t icmp_len = outer.total_len() > outer.hdr_len ? outer.total_len() - outer.hdr_len : 0;
+  if (icmp_len > outer.l4_len) icmp_len = outer.l4_len;
+  store16(outer.l4 + kIcmpChecksumAt, 0);
+  store16(outer.l4 + kIcmpChecksumAt, csum_finish(csum_partial(outer.l4, icmp_len)));
+}
+
+}  // namespace ferry
