@@ -19,13 +19,14 @@ commands:
   ps [-a], inspect, exec, logs, stop, start, kill [-s SIGNAL], rm [-f]
   stats [--json]                the data plane's counters, per port and network
   dns stats                     counters of the embedded resolver
+  conntrack [-L] [--json]       the NAT's tracked flows, like conntrack -L
   demo [--seconds N]            two containers on a Ferry bridge: ping, a TCP transfer, counters
   version                       print the version
   help                          this text
 
 The daemon is found at --socket, else $FERRY_SOCKET, else ${DEFAULT_SOCKET}.`;
 
-const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
+const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'conntrack', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   let socket = process.env.FERRY_SOCKET || DEFAULT_SOCKET;
@@ -54,6 +55,16 @@ async function main(argv: string[]): Promise<number> {
       if (args.join(' ') !== 'stats') throw new UsageError('"dns" takes one subcommand: ferry dns stats');
       out(JSON.stringify(await new Client(socket).request('GET', '/v1/dns'), null, 4));
       return 0;
+    case 'conntrack': {
+      const { options: o, rest } = parseOptions('conntrack', args, [
+        { flag: '-L', help: 'list the entries (the default)' },
+        { flag: '--json', help: 'the entries as JSON' },
+      ]);
+      if (rest.length) throw new UsageError(`"conntrack" takes no arguments (got "${rest.join(' ')}")`);
+      const entries = await new Client(socket).request<import('../dataplane').ConntrackEntry[]>('GET', '/v1/conntrack');
+      out(o.json ? JSON.stringify(entries, null, 4) : (await import('./commands/conntrack')).formatConntrack(entries));
+      return 0;
+    }
     case 'run':
     case 'ps':
     case 'inspect':

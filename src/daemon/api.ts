@@ -24,6 +24,7 @@ const routes: [string, RegExp, Handler][] = [
   ['POST', /^\/v1\/networks\/([^/]+)\/disconnect$/, (d, [ref], b) => d.state.exclusive(() => d.networks.disconnect(ref!, str(b, 'container')))],
   ['GET', /^\/v1\/dns$/, async (d) => d.dns.counters],
   ['GET', /^\/v1\/stats$/, async (d) => d.stats()],
+  ['GET', /^\/v1\/conntrack$/, async (d) => d.engine.conntrack()],
   ['GET', /^\/v1\/containers$/, async (d, _p, _b, q) => [...d.state.containers.values()].filter((c) => q.get('all') === '1' || c.state === 'running').sort((a, b) => b.created.localeCompare(a.created)).map((c) => containerInspect(c, d.state))],
   ['POST', /^\/v1\/containers$/, (d, _p, b) => d.state.exclusive(async () => containerInspect(await d.containers.run(b as never), d.state))],
   ['GET', /^\/v1\/containers\/([^/]+)$/, async (d, [ref]) => containerInspect(d.state.container(ref!), d.state)],

@@ -2,6 +2,7 @@ import type { Engine } from '../dataplane';
 import { parseCidr } from '../ipam';
 import { configureInterface } from '../netns';
 import type { NetworkDoc } from './model';
+import { BRIDGE_OPTIONS } from './networks';
 
 /**
  * Bridge networks inside the engine: one bridge domain each, plus the host's
@@ -9,11 +10,19 @@ import type { NetworkDoc } from './model';
  * daemon's own namespace holding the gateway address, a port of the domain
  * like any container's. It is what makes `ping 172.17.0.2` work from the host
  * and the gateway address answer from containers, with no kernel bridge.
+ *
+ * The domain is also a routed network: frames containers send to the host
+ * interface's MAC for addresses that are not the host's are the fast path's
+ * gateway router's (see native/l3/router.h), under the network's options.
  */
 export class Bridges {
   private readonly live = new Map<string, { domain: number; hostPort: number }>();
 
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly engine: Engine,
+    /** Called when a gateway address appears or goes (the host's addresses change). */
+    private readonly changed: () => void = () => undefined,
+  ) {}
 
   /** Idempotent: creates, or after a restart reattaches, the domain and the host interface. */
   async up(net: NetworkDoc): Promise<void> {
@@ -34,7 +43,21 @@ export class Bridges {
         this.engine.removePort(port.id);
         throw e;
       }
+      const v4 = net.subnets.find((s) => parseCidr(s.subnet).family === 4);
+      if (v4)
+        this.engine.configureNetwork(domain, {
+          routerMac: net.hostMac!,
+          gateway: v4.gateway!,
+          subnet: v4.subnet.split('/')[0]!,
+          prefixLen: parseCidr(v4.subnet).prefix,
+          hostPort: port.id,
+          mtu: net.mtu,
+          masquerade: net.options[BRIDGE_OPTIONS.masquerade] !== 'false',
+          icc: net.options[BRIDGE_OPTIONS.icc] !== 'false',
+          internal: net.internal,
+        });
       this.live.set(net.id, { domain, hostPort: port.id });
+      this.changed();
     } catch (e) {
       this.engine.removeDomain(domain);
       throw e;
@@ -48,6 +71,7 @@ export class Bridges {
     this.engine.removePort(b.hostPort);
     this.engine.removeDomain(b.domain);
     this.live.delete(networkId);
+    this.changed();
   }
 
   /** Engine port id -> "host interface ferry0", and domain id -> network id. */

@@ -9,7 +9,8 @@ import { RESOLVER_ADDRESS, type DnsService } from '../dns/server';
 import { containerFiles, writeHosts, writeResolvConf } from './files';
 import type { Logger } from './log';
 import type { ContainerDoc, NetworkMode, NetworkRequest } from './model';
-import { rethrowIpam } from './networks';
+import { BRIDGE_OPTIONS, rethrowIpam } from './networks';
+import { Publisher, type PublishedPort } from '../nat/publisher';
 import { isAlive, pidStartTime, spawnContainer, stopProcessGroup } from './processes';
 import type { Sandboxes } from './sandboxes';
 import type { State } from './state';
@@ -61,6 +62,7 @@ export class Containers {
     private readonly log: Logger,
     private readonly hostResolvConf: string,
     private readonly dns: DnsService,
+    private readonly publisher: Publisher,
   ) {}
 
   async run(spec: RunSpec): Promise<ContainerDoc> {
@@ -95,6 +97,7 @@ export class Containers {
       const embedded = c.mode.kind === 'bridge' || joined?.mode.kind === 'bridge' ? RESOLVER_ADDRESS : undefined;
       writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions, hostResolvConf: this.hostResolvConf, embedded });
       if (c.mode.kind === 'bridge') this.dns.attach(c);
+      c.published = await this.publish(c);
       const { pid, exited } = spawnContainer({
         cmd: c.cmd,
         netnsPath: c.netns ? netnsPath(c.netns) : joinPath,
@@ -120,9 +123,29 @@ export class Containers {
       await this.state.saveContainer(c);
     } catch (e) {
       this.dns.detach(c.id);
+      this.publisher.unpublish(c.id);
+      c.published = undefined;
       await this.sandboxes.destroy(c);
       throw e;
     }
+  }
+
+  /**
+   * -p and -P, on the first network that is not --internal (Docker publishes
+   * nothing for internal networks, or in host and none modes).
+   */
+  private async publish(c: ContainerDoc): Promise<PublishedPort[]> {
+    const bindings = Publisher.requested(c.ports, c.exposed, c.publishAll);
+    if (c.mode.kind !== 'bridge' || !bindings.length) return [];
+    const ep = c.endpoints.find((e) => e.ipv4 && !this.state.networks.get(e.networkId)?.internal);
+    if (!ep) return [];
+    const hostIp = this.state.networks.get(ep.networkId)?.options[BRIDGE_OPTIONS.hostBinding] ?? '';
+    return this.publisher.publish(c.id, bindings, ep.ipv4!, hostIp);
+  }
+
+  /** After a daemon restart: the running container's mappings, installed again as they were. */
+  async republish(c: ContainerDoc): Promise<void> {
+    if (c.published?.length) await this.publisher.restore(c.id, c.published);
   }
 
   /** Sends a signal to the container's process group (`ferry kill`, and Ctrl-C on a foreground run). */
@@ -165,6 +188,8 @@ export class Containers {
     c.pid = undefined;
     c.pidStart = undefined;
     this.dns.detach(c.id);
+    this.publisher.unpublish(c.id);
+    c.published = undefined;
     await this.sandboxes.destroy(c);
     await this.state.saveContainer(c);
     this.log('container.exit', { id: c.id, name: c.name, exitCode: c.exitCode });

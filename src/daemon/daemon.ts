@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { Engine, type NativePortStats, type NativeStats } from '../dataplane';
+import { Engine, type ConntrackTimeouts, type NativePortStats, type NativeStats, type RouterStats } from '../dataplane';
+import { attachUplink, listHostAddresses, Publisher, validateUplink, type Uplink, type UplinkSpec } from '../nat';
 import { DnsService } from '../dns/server';
 import { FileStore } from '../store';
 import { Bridges } from './bridges';
@@ -13,7 +14,10 @@ import { State } from './state';
 export type DaemonStats = Omit<NativeStats, 'ports' | 'domains'> & {
   ports: (NativePortStats & { carries?: string })[];
   domains: (NativeStats['domains'][number] & { network?: string })[];
-};
+} & RouterStats;
+
+/** How often the host's own addresses are read again (they decide what is routed and what goes to the host). */
+const HOST_ADDRESS_REFRESH_MS = 5000;
 
 export interface DaemonOptions {
   stateDir: string;
@@ -25,6 +29,10 @@ export interface DaemonOptions {
   dnsRateLimit?: number;
   /** How long the resolver waits for each upstream server. */
   dnsUpstreamTimeoutMs?: number;
+  /** The uplink: without it, containers reach each other and the host, nothing else. */
+  uplink?: UplinkSpec;
+  conntrackMax?: number;
+  conntrackTimeouts?: ConntrackTimeouts;
   log: Logger;
 }
 
@@ -38,8 +46,12 @@ export interface DaemonOptions {
  * engine, and containers whose process died meanwhile are marked exited.
  */
 export class Daemon {
-  readonly engine = new Engine();
+  readonly engine: Engine;
   readonly state: State;
+  readonly publisher: Publisher;
+  uplink?: Uplink;
+  private hostAddresses: string[] = [];
+  private hostAddressTimer?: NodeJS.Timeout;
   readonly networks: Networks;
   readonly containers: Containers;
   readonly dns: DnsService;
@@ -51,15 +63,20 @@ export class Daemon {
     store: FileStore,
     readonly options: DaemonOptions,
   ) {
+    this.engine = new Engine({ conntrackMax: options.conntrackMax });
+    if (options.conntrackTimeouts) this.engine.setConntrackTimeouts(options.conntrackTimeouts);
     this.state = new State(store);
-    this.bridges = new Bridges(this.engine);
+    this.publisher = new Publisher(this.engine, () => this.uplink, () => this.hostAddresses);
+    this.bridges = new Bridges(this.engine, () => void this.refreshHostAddresses());
     this.sandboxes = new Sandboxes(this.engine, this.bridges, this.state, options.netnsPrefix);
     this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log);
     this.dns = new DnsService(this.state, { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
-    this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns);
+    this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher);
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
+    // Checked before anything is made: a bad --uplink leaves no interface behind.
+    if (options.uplink) await validateUplink(options.uplink, await listHostAddresses());
     mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
     const d = new Daemon(await FileStore.open(`${options.stateDir}/store`), options);
     try {
@@ -70,6 +87,7 @@ export class Daemon {
     }
     // Containers adopted after a restart are polled (this daemon is not their
     // parent); the ones it starts report their exit as an event.
+    d.hostAddressTimer = setInterval(() => void d.refreshHostAddresses(), HOST_ADDRESS_REFRESH_MS);
     d.reaper = setInterval(() => void d.state.exclusive(() => d.containers.reap()).catch((e: Error) => options.log('container.reap', { error: e.message }, 'error')), 1000);
     return d;
   }
@@ -78,12 +96,15 @@ export class Daemon {
     await this.state.load();
     await this.networks.ensureDefaults();
     for (const n of this.state.networks.values()) await this.bridges.up(n);
+    await this.refreshHostAddresses();
+    if (this.options.uplink) this.uplink = await attachUplink(this.engine, this.options.uplink, this.hostAddresses);
     let adopted = 0;
     for (const c of this.state.containers.values()) {
       if (c.state !== 'running') continue;
       try {
         this.sandboxes.reattach(c);
         if (c.mode.kind === 'bridge') this.dns.attach(c);
+        await this.containers.republish(c);
         adopted++;
       } catch (e) {
         this.options.log('container.reattach', { id: c.id, name: c.name, error: (e as Error).message }, 'warn');
@@ -91,6 +112,16 @@ export class Daemon {
     }
     await this.containers.reap();
     this.options.log('daemon.start', { networks: this.state.networks.size, containers: this.state.containers.size, adopted });
+  }
+
+  /** The host's addresses, read again: traffic to them goes to the host, never through the router. */
+  async refreshHostAddresses(): Promise<void> {
+    try {
+      this.hostAddresses = await listHostAddresses();
+      this.engine.setHostAddresses(this.hostAddresses);
+    } catch (e) {
+      this.options.log('host.addresses', { error: (e as Error).message }, 'warn');
+    }
   }
 
   /** The engine's counters, each port and domain named by what it carries. */
@@ -101,6 +132,7 @@ export class Daemon {
     const netName = (id: string | undefined) => (id ? (this.state.networks.get(id)?.name ?? id.slice(0, 12)) : undefined);
     return {
       ...s,
+      ...this.engine.routerStats(),
       ports: s.ports.map((p) => ({ ...p, carries: containerPorts.get(p.id) ?? (host.ports.has(p.id) ? `host interface of ${netName(host.ports.get(p.id))}` : undefined) })),
       domains: s.domains.map((d) => ({ ...d, network: netName(host.domains.get(d.id)) })),
     };
@@ -109,6 +141,8 @@ export class Daemon {
   /** Stops serving; containers keep running and their TAPs stay for the next daemon. */
   stop(): void {
     if (this.reaper) clearInterval(this.reaper);
+    if (this.hostAddressTimer) clearInterval(this.hostAddressTimer);
+    for (const c of this.state.containers.values()) this.publisher.unpublish(c.id);
     this.dns.stop();
     this.engine.shutdown();
     this.options.log('daemon.stop');

@@ -52,6 +52,18 @@ export function networkInspect(n: NetworkDoc, state: State): Record<string, unkn
   };
 }
 
+/** NetworkSettings.Ports: the ports actually published while the container runs. */
+function publishedPorts(c: ContainerDoc): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  if (!c.published) return portsOf(c);
+  const ports: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const e of c.exposed) ports[`${e.port}/${e.protocol}`] ??= null;
+  for (const p of c.published) {
+    const key = `${p.containerPort}/${p.protocol}`;
+    ports[key] = [...(ports[key] ?? []), { HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) }];
+  }
+  return ports;
+}
+
 function portsOf(c: ContainerDoc): Record<string, { HostIp: string; HostPort: string }[] | null> {
   const ports: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const e of c.exposed) ports[`${e.port}/${e.protocol}`] ??= null;
@@ -121,7 +133,7 @@ export function containerInspect(c: ContainerDoc, state: State): Record<string, 
     },
     NetworkSettings: {
       SandboxKey: c.netns ? `/run/netns/${c.netns}` : '',
-      Ports: portsOf(c),
+      Ports: publishedPorts(c),
       Gateway: primary?.Gateway ?? '',
       IPAddress: primary?.IPAddress ?? '',
       IPPrefixLen: primary?.IPPrefixLen ?? 0,

@@ -1,5 +1,6 @@
 import type { SubnetConfig } from '../ipam';
 import type { PortBinding, Protocol } from '../container/port-spec';
+import type { PublishedPort } from '../nat/publisher';
 
 /** What the store holds. Field names are Ferry's; Docker's shapes are made in inspect.ts. */
 
@@ -70,4 +71,6 @@ export interface ContainerDoc {
   /** Network namespace name under /run/netns while running (bridge and none modes). */
   netns?: string;
   endpoints: Endpoint[];
+  /** Ports published while it runs, with the host ports chosen. */
+  published?: PublishedPort[];
 }

@@ -68,6 +68,7 @@ export class Sandboxes {
     const ep: Endpoint = { networkId: net.id, endpointId: randomBytes(32).toString('hex'), ifname, mac, ipv4, ipv6 };
     const iface = await addInterface(this.engine, { netns: c.netns!, domain: this.bridges.domain(net.id), ifname, mac, mtu: net.mtu, addresses, routes, persist: true });
     this.ports.set(ep.endpointId, iface.port.id);
+    this.route(ep);
     c.endpoints.push(ep);
     return ep;
   }
@@ -102,7 +103,13 @@ export class Sandboxes {
     for (const ep of c.endpoints) {
       const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true });
       this.ports.set(ep.endpointId, port.id);
+      this.route(ep);
     }
+  }
+
+  /** Tells the gateway router where the endpoint's address lives (for replies and published ports). */
+  private route(ep: Endpoint): void {
+    if (ep.ipv4) this.engine.setEndpoint({ address: ep.ipv4, domain: this.bridges.domain(ep.networkId), mac: ep.mac });
   }
 
   /** Engine port id -> the endpoint it carries, for naming ports in statistics. */
@@ -119,6 +126,7 @@ export class Sandboxes {
   private release(ep: Endpoint): void {
     const port = this.ports.get(ep.endpointId);
     if (port !== undefined) this.engine.removePort(port);
+    if (ep.ipv4 && port !== undefined) this.engine.removeEndpoint(ep.ipv4);
     this.ports.delete(ep.endpointId);
   }
 }

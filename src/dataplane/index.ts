@@ -3,6 +3,7 @@ export * from './errors';
 export type {
   BridgeOutcomes,
   ConntrackEntry,
+  ConntrackTuple,
   ConntrackTimeouts,
   DropReason,
   MacEntry,

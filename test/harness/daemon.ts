@@ -23,7 +23,11 @@ export class DaemonLab {
   private daemon?: ChildProcess;
   log = '';
 
-  constructor(private readonly daemonArgs: string[] = []) {}
+  constructor(
+    private readonly daemonArgs: string[] = [],
+    /** Runs after the host namespace exists, before the daemon starts (an uplink to set up). */
+    private readonly beforeStart?: (lab: DaemonLab) => Promise<void>,
+  ) {}
 
   /** Tests never query a real resolver: containers inherit an empty resolv.conf. */
   readonly resolvConf = path.join(this.dir, 'resolv.conf');
@@ -32,6 +36,7 @@ export class DaemonLab {
     writeFileSync(this.resolvConf, '');
     await createNetns(this.hostNs);
     await execIn(this.hostNs, ['ip', 'link', 'set', 'lo', 'up']);
+    await this.beforeStart?.(this);
     await this.start();
   }
 
@@ -82,10 +87,10 @@ export class DaemonLab {
   }
 }
 
-export function useDaemon(daemonArgs: string[] = []): () => DaemonLab {
+export function useDaemon(daemonArgs: string[] = [], beforeStart?: (lab: DaemonLab) => Promise<void>): () => DaemonLab {
   let lab: DaemonLab | undefined;
   beforeAll(async () => {
-    lab = new DaemonLab(daemonArgs);
+    lab = new DaemonLab(daemonArgs, beforeStart);
     await lab.init();
   });
   afterAll(async () => {

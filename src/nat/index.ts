@@ -1,0 +1,4 @@
+export * from './host-addresses';
+export * from './publisher';
+export * from './relay';
+export * from './uplink';

@@ -1,0 +1,123 @@
+import { isIPv6 } from 'node:net';
+import type { PortBinding, Protocol } from '../container/port-spec';
+import type { Engine } from '../dataplane';
+import { badRequest, conflict } from '../daemon/errors';
+import { openRelay, type Relay } from './relay';
+import type { Uplink } from './uplink';
+
+/** One published port as installed: what `inspect` shows under NetworkSettings.Ports. */
+export interface PublishedPort {
+  protocol: 'tcp' | 'udp';
+  /** "" = every address. */
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  targetIp: string;
+}
+
+/** Docker's range for ports it chooses (the kernel's default ephemeral range). */
+export const CHOSEN_PORTS = { first: 32768, last: 60999 } as const;
+
+const ANY = ['', '0.0.0.0'];
+
+/**
+ * Turns a container's -p/-P into installed mappings: a DNAT entry in the fast
+ * path for traffic arriving on the uplink (and hairpin traffic from other
+ * containers), and a userspace relay in the host namespace for connections
+ * from the host itself. A host port is used by one mapping per protocol; a
+ * port chosen by Ferry is the lowest free one of CHOSEN_PORTS, or of the
+ * range the user gave. All or nothing: a mapping that fails undoes the others.
+ */
+export class Publisher {
+  /** "tcp/8080" -> container id. */
+  private readonly used = new Map<string, string>();
+  private readonly installed = new Map<string, { ports: PublishedPort[]; relays: Relay[] }>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly uplink: () => Uplink | undefined,
+    private readonly hostAddresses: () => string[],
+  ) {}
+
+  /** What -p and -P ask for, as bindings (-P: every exposed port not already given, on a chosen port). */
+  static requested(ports: PortBinding[], exposed: { port: number; protocol: Protocol }[], publishAll: boolean): PortBinding[] {
+    const all = [...ports];
+    if (publishAll)
+      for (const e of exposed)
+        if (!all.some((b) => b.containerPort === e.port && b.protocol === e.protocol)) all.push({ containerPort: e.port, protocol: e.protocol, hostIp: '' });
+    return all;
+  }
+
+  /** Chooses host ports and installs every mapping of a container. */
+  async publish(containerId: string, bindings: PortBinding[], targetIp: string, defaultHostIp: string): Promise<PublishedPort[]> {
+    const ports: PublishedPort[] = [];
+    for (const b of bindings) {
+      if (b.protocol === 'sctp') throw badRequest(`cannot publish ${b.containerPort}/sctp: Ferry's NAT handles tcp and udp`);
+      const hostIp = b.hostIp || defaultHostIp;
+      if (isIPv6(hostIp)) throw badRequest(`cannot publish on ${hostIp}: Ferry publishes ports on IPv4 addresses`);
+      ports.push({ protocol: b.protocol, hostIp: ANY.includes(hostIp) ? '' : hostIp, hostPort: this.choosePort(b, ports), containerPort: b.containerPort, targetIp });
+    }
+    const record = { ports: [] as PublishedPort[], relays: [] as Relay[] };
+    this.installed.set(containerId, record);
+    try {
+      for (const p of ports) await this.install(containerId, p, record);
+    } catch (e) {
+      this.unpublish(containerId);
+      throw e;
+    }
+    return ports;
+  }
+
+  /** Installs mappings chosen earlier (a daemon restart with the container still running). */
+  async restore(containerId: string, ports: PublishedPort[]): Promise<void> {
+    const record = { ports: [] as PublishedPort[], relays: [] as Relay[] };
+    this.installed.set(containerId, record);
+    for (const p of ports) await this.install(containerId, p, record);
+  }
+
+  unpublish(containerId: string): void {
+    const record = this.installed.get(containerId);
+    if (!record) return;
+    for (const r of record.relays) r.close();
+    for (const p of record.ports) {
+      this.used.delete(`${p.protocol}/${p.hostPort}`);
+      if (this.fastPath(p)) this.engine.unpublish(p.protocol, p.hostPort);
+    }
+    this.installed.delete(containerId);
+  }
+
+  private choosePort(b: PortBinding, chosen: PublishedPort[]): number {
+    const taken = (port: number) => this.used.has(`${b.protocol}/${port}`) || chosen.some((p) => p.protocol === b.protocol && p.hostPort === port);
+    const shown = `${b.hostIp || '0.0.0.0'}:`;
+    if (b.hostPortStart !== undefined && b.hostPortStart === b.hostPortEnd) {
+      if (taken(b.hostPortStart)) throw conflict(`Bind for ${shown}${b.hostPortStart} failed: port is already allocated`);
+      return b.hostPortStart;
+    }
+    const first = b.hostPortStart ?? CHOSEN_PORTS.first;
+    const last = b.hostPortEnd ?? CHOSEN_PORTS.last;
+    for (let port = first; port <= last; port++) if (!taken(port)) return port;
+    throw conflict(`Bind for ${shown}${first}-${last} failed: every port of the range is already allocated`);
+  }
+
+  private fastPath(p: PublishedPort): boolean {
+    const up = this.uplink();
+    return !!up && (p.hostIp === '' || p.hostIp === up.address);
+  }
+
+  private async install(containerId: string, p: PublishedPort, record: { ports: PublishedPort[]; relays: Relay[] }): Promise<void> {
+    const relayed = p.hostIp === '' || this.hostAddresses().includes(p.hostIp);
+    if (!this.fastPath(p) && !relayed) throw badRequest(`cannot publish on ${p.hostIp}: it is neither the external address nor an address of this host`);
+    this.used.set(`${p.protocol}/${p.hostPort}`, containerId);
+    record.ports.push(p);
+    if (relayed) {
+      try {
+        record.relays.push(await openRelay({ protocol: p.protocol, bindIp: p.hostIp || '0.0.0.0', port: p.hostPort, targetIp: p.targetIp, targetPort: p.containerPort }));
+      } catch (e) {
+        record.ports.pop();
+        this.used.delete(`${p.protocol}/${p.hostPort}`);
+        throw conflict(`Bind for ${p.hostIp || '0.0.0.0'}:${p.hostPort} failed: ${(e as Error).message}`);
+      }
+    }
+    if (this.fastPath(p)) this.engine.publish({ protocol: p.protocol, port: p.hostPort, bindIp: p.hostIp || undefined, targetIp: p.targetIp, targetPort: p.containerPort });
+  }
+}
