@@ -6,10 +6,11 @@ import { sweep } from '../src/netns/sweep';
 import { formatTable, type SuiteResult } from './lib/report';
 import { bridgeSuite } from './suites/bridge';
 import { dnsSuite } from './suites/dns';
+import { natSuite } from './suites/nat';
 import { scaleSuite } from './suites/scale';
 import type { Suite } from './suites/suite';
 
-const SUITES: Record<string, Suite> = { bridge: bridgeSuite, dns: dnsSuite, scale: scaleSuite };
+const SUITES: Record<string, Suite> = { bridge: bridgeSuite, dns: dnsSuite, nat: natSuite, scale: scaleSuite };
 
 const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--seconds N] [--rounds N] [--attach-samples N]
   SUITE             one of: ${Object.keys(SUITES).join(', ')}

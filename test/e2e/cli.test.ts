@@ -42,6 +42,10 @@ describe('ferry CLI', () => {
     expect(missing.stderr).toBe('ferry: option --seconds needs a value: --seconds N\n');
     const cmd = await run('launch');
     expect(cmd.code).toBe(2);
-    expect(cmd.stderr).toMatch(/^ferry: unknown command "launch" \(accepted: daemon, network, stats, dns, run, .*kill, rm, demo, version, help\)\n$/);
+    expect(cmd.stderr).toMatch(/^ferry: unknown command "launch" \(accepted: daemon, network, stats, dns, conntrack, run, .*kill, rm, demo, version, help\)\n$/);
+    const uplink = await run('daemon', '--uplink', 'eth9');
+    expect(uplink.stderr).toBe('ferry: options --uplink IFACE and --external-ip CIDR go together\n');
+    const timeout = await run('daemon', '--conntrack-timeout', 'tcp=5');
+    expect(timeout.stderr).toMatch(/^ferry: option --conntrack-timeout NAME=SECONDS: "tcp=5" is not valid; expected NAME=SECONDS with NAME one of tcpSynSent, .*, icmp\n$/);
   });
 });
