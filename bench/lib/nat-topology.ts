@@ -1,5 +1,5 @@
 import type { Engine } from '../../src/dataplane';
-import { attachEndpoint, detachEndpoint } from '../../src/endpoint';
+import { addInterface, attachEndpoint, detachEndpoint } from '../../src/endpoint';
 import { configureInterface, createNetns, deleteNetns, execIn, netnsPath } from '../../src/netns';
 import { macOf } from './measure';
 
@@ -68,9 +68,7 @@ export async function natHost(label: NatHost['label'], prefix: string, engine: E
       const domain = engine.createDomain();
       cleanup.push(async () => engine.removeDomain(domain));
       const gwMac = '02:42:ac:1f:00:01';
-      const gw = await attachEndpoint(engine, { netns: hostNs, domain, ifname: 'gw0', mac: gwMac, addresses: ['172.31.0.1/24'] }).catch(async (e) => {
-        throw e;
-      });
+      const gw = await addInterface(engine, { netns: hostNs, domain, ifname: 'gw0', mac: gwMac, addresses: ['172.31.0.1/24'] });
       cleanup.push(() => Promise.resolve(engine.removePort(gw.port.id)));
       const ctr = await attachEndpoint(engine, { netns: containerNs, domain, addresses: [`${CONTAINER_IP}/24`], routes: [{ to: 'default', via: '172.31.0.1' }] });
       cleanup.push(() => detachEndpoint(engine, ctr));

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Engine } from '../../src/dataplane';
+import { packageRoot } from '../../src/dataplane/native';
 import { execIn, run } from '../../src/netns';
 import { tcpGbps } from '../lib/measure';
 import { CONTAINER_IP, EXTERNAL_IP, OUTSIDE_IP, natHost, type NatHost } from '../lib/nat-topology';
@@ -53,7 +54,7 @@ function conntrackMegabytesAtOneMillion(): number {
 
 export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
   const connrate = path.join(ctx.tmpDir, 'connrate');
-  const cc = await run('gcc', ['-O2', '-o', connrate, path.join(__dirname, '..', 'tools', 'connrate.c')]);
+  const cc = await run('gcc', ['-O2', '-o', connrate, path.join(packageRoot(), 'bench', 'tools', 'connrate.c')]);
   if (cc.code !== 0) throw new Error(`cannot build connrate: ${cc.stderr}`);
   const engine = new Engine();
   const samples = new Map<string, number[]>();
