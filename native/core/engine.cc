@@ -125,8 +125,8 @@ void Engine::remove_domain(uint32_t id) {
   fabric_.domains[id].reset();
 }
 
-uint32_t Engine::attach_port(std::unique_ptr<Port> port, uint32_t domain) {
-  Domain& d = domain_or_throw(domain);
+// Gives the port an id and a place in the poll set; shared by every kind of attach.
+uint32_t Engine::register_port(std::unique_ptr<Port>& port, uint32_t domain) {
   uint32_t id = 0;
   while (id < fabric_.ports.size() && fabric_.ports[id]) id++;
   if (id >= kWakeToken) throw ControlError("too_many_ports", "the engine's port table is full");
@@ -142,6 +142,12 @@ uint32_t Engine::attach_port(std::unique_ptr<Port> port, uint32_t domain) {
   }
   if (id == fabric_.ports.size()) fabric_.ports.emplace_back();
   fabric_.ports[id] = std::move(port);
+  return id;
+}
+
+uint32_t Engine::attach_port(std::unique_ptr<Port> port, uint32_t domain) {
+  Domain& d = domain_or_throw(domain);
+  uint32_t id = register_port(port, domain);
   d.ports.push_back(id);
   return id;
 }
@@ -155,22 +161,10 @@ void Engine::configure_network(uint32_t id, const NetworkL3& l3) {
 
 uint32_t Engine::attach_uplink(std::unique_ptr<Port> port, UplinkConfig config) {
   if (fabric_.uplink_port != kNoPort) throw ControlError("uplink_exists", "the engine already has an uplink (port " + std::to_string(fabric_.uplink_port) + "); remove it first");
-  uint32_t id = 0;
-  while (id < fabric_.ports.size() && fabric_.ports[id]) id++;
-  if (id >= kWakeToken) throw ControlError("too_many_ports", "the engine's port table is full");
-  port->id = id;
-  port->domain = kNoPort;
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u32 = id;
-  if (port->rx_fd() >= 0 && epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, port->rx_fd(), &ev) != 0)
-    throw ControlError("port_poll", "cannot poll port " + port->name + ": " + strerror(errno));
-  if (id == fabric_.ports.size()) fabric_.ports.emplace_back();
-  fabric_.ports[id] = std::move(port);
-  config.port = id;
+  config.port = register_port(port, kNoPort);
   router_.set_uplink(config, fabric_);
   flush_tx();  // the gratuitous ARP
-  return id;
+  return config.port;
 }
 
 void Engine::detach_port(uint32_t id, bool destroy) {

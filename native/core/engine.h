@@ -104,6 +104,7 @@ class Engine {
   };
 
   void loop();
+  uint32_t register_port(std::unique_ptr<Port>& port, uint32_t domain);
   void run_pipeline(Batch& batch);
   void flush_tx();  // sends what stages queued, frees what they generated
   void run_commands();
