@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/bytes.h"
+
 namespace ferry {
 
 inline uint32_t csum_add(uint32_t sum, uint32_t v) {
@@ -41,21 +43,6 @@ inline uint32_t csum_partial(const uint8_t* p, uint32_t len, uint32_t sum = 0) {
 
 // The value to store in a checksum field computed over the whole range.
 inline uint16_t csum_finish(uint32_t sum) { return uint16_t(~csum_fold(sum)); }
-
-inline uint16_t load16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
-inline void store16(uint8_t* p, uint16_t v) {
-  p[0] = uint8_t(v >> 8);
-  p[1] = uint8_t(v);
-}
-inline uint32_t load32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-inline void store32(uint8_t* p, uint32_t v) {
-  p[0] = uint8_t(v >> 24);
-  p[1] = uint8_t(v >> 16);
-  p[2] = uint8_t(v >> 8);
-  p[3] = uint8_t(v);
-}
 
 // The sum of the change from old to new, for a 16- or 32-bit field.
 inline uint32_t csum_delta16(uint16_t from, uint16_t to) { return csum_add(uint16_t(~from), to); }

@@ -1,6 +1,5 @@
 #include "l2/bridge_stage.h"
 
-#include "core/checksum.h"
 #include "l2/ethernet.h"
 
 namespace ferry {

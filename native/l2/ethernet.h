@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 
+#include "core/bytes.h"
+
 namespace ferry {
 
 constexpr uint32_t kEthHdrLen = 14;
@@ -19,10 +21,12 @@ struct EthOffsets {  // field offsets, smoltcp-style
   static constexpr int dst = 0, src = 6, ethertype = 12, vlan_tci = 14, inner_ethertype = 16;
 };
 
-inline uint16_t load_be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
 inline uint64_t load_mac(const uint8_t* p) {
   return uint64_t(p[0]) << 40 | uint64_t(p[1]) << 32 | uint64_t(p[2]) << 24 | uint64_t(p[3]) << 16 |
          uint64_t(p[4]) << 8 | uint64_t(p[5]);
+}
+inline void store_mac(uint8_t* p, uint64_t mac) {
+  for (int i = 0; i < 6; i++) p[i] = uint8_t(mac >> (40 - 8 * i));
 }
 
 inline bool mac_is_group(uint64_t mac) { return (mac >> 40) & 1; }  // multicast or broadcast
@@ -32,10 +36,10 @@ class EthernetView {
   explicit EthernetView(const uint8_t* p) : p_(p) {}
   uint64_t dst() const { return load_mac(p_ + EthOffsets::dst); }
   uint64_t src() const { return load_mac(p_ + EthOffsets::src); }
-  uint16_t outer_type() const { return load_be16(p_ + EthOffsets::ethertype); }
+  uint16_t outer_type() const { return load16(p_ + EthOffsets::ethertype); }
   bool tagged() const { return outer_type() == kEtherTypeVlan || outer_type() == kEtherTypeQinQ; }
   // The ethertype of the payload and where it starts, looking through one tag.
-  uint16_t payload_type() const { return tagged() ? load_be16(p_ + EthOffsets::inner_ethertype) : outer_type(); }
+  uint16_t payload_type() const { return tagged() ? load16(p_ + EthOffsets::inner_ethertype) : outer_type(); }
   uint32_t header_len() const { return tagged() ? kEthHdrLen + kVlanTagLen : kEthHdrLen; }
 
  private:

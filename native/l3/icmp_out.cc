@@ -16,10 +16,8 @@ constexpr uint8_t kDefaultTtl = 64;
 
 void RouterStage::answer_echo(Fabric& f, Packet* p, Ipv4Packet& ip, uint64_t own_mac) {
   uint8_t* eth = p->data;
-  for (int i = 0; i < 6; i++) {
-    eth[EthOffsets::dst + i] = eth[EthOffsets::src + i];
-    eth[EthOffsets::src + i] = uint8_t(own_mac >> (40 - 8 * i));
-  }
+  std::memcpy(eth + EthOffsets::dst, eth + EthOffsets::src, 6);
+  store_mac(eth + EthOffsets::src, own_mac);
   const uint32_t src = ip.src(), dst = ip.dst();
   store32(ip.ip + Ipv4Offsets::src, dst);
   store32(ip.ip + Ipv4Offsets::dst, src);
@@ -48,7 +46,7 @@ void RouterStage::send_icmp_error(Fabric& f, const Packet* p, const Ipv4Packet& 
 
   uint8_t* e = q->data;
   std::memcpy(e + EthOffsets::dst, p->data + EthOffsets::src, 6);
-  for (int i = 0; i < 6; i++) e[EthOffsets::src + i] = uint8_t(own_mac >> (40 - 8 * i));
+  store_mac(e + EthOffsets::src, own_mac);
   store16(e + EthOffsets::ethertype, kEtherTypeIPv4);
   uint8_t* h = e + kEthHdrLen;
   const uint32_t total = kIpv4MinHdr + 8 + quote;

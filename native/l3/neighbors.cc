@@ -15,14 +15,10 @@ constexpr uint32_t kArpLen = 28;
 constexpr uint16_t kArpRequest = 1, kArpReply = 2;
 constexpr uint64_t kBroadcast = 0xffffffffffffull;
 
-void put_mac(uint8_t* at, uint64_t mac) {
-  for (int i = 0; i < 6; i++) at[i] = uint8_t(mac >> (40 - 8 * i));
-}
-
 // Writes an Ethernet + ARP frame for IPv4 over Ethernet.
 void write_arp(uint8_t* f, uint16_t op, uint64_t eth_dst, uint64_t sha, uint32_t spa, uint64_t tha, uint32_t tpa) {
-  put_mac(f, eth_dst);
-  put_mac(f + 6, sha);
+  store_mac(f, eth_dst);
+  store_mac(f + 6, sha);
   store16(f + 12, kEtherTypeARP);
   uint8_t* a = f + kEthHdrLen;
   store16(a, 1);       // Ethernet
@@ -30,9 +26,9 @@ void write_arp(uint8_t* f, uint16_t op, uint64_t eth_dst, uint64_t sha, uint32_t
   a[4] = 6;
   a[5] = 4;
   store16(a + 6, op);
-  put_mac(a + 8, sha);
+  store_mac(a + 8, sha);
   store32(a + 14, spa);
-  put_mac(a + 18, tha);
+  store_mac(a + 18, tha);
   store32(a + 24, tpa);
 }
 
@@ -77,7 +73,7 @@ void RouterStage::learn_neighbor(Fabric& f, uint32_t ip, uint64_t mac) {
   Port* up = f.port(uplink_.port);
   for (uint32_t i = 0; i < n.nheld; i++) {
     Packet* q = n.held[i];
-    put_mac(q->data + EthOffsets::dst, mac);
+    store_mac(q->data + EthOffsets::dst, mac);
     q->held = false;
     if (up) f.enqueue(up, q);
     finished_.push_back(q);  // freed after this run's transmit

@@ -12,10 +12,6 @@ constexpr uint16_t kFirstNatPort = 1024;
 constexpr uint32_t kNatPortSpan = 65536 - kFirstNatPort;
 constexpr uint32_t kNatPortTries = 4096;
 
-void store_mac(uint8_t* at, uint64_t mac) {
-  for (int i = 0; i < 6; i++) at[i] = uint8_t(mac >> (40 - 8 * i));
-}
-
 }  // namespace
 
 bool RouterStage::publish(uint8_t proto, uint16_t port, const Published& p) {
