@@ -4,7 +4,7 @@ import { Engine } from '../../src/dataplane';
 import { packageRoot } from '../../src/dataplane/native';
 import { execIn, run } from '../../src/netns';
 import { tcpGbps } from '../lib/measure';
-import { CONTAINER_IP, EXTERNAL_IP, OUTSIDE_IP, natHost, type NatHost } from '../lib/nat-topology';
+import { EXTERNAL_IP, OUTSIDE_IP, natHost, type NatHost } from '../lib/nat-topology';
 import { median, metric, type Metric } from '../lib/report';
 import type { SuiteContext } from './suite';
 
@@ -79,7 +79,6 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
   } finally {
     engine.shutdown();
   }
-  void CONTAINER_IP;
   const metrics: Metric[] = [];
   const m = (name: string, unit: string, baseline: string) => {
     const b = samples.get(`${baseline}/${name}`);

@@ -34,7 +34,7 @@ void write_arp(uint8_t* f, uint16_t op, uint64_t eth_dst, uint64_t sha, uint32_t
 
 }  // namespace
 
-void RouterStage::on_uplink_arp(Fabric& f, Packet* p, uint32_t now) {
+void RouterStage::on_uplink_arp(Fabric& f, Packet* p) {
   if (p->len < kEthHdrLen + kArpLen) {
     p->drop(DropReason::not_for_us);
     return;
@@ -57,7 +57,6 @@ void RouterStage::on_uplink_arp(Fabric& f, Packet* p, uint32_t now) {
     counters.arp_replies++;
     return;
   }
-  (void)now;
   if (op == kArpReply || op == kArpRequest) {
     p->consumed = true;
   } else {

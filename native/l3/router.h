@@ -103,10 +103,6 @@ class RouterStage {
   bool publish(uint8_t proto, uint16_t port, const Published& p);  // false: taken
   bool unpublish(uint8_t proto, uint16_t port) { return published_.erase(key_of(proto, port)) > 0; }
   size_t neighbor_count() const { return neighbors_.size(); }
-  template <typename F>
-  void for_each_neighbor(F f) const {
-    for (const auto& n : neighbors_) f(n.first, n.second.mac, n.second.resolved);
-  }
 
   Conntrack ct;
   RouterCounters counters;
@@ -135,12 +131,12 @@ class RouterStage {
   bool new_flow(Fabric& f, Packet* p, const FlowKey& key, uint32_t from_domain, uint32_t now, FlowKey* out,
                 uint32_t* index);
   bool pick_port(FlowKey* reply, uint16_t preferred, uint32_t now);
-  void route_icmp_error(Fabric& f, Packet* p, Ipv4Packet& ip, uint32_t from_domain, uint32_t now);
+  void route_icmp_error(Fabric& f, Packet* p, Ipv4Packet& ip, uint32_t now);
   bool find_route(uint32_t dst, Fabric& f, Hop* hop);
   void transmit(Fabric& f, Packet* p, const Hop& hop, uint32_t now);
 
   // Uplink host duties (l3/neighbors.cc).
-  void on_uplink_arp(Fabric& f, Packet* p, uint32_t now);
+  void on_uplink_arp(Fabric& f, Packet* p);
   void learn_neighbor(Fabric& f, uint32_t ip, uint64_t mac);
   void send_arp_request(Fabric& f, uint32_t target);
   void send_gratuitous_arp(Fabric& f);

@@ -25,7 +25,7 @@ void RouterStage::process(Batch& batch, Fabric& f, uint32_t now) {
     if (has_uplink_ && p->in_port == uplink_.port) {
       EthernetView eth(p->data);
       if (eth.outer_type() == kEtherTypeARP) {
-        on_uplink_arp(f, p, now);
+        on_uplink_arp(f, p);
       } else if (eth.dst() != uplink_.mac || eth.outer_type() != kEtherTypeIPv4) {
         p->drop(DropReason::not_for_us);
       } else {
@@ -69,7 +69,7 @@ void RouterStage::route(Fabric& f, Packet* p, uint32_t from, uint32_t now) {
     return;
   }
   if (icmp_error) {
-    route_icmp_error(f, p, ip, from, now);
+    route_icmp_error(f, p, ip, now);
     return;
   }
   if (has_uplink_ && key.dst == uplink_.ip && key.proto == kProtoIcmp && ip.l4[0] == kIcmpEchoRequest) {
@@ -259,7 +259,7 @@ void RouterStage::transmit(Fabric& f, Packet* p, const Hop& hop, uint32_t now) {
   counters.held++;
 }
 
-void RouterStage::route_icmp_error(Fabric& f, Packet* p, Ipv4Packet& ip, uint32_t from, uint32_t now) {
+void RouterStage::route_icmp_error(Fabric& f, Packet* p, Ipv4Packet& ip, uint32_t now) {
   Ipv4Packet quoted;
   FlowKey inner;
   bool nested;
@@ -290,7 +290,6 @@ void RouterStage::route_icmp_error(Fabric& f, Packet* p, Ipv4Packet& ip, uint32_
   rewrite_icmp_error(ip, quoted, into, src, into.src);
   decrement_ttl(ip);
   counters.icmp_errors_mapped++;
-  (void)from;
   transmit(f, p, hop, now);
 }
 

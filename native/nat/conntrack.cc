@@ -33,6 +33,7 @@ Conntrack::Conntrack(uint32_t max_entries) : entries_(max_entries ? max_entries 
 }
 
 void Conntrack::flush() {
+  counters.removed += count_;
   std::fill(buckets_.begin(), buckets_.end(), kNil);
   for (uint32_t i = 0; i < entries_.size(); i++) {
     entries_[i].flags = 0;

@@ -126,7 +126,7 @@ class Conntrack {
   void on_packet(uint32_t index, int dir, uint8_t tcp_flags, uint32_t now);
   // Visits a slice of the table and removes what has expired.
   void sweep(uint32_t now);
-  void flush();
+  void flush();  // every entry, counted as removed
 
   ConntrackEntry& entry(uint32_t index) { return entries_[index]; }
   uint32_t size() const { return count_; }
