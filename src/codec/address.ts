@@ -17,6 +17,14 @@ export function isGroupMac(mac: string): boolean {
   return (macToBytes(mac)[0]! & 1) === 1;
 }
 
+/**
+ * A locally administered MAC made of two prefix octets and an IPv4 address:
+ * unique per address and stable (Docker's containers long had 02:42:<address>).
+ */
+export function macFromIpv4(prefix: [number, number], ip: string): string {
+  return macFromBytes(Buffer.from([...prefix, ...ipv4ToBytes(ip)]));
+}
+
 export function ipv4ToBytes(ip: string): Buffer {
   if (!isIPv4(ip)) throw new TypeError(`"${ip}" is not an IPv4 address`);
   return Buffer.from(ip.split('.').map(Number));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../dataplane';
+import { macFromIpv4 } from '../codec';
 import { addInterface } from '../endpoint';
 import { configureInterface, createNetns, deleteNetns, netnsPath, setNetnsSysctl, type Route } from '../netns';
 import type { Bridges } from './bridges';
@@ -58,7 +59,7 @@ export class Sandboxes {
     if (req.ipv6 && !v6) throw badRequest(`network "${net.name}" has no IPv6 subnet for --ip6 ${req.ipv6}`);
     const ipv4 = v4.allocate(req.ipv4);
     const ipv6 = v6?.allocate(req.ipv6);
-    const mac = req.mac ?? macFromIpv4(ipv4);
+    const mac = req.mac ?? macFromIpv4([0x02, 0x42], ipv4);
     const addresses = [`${ipv4}/${v4.prefixLength()}`, ...(ipv6 ? [`${ipv6}/${v6!.prefixLength()}`] : [])];
     const routes: Route[] = [];
     // The first network gives the default routes, as in Docker; --internal gives none.
@@ -136,10 +137,5 @@ function nextIndex(endpoints: Endpoint[]): number {
   let i = 0;
   while (used.has(i)) i++;
   return i;
-}
-
-/** 02:42 and the IPv4 address, as Docker long did: unique per address, stable, locally administered. */
-export function macFromIpv4(ip: string): string {
-  return ['02', '42', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
 }
 

@@ -1,4 +1,5 @@
 import { isIPv4 } from 'node:net';
+import { macFromIpv4 } from '../codec';
 import type { Engine } from '../dataplane';
 import { parseCidr } from '../ipam';
 import { run } from '../netns';
@@ -57,10 +58,8 @@ export async function validateUplink(spec: UplinkSpec, hostAddresses: string[]):
   return { address, prefixLen, mtu };
 }
 
-/** A locally administered MAC for the external address: 02:46 ("F") and the address. */
-export function externalMac(address: string): string {
-  return ['02', '46', ...address.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
-}
+/** The router's MAC on the uplink: 02:46 ("F") and the external address. */
+export const externalMac = (address: string) => macFromIpv4([0x02, 0x46], address);
 
 /**
  * Attaches the uplink: the interface is brought up (it carries the host's own
