@@ -52,6 +52,7 @@ export class Daemon {
   uplink?: Uplink;
   private hostAddresses: string[] = [];
   private hostAddressTimer?: NodeJS.Timeout;
+  private hostAddressRefresh: Promise<void> = Promise.resolve();
   readonly networks: Networks;
   readonly containers: Containers;
   readonly dns: DnsService;
@@ -115,13 +116,19 @@ export class Daemon {
   }
 
   /** The host's addresses, read again: traffic to them goes to the host, never through the router. */
-  async refreshHostAddresses(): Promise<void> {
-    try {
-      this.hostAddresses = await listHostAddresses();
-      this.engine.setHostAddresses(this.hostAddresses);
-    } catch (e) {
-      this.options.log('host.addresses', { error: (e as Error).message }, 'warn');
-    }
+  // Readings run one after another: overlapping ones (the timer, a network
+  // just made) could finish out of order and put back a list older than the
+  // change, leaving a new gateway address routed for up to one period.
+  refreshHostAddresses(): Promise<void> {
+    this.hostAddressRefresh = this.hostAddressRefresh.then(async () => {
+      try {
+        this.hostAddresses = await listHostAddresses();
+        this.engine.setHostAddresses(this.hostAddresses);
+      } catch (e) {
+        this.options.log('host.addresses', { error: (e as Error).message }, 'warn');
+      }
+    });
+    return this.hostAddressRefresh;
   }
 
   /** The engine's counters, each port and domain named by what it carries. */
