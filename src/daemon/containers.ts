@@ -116,6 +116,15 @@ export class Containers {
       });
       c.pid = pid;
       c.pidStart = pidStartTime(pid);
+      try {
+        await this.sandboxes.pin(c);
+      } catch (e) {
+        // A command that already ended needs no name: its exit releases the sandbox.
+        if (isAlive(pid, c.pidStart)) {
+          process.kill(-pid, 'SIGKILL');
+          throw e;
+        }
+      }
       c.state = 'running';
       c.startedAt = new Date().toISOString();
       c.exitCode = undefined;

@@ -7,6 +7,7 @@ import { Bridges } from './bridges';
 import { Containers } from './containers';
 import type { Logger } from './log';
 import { Networks } from './networks';
+import { isAlive } from './processes';
 import { Sandboxes } from './sandboxes';
 import { State } from './state';
 
@@ -101,9 +102,10 @@ export class Daemon {
     if (this.options.uplink) this.uplink = await attachUplink(this.engine, this.options.uplink, this.hostAddresses);
     let adopted = 0;
     for (const c of this.state.containers.values()) {
-      if (c.state !== 'running') continue;
+      // One whose process is gone is reaped below; its namespace went with it.
+      if (c.state !== 'running' || !isAlive(c.pid, c.pidStart)) continue;
       try {
-        this.sandboxes.reattach(c);
+        await this.sandboxes.reattach(c);
         if (c.mode.kind === 'bridge') this.dns.attach(c);
         await this.containers.republish(c);
         adopted++;

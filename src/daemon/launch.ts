@@ -6,13 +6,15 @@ import { netnsPath } from '../netns';
 
 /**
  * Starts `ferry daemon` as a child process inside a network namespace (for
- * tests, benchmarks, several daemons on one machine). It enters only the
- * network namespace (nsenter --net), not a private mount namespace as
- * `ip netns exec` would give it, so the container namespaces it bind-mounts
- * under /run/netns outlive it across a restart, as they do for a real daemon.
+ * tests, benchmarks, several daemons on one machine), the two ways users do
+ * it: `nsenter --net` enters only the network namespace; `ip netns exec`
+ * also gives the daemon a private mount namespace (as systemd's PrivateTmp
+ * does), whose mounts die with it.
  */
 export interface LaunchOptions {
   netns: string;
+  /** How the daemon enters its namespace (default nsenter). */
+  enter?: 'nsenter' | 'ip-netns-exec';
   stateDir: string;
   socket: string;
   netnsPrefix: string;
@@ -26,9 +28,10 @@ export interface LaunchOptions {
 const ferryBin = () => path.join(packageRoot(), 'bin', 'ferry');
 
 export async function launchDaemon(o: LaunchOptions): Promise<ChildProcess> {
+  const enter = o.enter === 'ip-netns-exec' ? ['ip', 'netns', 'exec', o.netns] : ['nsenter', `--net=${netnsPath(o.netns)}`, '--'];
   const child = spawn(
-    'nsenter',
-    [`--net=${netnsPath(o.netns)}`, '--', process.execPath, ferryBin(), 'daemon', '--state-dir', o.stateDir, '--netns-prefix', o.netnsPrefix, '--resolv-conf', o.resolvConf, ...(o.extraArgs ?? [])],
+    enter[0]!,
+    [...enter.slice(1), process.execPath, ferryBin(), 'daemon', '--state-dir', o.stateDir, '--netns-prefix', o.netnsPrefix, '--resolv-conf', o.resolvConf, ...(o.extraArgs ?? [])],
     { env: { ...process.env, FERRY_SOCKET: o.socket }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let own = '';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Engine } from '../dataplane';
 import { macFromIpv4 } from '../codec';
 import { addInterface } from '../endpoint';
-import { configureInterface, createNetns, deleteNetns, netnsPath, setNetnsSysctl, type Route } from '../netns';
+import { configureInterface, createNetns, deleteNetns, netnsPath, pinNetnsToProcess, setNetnsSysctl, type Route } from '../netns';
 import type { Bridges } from './bridges';
 import { badRequest } from './errors';
 import type { ContainerDoc, Endpoint, NetworkRequest } from './model';
@@ -99,8 +99,22 @@ export class Sandboxes {
     c.netns = undefined;
   }
 
-  /** After a daemon restart: take the persistent TAPs of a running container back into the engine. */
-  reattach(c: ContainerDoc): void {
+  /**
+   * Once the container's process lives in the namespace, its name follows
+   * the process, not a mount of this daemon's (see netns/namespaces.ts): the
+   * next daemon, and the host, find it whatever mount namespace they run in.
+   */
+  async pin(c: ContainerDoc): Promise<void> {
+    if (c.netns && c.pid) await pinNetnsToProcess(c.netns, c.pid);
+  }
+
+  /**
+   * After a daemon restart: the name pinned to the container's process again
+   * (a daemon of an older Ferry left a mount that may have died with it), and
+   * the persistent TAPs of the running container taken back into the engine.
+   */
+  async reattach(c: ContainerDoc): Promise<void> {
+    await this.pin(c);
     for (const ep of c.endpoints) {
       const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true });
       this.ports.set(ep.endpointId, port.id);

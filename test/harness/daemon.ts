@@ -27,6 +27,8 @@ export class DaemonLab {
     private readonly daemonArgs: string[] = [],
     /** Runs after the host namespace exists, before the daemon starts (an uplink to set up). */
     private readonly beforeStart?: (lab: DaemonLab) => Promise<void>,
+    /** How the daemon enters its namespace: users do it both ways. */
+    readonly enter: 'nsenter' | 'ip-netns-exec' = 'nsenter',
   ) {}
 
   /** Tests never query a real resolver: containers inherit an empty resolv.conf. */
@@ -43,6 +45,7 @@ export class DaemonLab {
   async start(): Promise<void> {
     this.daemon = await launchDaemon({
       netns: this.hostNs,
+      enter: this.enter,
       stateDir: path.join(this.dir, 'state'),
       socket: this.socket,
       netnsPrefix: `${this.prefix}-c`,
@@ -87,10 +90,10 @@ export class DaemonLab {
   }
 }
 
-export function useDaemon(daemonArgs: string[] = [], beforeStart?: (lab: DaemonLab) => Promise<void>): () => DaemonLab {
+export function useDaemon(daemonArgs: string[] = [], beforeStart?: (lab: DaemonLab) => Promise<void>, enter: 'nsenter' | 'ip-netns-exec' = 'nsenter'): () => DaemonLab {
   let lab: DaemonLab | undefined;
   beforeAll(async () => {
-    lab = new DaemonLab(daemonArgs, beforeStart);
+    lab = new DaemonLab(daemonArgs, beforeStart, enter);
     await lab.init();
   });
   afterAll(async () => {
