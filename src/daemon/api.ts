@@ -5,51 +5,71 @@ import path from 'node:path';
 import type { Daemon } from './daemon';
 import { FerryError, badRequest, notFound } from './errors';
 import { containerInspect, networkInspect } from './inspect';
+import { ConnectRequest, DisconnectRequest, EmptyRequest, KillRequest, NetworkCreateRequest, RunRequest, StopRequest, parseRequest } from './requests';
 
 /**
  * HTTP and JSON over a unix socket (mode 0600: root only). Errors answer
  * {"error": {"code", "message"}} with a 4xx/5xx status. Every mutating call
  * runs under the state's lock.
  */
-type Handler = (d: Daemon, params: string[], body: Record<string, unknown>, query: URLSearchParams) => Promise<unknown>;
+type Handler = (d: Daemon, params: string[], body: unknown, query: URLSearchParams) => Promise<unknown>;
 
 const routes: [string, RegExp, Handler][] = [
   // Sorted as Docker's CLI shows them: networks by name, containers newest first.
   ['GET', /^\/v1\/networks$/, async (d) => [...d.state.networks.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, d.state))],
-  ['POST', /^\/v1\/networks$/, (d, _p, b) => d.state.exclusive(async () => networkInspect(await d.networks.create(b as never), d.state))],
-  ['POST', /^\/v1\/networks\/prune$/, (d) => d.state.exclusive(async () => ({ removed: await d.networks.prune() }))],
+  ['POST', /^\/v1\/networks$/, (d, _p, b) => {
+    const spec = parseRequest(NetworkCreateRequest, b);
+    return d.state.exclusive(async () => networkInspect(await d.networks.create(spec), d.state));
+  }],
+  ['POST', /^\/v1\/networks\/prune$/, (d, _p, b) => (parseRequest(EmptyRequest, b), d.state.exclusive(async () => ({ removed: await d.networks.prune() })))],
   ['GET', /^\/v1\/networks\/([^/]+)$/, async (d, [ref]) => networkInspect(d.state.network(ref!), d.state)],
   ['DELETE', /^\/v1\/networks\/([^/]+)$/, (d, [ref]) => d.state.exclusive(() => d.networks.remove(ref!))],
-  ['POST', /^\/v1\/networks\/([^/]+)\/connect$/, (d, [ref], b) => d.state.exclusive(() => d.networks.connect(ref!, str(b, 'container'), b as never))],
-  ['POST', /^\/v1\/networks\/([^/]+)\/disconnect$/, (d, [ref], b) => d.state.exclusive(() => d.networks.disconnect(ref!, str(b, 'container')))],
+  ['POST', /^\/v1\/networks\/([^/]+)\/connect$/, (d, [ref], b) => {
+    const spec = parseRequest(ConnectRequest, b);
+    return d.state.exclusive(() => d.networks.connect(ref!, spec.container, spec));
+  }],
+  ['POST', /^\/v1\/networks\/([^/]+)\/disconnect$/, (d, [ref], b) => {
+    const spec = parseRequest(DisconnectRequest, b);
+    return d.state.exclusive(() => d.networks.disconnect(ref!, spec.container));
+  }],
   ['GET', /^\/v1\/dns$/, async (d) => d.dns.counters],
   ['GET', /^\/v1\/stats$/, async (d) => d.stats()],
   ['GET', /^\/v1\/conntrack$/, async (d) => d.engine.conntrack()],
   ['GET', /^\/v1\/containers$/, async (d, _p, _b, q) => [...d.state.containers.values()].filter((c) => q.get('all') === '1' || c.state === 'running').sort((a, b) => b.created.localeCompare(a.created)).map((c) => containerInspect(c, d.state))],
-  ['POST', /^\/v1\/containers$/, (d, _p, b) => d.state.exclusive(async () => containerInspect(await d.containers.run(b as never), d.state))],
+  ['POST', /^\/v1\/containers$/, (d, _p, b) => {
+    const spec = parseRequest(RunRequest, b);
+    return d.state.exclusive(async () => containerInspect(await d.containers.run(spec), d.state));
+  }],
   ['GET', /^\/v1\/containers\/([^/]+)$/, async (d, [ref]) => containerInspect(d.state.container(ref!), d.state)],
   ['GET', /^\/v1\/containers\/([^/]+)\/logs$/, async (d, [ref]) => ({ log: d.containers.readLog(d.state.container(ref!)) })],
   // Not under the lock: it waits for an exit, which the reaper handles under the lock.
-  ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref]) => d.containers.wait(ref!)],
-  ['POST', /^\/v1\/containers\/([^/]+)\/kill$/, async (d, [ref], b) => d.containers.kill(d.state.container(ref!), typeof b.signal === 'string' ? b.signal : 'SIGKILL')],
-  ['POST', /^\/v1\/containers\/([^/]+)\/start$/, (d, [ref]) => d.state.exclusive(() => d.containers.start(d.state.container(ref!)))],
-  ['POST', /^\/v1\/containers\/([^/]+)\/stop$/, (d, [ref], b) => d.state.exclusive(() => d.containers.stop(d.state.container(ref!), typeof b.timeout === 'number' ? b.timeout : 10))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), d.containers.wait(ref!))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/kill$/, async (d, [ref], b) => {
+    const { signal } = parseRequest(KillRequest, b);
+    return d.containers.kill(d.state.container(ref!), signal ?? 'SIGKILL');
+  }],
+  ['POST', /^\/v1\/containers\/([^/]+)\/start$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), d.state.exclusive(() => d.containers.start(d.state.container(ref!))))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/stop$/, (d, [ref], b) => d.containers.stop(ref!, parseRequest(StopRequest, b).timeout ?? 10)],
   ['DELETE', /^\/v1\/containers\/([^/]+)$/, (d, [ref], _b, q) => d.state.exclusive(() => d.containers.remove(d.state.container(ref!), q.get('force') === '1'))],
 ];
 
-function str(body: Record<string, unknown>, key: string): string {
-  if (typeof body[key] !== 'string') throw badRequest(`"${key}" is required`);
-  return body[key] as string;
-}
-
-async function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+/** The body as JSON; an empty body is an empty object. */
+async function readBody(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   if (!chunks.length) return {};
   try {
-    return JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
+    return JSON.parse(Buffer.concat(chunks).toString()) as unknown;
   } catch {
     throw badRequest('request body is not JSON');
+  }
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw badRequest(`"${part}" in the request path is not valid percent-encoding`);
   }
 }
 
@@ -79,7 +99,7 @@ export async function serve(d: Daemon, socket: string): Promise<http.Server> {
     void (async () => {
       const route = routes.find(([m, re]) => m === req.method && re.test(url.pathname));
       if (!route) throw notFound(`no such API call: ${req.method} ${url.pathname}`);
-      const params = route[1].exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      const params = route[1].exec(url.pathname)!.slice(1).map(decodePathPart);
       return route[2](d, params, await readBody(req), url.searchParams);
     })().then(
       (value) => send(200, value),

@@ -9,31 +9,12 @@ import { RESOLVER_ADDRESS, type DnsService } from '../dns/server';
 import { containerFiles, writeHosts, writeResolvConf } from './files';
 import type { Logger } from './log';
 import type { ContainerDoc, NetworkMode, NetworkRequest } from './model';
+import type { RunSpec } from './requests';
 import { BRIDGE_OPTIONS, rethrowIpam } from './networks';
 import { Publisher, type PublishedPort } from '../nat/publisher';
 import { isAlive, pidStartTime, spawnContainer, stopProcessGroup } from './processes';
 import type { Sandboxes } from './sandboxes';
 import type { State } from './state';
-
-/** What `ferry run` sends. */
-export interface RunSpec {
-  name?: string;
-  cmd: string[];
-  network?: string;
-  ip?: string;
-  ip6?: string;
-  mac?: string;
-  hostname?: string;
-  aliases?: string[];
-  dns?: string[];
-  dnsSearch?: string[];
-  dnsOptions?: string[];
-  addHosts?: string[];
-  ports?: string[];
-  publishAll?: boolean;
-  expose?: string[];
-  autoRemove?: boolean;
-}
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -169,17 +150,30 @@ export class Containers {
     }
   }
 
-  async stop(c: ContainerDoc, graceSeconds = 10): Promise<void> {
+  /**
+   * SIGTERM, SIGKILL after the grace period, then the sandbox released. The
+   * wait runs outside the state's lock: a container that ignores SIGTERM
+   * holds up only its own stop, never another request.
+   */
+  async stop(ref: string, graceSeconds = 10): Promise<void> {
+    const c = this.state.container(ref);
     if (c.state !== 'running') return;
-    await stopProcessGroup(c.pid!, c.pidStart, graceSeconds * 1000);
-    await this.exited(c);
+    const { pid, pidStart } = c;
+    await stopProcessGroup(pid!, pidStart, graceSeconds * 1000);
+    await this.state.exclusive(async () => {
+      const now = this.state.containers.get(c.id);
+      if (now?.state === 'running' && now.pid === pid) await this.exited(now);
+    });
   }
 
   async remove(c: ContainerDoc, force: boolean): Promise<void> {
     if (c.state === 'running' && !force) throw conflict(`container "${c.name}" is running: stop it first, or remove it with -f`);
     const users = [...this.state.containers.values()].filter((o) => o.state === 'running' && o.mode.kind === 'container' && o.mode.containerId === c.id);
     if (users.length) throw conflict(`container "${c.name}" shares its network with ${users.map((u) => u.name).join(', ')}; remove them first`);
-    if (c.state === 'running') await this.stop(c, 0);
+    if (c.state === 'running') {
+      await stopProcessGroup(c.pid!, c.pidStart, 0); // SIGKILL at once: a short wait, under the lock
+      await this.exited(c);
+    }
     // Forget it first, then delete its files: no request may find the
     // container and read files that are already gone.
     await this.state.deleteContainer(c.id);
@@ -249,6 +243,7 @@ export class Containers {
     if (!NAME.test(name)) throw badRequest(`container name "${name}" is invalid: 2 or more of [a-zA-Z0-9_.-], starting with a letter or digit`);
     const clash = [...this.state.containers.values()].find((c) => c.name === name);
     if (clash) throw conflict(`container name "${name}" is already in use by container ${clash.id.slice(0, 12)}; remove or rename that container`);
+    if (spec.mac !== undefined) checkMac(spec.mac);
     const mode = this.mode(spec);
     for (const d of spec.dns ?? []) if (!isIP(d)) throw badRequest(`--dns ${d}: not an IP address`);
     const extraHosts = (spec.addHosts ?? []).map((h) => {
@@ -274,6 +269,7 @@ export class Containers {
       hostname: spec.hostname ?? (mode.kind === 'host' ? '' : id.slice(0, 12)),
       cmd: spec.cmd,
       mode,
+      networkMode: mode.kind === 'bridge' ? this.state.networks.get(mode.networks[0]!.networkId)?.name : undefined,
       dns: spec.dns ?? [],
       dnsSearch: spec.dnsSearch ?? [],
       dnsOptions: spec.dnsOptions ?? [],
@@ -318,4 +314,12 @@ export class Containers {
     const req: NetworkRequest = { networkId: doc.id, ipv4: spec.ip, ipv6: spec.ip6, aliases: spec.aliases ?? [], mac: spec.mac };
     return { kind: 'bridge', networks: [req] };
   }
+}
+
+/** --mac-address: six octets, unicast (the group bit clear) and not all zero, as a NIC's own address must be. */
+export function checkMac(mac: string): void {
+  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw badRequest(`--mac-address ${mac}: not a MAC address (aa:bb:cc:dd:ee:ff)`);
+  const octets = mac.split(':').map((o) => parseInt(o, 16));
+  if (octets[0]! & 1) throw badRequest(`--mac-address ${mac}: a multicast or broadcast address cannot be an interface's own`);
+  if (octets.every((o) => o === 0)) throw badRequest(`--mac-address ${mac}: the all-zero address cannot be an interface's own`);
 }

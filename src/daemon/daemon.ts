@@ -67,7 +67,7 @@ export class Daemon {
   ) {
     this.engine = new Engine({ conntrackMax: options.conntrackMax });
     if (options.conntrackTimeouts) this.engine.setConntrackTimeouts(options.conntrackTimeouts);
-    this.state = new State(store);
+    this.state = new State(store, (kind, id) => options.log('store.damaged', { kind, id }, 'warn'));
     this.publisher = new Publisher(this.engine, () => this.uplink, () => this.hostAddresses);
     this.bridges = new Bridges(this.engine, () => void this.refreshHostAddresses());
     this.sandboxes = new Sandboxes(this.engine, this.bridges, this.state, options.netnsPrefix);

@@ -84,7 +84,8 @@ export function modeName(c: ContainerDoc, state: State): string {
     case 'container':
       return `container:${c.mode.containerId}`;
     case 'bridge':
-      return state.networks.get(c.mode.networks[0]!.networkId)?.name ?? 'bridge';
+      // After a disconnect from its last network a container keeps only lo; like Docker, it still names the network it was made on.
+      return (c.mode.networks[0] && state.networks.get(c.mode.networks[0].networkId)?.name) || c.networkMode || 'bridge';
   }
 }
 
@@ -113,7 +114,8 @@ export function containerInspect(c: ContainerDoc, state: State): Record<string, 
       };
     }
   }
-  const primary = c.mode.kind === 'bridge' ? (networks[state.networks.get(c.mode.networks[0]!.networkId)?.name ?? ''] as Record<string, unknown> | undefined) : undefined;
+  const first = c.mode.kind === 'bridge' && c.mode.networks[0] ? state.networks.get(c.mode.networks[0].networkId)?.name : undefined;
+  const primary = first ? (networks[first] as Record<string, unknown> | undefined) : undefined;
   return {
     Id: c.id,
     Created: c.created,

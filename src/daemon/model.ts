@@ -53,6 +53,8 @@ export interface ContainerDoc {
   hostname: string;
   cmd: string[];
   mode: NetworkMode;
+  /** The network it was made on, by name (HostConfig.NetworkMode), kept when it is disconnected from all. */
+  networkMode?: string;
   dns: string[];
   dnsSearch: string[];
   dnsOptions: string[];

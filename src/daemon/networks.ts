@@ -1,28 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { type Cidr, CidrError, IpamError, type SubnetConfig, contains, familyOf, nextFreePool, overlaps, parseCidr, formatCidr, ulaSubnetFor, validateSubnet } from '../ipam';
-import { listRouteDestinations } from '../netns';
+import { listLinks, listRouteDestinations } from '../netns';
 import type { Bridges } from './bridges';
 import { badRequest, conflict } from './errors';
 import type { Logger } from './log';
 import type { ContainerDoc, NetworkDoc } from './model';
+import type { NetworkCreateSpec } from './requests';
 import type { Sandboxes } from './sandboxes';
 import type { State } from './state';
-
-/** What `ferry network create` sends. */
-export interface NetworkCreateSpec {
-  name: string;
-  driver?: string;
-  subnets?: string[];
-  gateways?: string[];
-  ipRanges?: string[];
-  auxAddresses?: Record<string, string>;
-  internal?: boolean;
-  attachable?: boolean;
-  ipv6?: boolean;
-  labels?: Record<string, string>;
-  options?: Record<string, string>;
-}
 
 /** The -o options Ferry understands, as Docker names them. Anything else is refused. */
 export const BRIDGE_OPTIONS = {
@@ -68,6 +54,8 @@ export class Networks {
     const hostInterface = options[BRIDGE_OPTIONS.name] ?? `br-${id.slice(0, 12)}`;
     if ([...this.state.networks.values()].some((n) => n.hostInterface === hostInterface))
       throw conflict(`host interface "${hostInterface}" is already used by another network`);
+    if ((await listLinks()).some((l) => l.ifname === hostInterface))
+      throw conflict(`host interface "${hostInterface}" already exists on the host; choose another ${BRIDGE_OPTIONS.name}`);
     const net = this.doc({
       id,
       name: spec.name,

@@ -17,11 +17,23 @@ export class State {
   readonly containers = new Map<string, ContainerDoc>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Told of a stored document too damaged to use (it is left in the store, untouched). */
+    private readonly onDamaged: (kind: string, id: string) => void = () => undefined,
+  ) {}
 
   async load(): Promise<void> {
-    for (const n of await this.store.list<NetworkDoc>('networks')) this.networks.set(n.id, n);
-    for (const c of await this.store.list<ContainerDoc>('containers')) this.containers.set(c.id, c);
+    // Documents from before the API checked its bodies may lack a usable id or name.
+    const usable = (d: { id?: unknown; name?: unknown }) => typeof d?.id === 'string' && typeof d.name === 'string';
+    for (const n of await this.store.list<NetworkDoc>('networks')) {
+      if (usable(n)) this.networks.set(n.id, n);
+      else this.onDamaged('network', String(n?.id));
+    }
+    for (const c of await this.store.list<ContainerDoc>('containers')) {
+      if (usable(c)) this.containers.set(c.id, c);
+      else this.onDamaged('container', String(c?.id));
+    }
   }
 
   exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -50,3 +50,26 @@ describe('network modes', () => {
     }
   });
 });
+
+/** Docker allows a container with no network left: it keeps lo, and every command keeps working. */
+describe('a container disconnected from its last network', () => {
+  const d = useDaemon();
+
+  it('keeps lo; ps, inspect, exec, stop, start and reconnect all work', async () => {
+    await d().ok('network', 'create', 'xnet');
+    await d().ok('run', '-d', '--name', 'x1', '--network', 'xnet', '--', 'sleep', 'infinity');
+    await d().ok('network', 'disconnect', 'xnet', 'x1');
+    expect(await d().ok('ps')).toMatch(/x1$/m);
+    const c = await d().inspect('x1');
+    expect(c.NetworkSettings.Networks).toEqual({});
+    expect((c as unknown as { HostConfig: { NetworkMode: string } }).HostConfig.NetworkMode).toBe('xnet');
+    expect(await d().ok('exec', 'x1', '--', 'ip', '-br', 'link')).toMatch(/^lo\s+UNKNOWN[^\n]*$/);
+    await d().ok('stop', '-t', '0', 'x1');
+    await d().ok('start', 'x1');
+    expect((await d().inspect('x1')).State.Status).toBe('running');
+    await d().ok('network', 'connect', 'xnet', 'x1');
+    expect(await d().ip('x1', 'xnet')).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    await d().ok('rm', '-f', 'x1');
+    await d().ok('network', 'rm', 'xnet');
+  });
+});
