@@ -45,7 +45,7 @@ function conntrackMegabytesAtOneMillion(): number {
   const engine = new Engine({ conntrackMax: 1_000_000 });
   try {
     const grown = process.memoryUsage().rss - before;
-    const declared = engine.routerStats().conntrack.memoryBytes;
+    const declared = engine.stats().conntrack.memoryBytes;
     return Math.max(grown, declared) / 2 ** 20;
   } finally {
     engine.shutdown();

@@ -1,6 +1,5 @@
-// The engine: one worker thread that owns the Fabric (ports, domains, tables)
-// and runs the pipeline over batches, and a command queue through which the
-// Node thread changes that state.
+// The engine: one worker thread that owns the ports and runs the graph over
+// batches, and a command queue through which the Node thread changes state.
 //
 // Why commands and not locks: a stage never waits for the control plane. The
 // control plane posts a closure; the worker runs it between two batches, so a
@@ -17,81 +16,83 @@
 //
 // Adaptive polling: after a batch, the worker keeps polling (epoll_wait with a
 // zero timeout) for spin_us; when nothing arrives for that long it sleeps in
-// epoll_wait, waking only for traffic, a command, or an aging sweep when the
-// tables hold dynamic entries. An idle engine with empty tables uses no CPU.
+// epoll_wait, waking only for traffic, a command, or a stage's once-a-second
+// tick while some stage needs one (aging, conntrack, ARP retries). An idle
+// engine with empty tables uses no CPU.
+//
+// The engine knows ports, packets and the graph runner, never a particular
+// stage: the dataplane (native/dataplane/) builds the graph and owns the
+// stages and their tables.
 #pragma once
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
-#include "core/fabric.h"
-#include "dataplane/parse_stage.h"
-#include "l2/bridge_stage.h"
-#include "l3/router.h"
+#include "core/control_error.h"
+#include "core/graph.h"
+#include "core/port.h"
+#include "core/trace.h"
 
 namespace ferry {
-
-// A failed control operation. `code` is stable and mapped to a typed error in
-// TypeScript (src/dataplane/errors.ts); `what()` is the sentence for people.
-class ControlError : public std::runtime_error {
- public:
-  ControlError(std::string code, const std::string& message) : std::runtime_error(message), code(std::move(code)) {}
-  std::string code;
-};
 
 struct WorkerCounters {
   uint64_t wakeups = 0;     // returns from a blocking epoll_wait
   uint64_t polls = 0;       // zero-timeout polls while spinning
-  uint64_t batches = 0;     // pipeline runs
-  uint64_t packets = 0;     // packets through the pipeline
+  uint64_t batches = 0;     // graph runs
+  uint64_t packets = 0;     // packets through the graph
   uint64_t commands = 0;    // control commands run
-  uint64_t age_sweeps = 0;  // aging passes over the tables
+  uint64_t ticks = 0;       // once-a-second stage ticks
+  uint64_t pool_empty = 0;  // a generated packet skipped: no free buffer
+  uint64_t busy_ns = 0;     // time spent on packets and commands, not waiting
 };
 
 struct EngineConfig {
-  uint32_t burst = 64;    // max frames read from one port per poll
-  uint32_t spin_us = 100; // keep polling this long after the last packet
-  int cpu = -1;           // pin the worker to this CPU (-1: let the scheduler decide)
-  uint32_t conntrack_max = Conntrack::kDefaultMax;
+  uint32_t burst = 64;     // max frames read from one port per poll
+  uint32_t spin_us = 100;  // keep polling this long after the last packet
+  int cpu = -1;            // pin the worker to this CPU (-1: let the scheduler decide)
+  uint32_t held_packets = 0;  // buffers stages may keep past a run (packets waiting for ARP)
 };
 
 class Engine {
  public:
-  explicit Engine(const EngineConfig& config);
+  // The graph (and its stages) must outlive the engine.
+  Engine(const EngineConfig& config, Graph& graph);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
   // Runs fn on the worker between two batches and waits for it. A ControlError
-  // thrown by fn is rethrown here. After shutdown(), throws "engine_stopped".
+  // thrown by fn is rethrown here. After shutdown(), throws engine_stopped.
   void run(const std::function<void(Engine&)>& fn);
   void shutdown();  // idempotent; closes every port
 
   // Worker side: called only from inside run().
-  Fabric& fabric() { return fabric_; }
-  uint32_t create_domain(uint32_t max_entries, uint32_t aging_seconds);
-  void remove_domain(uint32_t id);
-  Domain& domain_or_throw(uint32_t id);
+  Port* port(uint32_t id) const { return id < ports_.size() ? ports_[id].get() : nullptr; }
   Port& port_or_throw(uint32_t id);
-  uint32_t attach_port(std::unique_ptr<Port> port, uint32_t domain);
-  // The router's port to the world: in no bridge domain; the router owns it.
-  uint32_t attach_uplink(std::unique_ptr<Port> port, UplinkConfig config);
-  RouterStage& router() { return router_; }
-  // Makes a domain a routed network (or a plain L2 domain again with !l3.routed).
-  void configure_network(uint32_t domain, const NetworkL3& l3);
-  // Removes the port; with destroy, a persistent device is deleted too.
+  const std::vector<std::unique_ptr<Port>>& ports() const { return ports_; }
+  uint32_t attach_port(std::unique_ptr<Port> port, PortRole role);
+  // Removes the port (every stage forgets it first); with destroy, a persistent device is deleted too.
   void detach_port(uint32_t id, bool destroy = true);
-  uint32_t now_seconds() const { return now_s_; }
-  void pin_worker(int cpu);  // -1: any CPU
+  // A context for a control command that sends packets (a gratuitous ARP); call flush() after.
+  StageContext& control_context();
+  void flush();
+  // Runs one frame through the graph as if it had arrived on the port, traced.
+  // A dry run transmits nothing and changes no table (ferry trace --inject).
+  void inject(uint32_t port, const uint8_t* frame, uint32_t len, const VnetHdr& vnet, bool dry_run);
 
+  Graph& graph() { return graph_; }
+  Tracer& tracer() { return tracer_; }
+  uint32_t now_seconds() const { return ctx_.now; }
+  void pin_worker(int cpu);  // -1: any CPU
   const EngineConfig& config() const { return config_; }
   const WorkerCounters& worker_counters() const { return worker_; }
-  const ParseStage& parse_stage() const { return parse_; }
+  uint64_t uptime_ns() const { return ctx_.now_ns - start_ns_; }
 
  private:
   // Marks the eventfd in epoll data; ports use their id, which attach_port keeps below it.
@@ -104,21 +105,22 @@ class Engine {
   };
 
   void loop();
-  uint32_t register_port(std::unique_ptr<Port>& port, uint32_t domain);
-  void run_pipeline(Batch& batch);
-  void flush_tx();  // sends what stages queued, frees what they generated
+  void run_graph(Batch& batch);
+  void finish_run(bool count);  // transmit what was queued, count drops, free what is done
   void run_commands();
-  void age_tables();
+  void tick();
   void update_clock();
   int sleep_timeout_ms() const;
 
   EngineConfig config_;
-  Fabric fabric_;
+  Graph& graph_;
   PacketPool pool_;
-  ParseStage parse_;
-  BridgeStage bridge_;
-  RouterStage router_;
+  Tracer tracer_;
   WorkerCounters worker_;
+  std::vector<std::unique_ptr<Port>> ports_;  // index = port id; null = free slot
+  std::vector<Port*> tx_dirty_;               // ports with frames queued this run
+  std::vector<Packet*> sent_, dropped_, finished_;
+  StageContext ctx_;
 
   int epoll_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: a command is waiting
@@ -131,10 +133,8 @@ class Engine {
   std::deque<Command*> commands_;
   std::atomic<bool> commands_pending_{false};
 
-  uint64_t now_ns_ = 0;
-  uint32_t now_s_ = 0;
   uint64_t start_ns_ = 0;
-  uint64_t next_age_ns_ = 0;
+  uint64_t next_tick_ns_ = 0;
 };
 
 }  // namespace ferry

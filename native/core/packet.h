@@ -1,10 +1,17 @@
 // Packets and the pool they come from.
 //
 // A packet is a fixed buffer from a pool allocated once at engine start: no
-// allocation per packet. The buffer holds headroom (so a later VXLAN stage can
+// allocation per packet. The buffer holds headroom (so a VXLAN stage can
 // prepend outer headers in place) followed by the frame. Its virtio-net header
 // lives beside the frame, not in the buffer, so ports with different header
 // layouts can share one representation.
+//
+// A packet carries what the graph needs to move it on: `next`, the node a
+// stage chose for it (another stage, or one of the terminal nodes of
+// core/graph.h: sent, dropped with a reason, held), and `meta`, a small
+// scratch area one stage fills for the next (each stage family declares its
+// own struct over it, see Packet::meta_as). No booleans: a stage says where a
+// packet goes, not what it is.
 //
 // The headroom is chosen so that the IP header after a 14-byte Ethernet header
 // is 4-byte aligned.
@@ -14,7 +21,6 @@
 #include <memory>
 #include <vector>
 
-#include "core/drop_reasons.h"
 #include "core/vnet.h"
 
 namespace ferry {
@@ -26,16 +32,18 @@ constexpr uint32_t kBufferSize = kHeadroom + kMaxFrame;
 constexpr uint32_t kBatchMax = 256;               // packets per pipeline run
 constexpr uint32_t kNoPort = 0xffffffffu;
 
+// A node of the graph: a stage's index, or a terminal node (core/graph.h).
+using NodeId = uint8_t;
+
 struct Packet {
   uint8_t* data = nullptr;  // first byte of the Ethernet frame
   uint32_t len = 0;         // frame length, without the vnet header
   uint32_t in_port = kNoPort;
   VnetHdr vnet{};
-  bool dropped = false;
-  DropReason drop_reason = DropReason::runt;
-  bool to_router = false;  // addressed to a gateway MAC, for the router stage
-  bool consumed = false;   // answered or absorbed by a stage (ARP): freed, not counted as a drop
-  bool held = false;       // kept past this run (waiting for ARP): not returned to the pool
+  NodeId next = 0;
+  uint16_t drop_reason = 0;  // meaningful when next is the drop node
+  uint32_t trace = 0;        // 0: not traced; else the id its trace records carry
+  alignas(8) uint8_t meta[48];
   uint8_t* buffer = nullptr;  // start of the pool buffer
 
   void reset() {
@@ -43,14 +51,15 @@ struct Packet {
     len = 0;
     in_port = kNoPort;
     vnet = VnetHdr{};
-    dropped = false;
-    to_router = false;
-    consumed = false;
-    held = false;
+    next = 0;
+    drop_reason = 0;
+    trace = 0;
   }
-  void drop(DropReason r) {
-    dropped = true;
-    drop_reason = r;
+  // What one stage hands the next, as that stage family's own struct.
+  template <typename T>
+  T& meta_as() {
+    static_assert(sizeof(T) <= sizeof(meta), "stage metadata must fit Packet::meta");
+    return *reinterpret_cast<T*>(meta);
   }
 };
 
@@ -76,6 +85,7 @@ class PacketPool {
     return p;
   }
   void put(Packet* p) { free_.push_back(p); }
+  uint32_t available() const { return uint32_t(free_.size()); }
 
  private:
   struct FreeDeleter {

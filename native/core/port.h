@@ -1,20 +1,40 @@
-// A port is where frames enter and leave the engine: a TAP today; an AF_PACKET
-// uplink, a VXLAN UDP socket or an internal router port later. The worker only
-// sees this interface, and it is batched in both directions: rx_burst fills an
-// array, tx queues are flushed once per pipeline run.
+// A port is where frames enter and leave the engine: a TAP (a container's
+// eth0, or the host's interface of a network), an AF_PACKET socket on a host
+// interface (the uplink), later a VXLAN UDP socket. The worker sees only this
+// interface, batched in both directions: rx_burst fills an array, and tx
+// queues are flushed once per pipeline run.
+//
+// A port has a role, and the role, not the port's identity, decides where its
+// frames enter the graph (native/dataplane/graph.h). What a stage knows about
+// a port beyond that (its bridge domain, say) lives in that stage's tables.
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/drop_reasons.h"
 #include "core/packet.h"
 
+#define FERRY_PORT_ROLES(X)                                               \
+  X(container, "a container's interface (TAP)")                          \
+  X(host, "the host's interface of a network (TAP holding the gateway)") \
+  X(uplink, "the host interface towards the world (AF_PACKET)")
+
 namespace ferry {
+
+enum class PortRole : uint8_t {
+#define FERRY_X(name, help) name,
+  FERRY_PORT_ROLES(FERRY_X)
+#undef FERRY_X
+      count
+};
+constexpr int kPortRoleCount = static_cast<int>(PortRole::count);
+const char* port_role_name(PortRole r);
 
 struct PortCounters {
   uint64_t rx_packets = 0, rx_bytes = 0;
   uint64_t tx_packets = 0, tx_bytes = 0;
-  uint64_t drops[kDropReasonCount] = {};
+  uint64_t drops[kMaxDropReasons] = {};
 };
 
 class Port {
@@ -32,7 +52,7 @@ class Port {
   virtual void destroy_on_close() {}
 
   uint32_t id = kNoPort;
-  uint32_t domain = kNoPort;
+  PortRole role = PortRole::container;
   std::string name;
   PortCounters counters;
 
@@ -41,7 +61,25 @@ class Port {
   uint32_t txq_len = 0;
   bool tx_pending = false;  // already listed among the ports to flush
 
-  void count_drop(DropReason r) { counters.drops[static_cast<int>(r)]++; }
+  template <typename Reason>
+  void count_drop(Reason r) {
+    counters.drops[static_cast<int>(r)]++;
+  }
+
+  // Queues a frame for the end of the run; a full queue is sent at once
+  // (generated packets can outnumber a batch).
+  void enqueue(Packet* p, std::vector<Port*>& dirty) {
+    if (!tx_pending) {
+      tx_pending = true;
+      dirty.push_back(this);
+    }
+    if (txq_len == kBatchMax) flush();
+    txq[txq_len++] = p;
+  }
+  void flush() {
+    if (txq_len) tx_burst(txq, txq_len);
+    txq_len = 0;
+  }
 };
 
 }  // namespace ferry

@@ -1,82 +1,138 @@
 #include "l2/bridge_stage.h"
 
+#include <cstdio>
+#include <cstring>
+
+#include "dataplane/drops.h"
 #include "l2/ethernet.h"
 
 namespace ferry {
 
 namespace {
 
-// An IPv4 frame for the gateway's MAC whose destination is not one of the
-// host's own addresses belongs to the router; everything else for that MAC
-// (ARP, IPv6, traffic to the host) goes to the host port as on any bridge.
-bool for_router(const Fabric& fabric, const Domain& d, const Packet& p, uint64_t dst) {
-  if (!d.l3.routed || dst != d.l3.router_mac || p.in_port == d.l3.host_port) return false;
-  if (EthernetView(p.data).outer_type() != kEtherTypeIPv4 || p.len < kEthHdrLen + 20) return false;
-  return !fabric.host_addrs.count(load32(p.data + kEthHdrLen + 16));
+enum class BridgeDecision : uint8_t { unicast, flood, to_router, dropped };
+enum class Learned : uint8_t { refreshed, learned, moved, refused_full, static_conflict, not_learned };
+
+struct BridgeTrace {
+  uint32_t domain;
+  uint64_t src, dst;
+  Learned learned;
+  BridgeDecision decision;
+  uint32_t out_port;  // unicast: the port; flood: how many ports
+};
+
+Learned learned_of(MacTable::LearnResult r) {
+  switch (r) {
+    case MacTable::LearnResult::refreshed: return Learned::refreshed;
+    case MacTable::LearnResult::learned: return Learned::learned;
+    case MacTable::LearnResult::moved: return Learned::moved;
+    case MacTable::LearnResult::refused_full: return Learned::refused_full;
+    case MacTable::LearnResult::static_conflict: return Learned::static_conflict;
+  }
+  return Learned::not_learned;
 }
 
-// With enable_icc=false, containers talk to the host (the gateway) only.
-bool icc_allows(const Domain& d, uint32_t from, uint32_t to) {
-  return d.l3.icc || from == d.l3.host_port || to == d.l3.host_port;
+// Dry run: what learning would do, without doing it.
+Learned would_learn(const Domain& d, uint64_t mac, uint32_t port) {
+  const MacEntry* e = d.macs.find(mac);
+  if (!e) return d.macs.size() >= d.macs.max_entries() ? Learned::refused_full : Learned::learned;
+  if (e->port == port) return Learned::refreshed;
+  return e->is_static ? Learned::static_conflict : Learned::moved;
 }
 
 }  // namespace
 
-void BridgeStage::flood(Fabric& fabric, Domain& d, Packet* p) {
-  bool sent = false;
-  for (uint32_t member : d.ports) {
-    if (member == p->in_port || !icc_allows(d, p->in_port, member)) continue;
-    fabric.enqueue(fabric.ports[member].get(), p);
-    sent = true;
-  }
-  if (!sent) p->drop(DropReason::no_tx_port);
-}
-
-void BridgeStage::process(Batch& batch, Fabric& fabric, uint32_t now) {
-  for (uint32_t i = 0; i < batch.n; i++) {
-    Packet* p = batch.pkts[i];
-    if (p->dropped || p->in_port == fabric.uplink_port) continue;  // the uplink is the router's
-    Domain* d = fabric.domain(fabric.ports[p->in_port]->domain);
+void BridgeStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    Packet* p = pkts[i];
+    Domain* d = domains_.of_port(p->in_port);
     if (!d) {
-      p->drop(DropReason::no_domain);
+      drop(p, DropReason::no_domain);
       continue;
     }
-    BridgeCounters& c = d->counters;
+    BridgeCounters& c = ctx.dry_run ? scratch_ : d->counters;
     EthernetView eth(p->data);
+    BridgeTrace t{d->id, eth.src(), eth.dst(), Learned::not_learned, BridgeDecision::dropped, kNoPort};
 
-    switch (d->macs.learn(eth.src(), p->in_port, now)) {
-      case MacTable::LearnResult::refreshed: break;
-      case MacTable::LearnResult::learned: c.learned++; break;
-      case MacTable::LearnResult::moved: c.moved++; break;
-      case MacTable::LearnResult::refused_full: c.learn_refused_full++; break;
-      case MacTable::LearnResult::static_conflict: c.static_conflict++; break;
+    t.learned = ctx.dry_run ? would_learn(*d, t.src, p->in_port) : learned_of(d->macs.learn(t.src, p->in_port, ctx.now));
+    switch (t.learned) {
+      case Learned::learned: c.learned++; break;
+      case Learned::moved: c.moved++; break;
+      case Learned::refused_full: c.learn_refused_full++; break;
+      case Learned::static_conflict: c.static_conflict++; break;
+      default: break;
     }
 
-    const uint64_t dst = eth.dst();
-    if (for_router(fabric, *d, *p, dst)) {
-      p->to_router = true;
-      continue;
-    }
-    if (mac_is_group(dst)) {
+    const uint64_t dst = t.dst;
+    if (d->gateway_mac && dst == d->gateway_mac && eth.outer_type() == kEtherTypeIPv4 &&
+        ctx.port(p->in_port)->role != PortRole::host) {
+      c.to_router++;
+      t.decision = BridgeDecision::to_router;
+      p->next = next_of(Next::router);
+    } else if (mac_is_group(dst)) {
       c.flood_multicast++;
-      flood(fabric, *d, p);
-      continue;
-    }
-    const MacEntry* e = d->macs.find(dst);
-    if (!e) {
+      t.decision = BridgeDecision::flood;
+      t.out_port = Domains::flood(ctx, *d, p, p->in_port);
+      if (t.out_port) sent(p);
+      else drop(p, DropReason::no_tx_port);
+    } else if (const MacEntry* e = d->macs.find(dst); !e) {
       c.flood_unknown++;
-      flood(fabric, *d, p);
+      t.decision = BridgeDecision::flood;
+      t.out_port = Domains::flood(ctx, *d, p, p->in_port);
+      if (t.out_port) sent(p);
+      else drop(p, DropReason::no_tx_port);
     } else if (e->port == p->in_port) {
       c.filtered_same_port++;
-      p->drop(DropReason::same_port);
-    } else if (!icc_allows(*d, p->in_port, e->port)) {
+      drop(p, DropReason::same_port);
+    } else if (!Domains::icc_allows(ctx, *d, p->in_port, e->port)) {
       c.icc_blocked++;
-      p->drop(DropReason::icc_blocked);
+      drop(p, DropReason::icc_blocked);
     } else {
       c.unicast++;
-      fabric.enqueue(fabric.ports[e->port].get(), p);
+      t.decision = BridgeDecision::unicast;
+      t.out_port = e->port;
+      ctx.tx(ctx.port(e->port), p);
+      sent(p);
     }
+    ctx.trace(p, t);
   }
+}
+
+bool BridgeStage::needs_tick() const {
+  for (const auto& d : domains_.all())
+    if (d && d->macs.dynamic_count() > 0) return true;
+  return false;
+}
+
+void BridgeStage::tick(StageContext& ctx) {
+  for (const auto& d : domains_.all())
+    if (d) d->counters.aged += d->macs.age(ctx.now, d->aging_seconds);
+}
+
+void BridgeStage::for_each_counter(const CounterVisitor& visit) const {
+  BridgeCounters c;
+  for (const auto& d : domains_.all()) {
+    if (!d) continue;
+#define FERRY_X(name, help) c.name += d->counters.name;
+    FERRY_BRIDGE_OUTCOMES(FERRY_X)
+#undef FERRY_X
+  }
+  FERRY_BRIDGE_OUTCOMES(FERRY_COUNTER_VISIT)
+}
+
+std::string BridgeStage::format_trace(const uint8_t* record, uint32_t len) const {
+  BridgeTrace t;
+  std::memcpy(&t, record, sizeof t);
+  static const char* const learned[] = {"known", "learned", "moved", "not learned: table full", "not moved: static elsewhere", ""};
+  char s[200];
+  int k = std::snprintf(s, sizeof s, "domain %u: %s > %s, source %s", t.domain, format_mac(t.src).c_str(), format_mac(t.dst).c_str(), learned[int(t.learned)]);
+  switch (t.decision) {
+    case BridgeDecision::unicast: std::snprintf(s + k, sizeof s - size_t(k), "; known destination on port %u", t.out_port); break;
+    case BridgeDecision::flood: std::snprintf(s + k, sizeof s - size_t(k), "; flooded to %u port(s)", t.out_port); break;
+    case BridgeDecision::to_router: std::snprintf(s + k, sizeof s - size_t(k), "; to the gateway's MAC: routed"); break;
+    case BridgeDecision::dropped: break;
+  }
+  return s;
 }
 
 }  // namespace ferry

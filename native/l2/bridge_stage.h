@@ -14,21 +14,40 @@
 // number of ports or MACs; only flooding is, inherently, per member port.
 // Tagged frames are bridged as they are: the table is not VLAN-aware yet.
 //
-// Two things here serve the gateway router: IPv4 frames sent to a routed
-// domain's gateway MAC for an address that is not the host's own are marked
-// for the router stage (after learning their source), and with enable_icc
-// off a container's frames reach only the host port.
+// Two things here serve the gateway router: IPv4 frames a container sends to
+// a routed domain's gateway MAC go to the router (Next::router, after their
+// source is learned), and with enable_icc off a container's frames reach
+// only the host port.
 #pragma once
-#include "core/fabric.h"
+#include "core/stage.h"
+#include "l2/domains.h"
+
+#define FERRY_BRIDGE_DROPS(X)                                               \
+  X(same_port, "destination was learned on the port the frame came from")   \
+  X(no_domain, "port is not in a bridge domain")                            \
+  X(no_tx_port, "nowhere to send (flood with no other port in the domain)") \
+  X(icc_blocked, "container to container on a network with enable_icc=false")
 
 namespace ferry {
 
-class BridgeStage {
+class BridgeStage : public Stage {
  public:
-  void process(Batch& batch, Fabric& fabric, uint32_t now);
-  // Sends p to every member of d but its ingress port (and, with icc off,
-  // only between containers and the host port). The router uses it too.
-  static void flood(Fabric& fabric, Domain& d, Packet* p);
+  enum class Next { router };
+
+  explicit BridgeStage(Domains& domains) : domains_(domains) {}
+  static constexpr const char* kName = "bridge";
+  const char* name() const override { return kName; }
+  void process(StageContext& ctx, Packet** pkts, uint32_t n) override;
+  std::string format_trace(const uint8_t* record, uint32_t len) const override;
+  void tick(StageContext& ctx) override;
+  bool needs_tick() const override;
+  void port_removed(uint32_t port) override { domains_.leave(port); }
+  // The sum over domains (each domain's own are in stats().domains).
+  void for_each_counter(const CounterVisitor& visit) const override;
+
+ private:
+  Domains& domains_;
+  BridgeCounters scratch_;  // a dry run counts here
 };
 
 }  // namespace ferry

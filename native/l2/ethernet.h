@@ -4,6 +4,8 @@
 // octet in bits 47..40), which makes them cheap to hash and compare.
 #pragma once
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 #include "core/bytes.h"
 
@@ -27,6 +29,13 @@ inline uint64_t load_mac(const uint8_t* p) {
 }
 inline void store_mac(uint8_t* p, uint64_t mac) {
   for (int i = 0; i < 6; i++) p[i] = uint8_t(mac >> (40 - 8 * i));
+}
+
+inline std::string format_mac(uint64_t mac) {
+  char s[18];
+  std::snprintf(s, sizeof s, "%02x:%02x:%02x:%02x:%02x:%02x", unsigned(mac >> 40 & 0xff), unsigned(mac >> 32 & 0xff),
+                unsigned(mac >> 24 & 0xff), unsigned(mac >> 16 & 0xff), unsigned(mac >> 8 & 0xff), unsigned(mac & 0xff));
+  return s;
 }
 
 inline bool mac_is_group(uint64_t mac) { return (mac >> 40) & 1; }  // multicast or broadcast

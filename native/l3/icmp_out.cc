@@ -1,11 +1,9 @@
-// Packets the router writes itself: echo replies for the external address
-// (in place) and ICMP errors (time exceeded, fragmentation needed) in a new
-// buffer, quoting the offending packet as RFC 1812 asks: its IP header and
-// as much after it as fits in 576 bytes. Errors are rate limited, never sent
-// about an ICMP error, and go back out of the port the packet came in by.
+#include "l3/icmp_out.h"
+
+#include <cstring>
+
 #include "core/checksum.h"
 #include "l2/ethernet.h"
-#include "l3/router.h"
 
 namespace ferry {
 
@@ -14,7 +12,7 @@ constexpr uint32_t kIcmpErrorMaxIp = 576;
 constexpr uint8_t kDefaultTtl = 64;
 }  // namespace
 
-void RouterStage::answer_echo(Fabric& f, Packet* p, Ipv4Packet& ip, uint64_t own_mac) {
+void answer_echo(StageContext& ctx, Packet* p, Ipv4Packet& ip, uint64_t own_mac) {
   uint8_t* eth = p->data;
   std::memcpy(eth + EthOffsets::dst, eth + EthOffsets::src, 6);
   store_mac(eth + EthOffsets::src, own_mac);
@@ -26,20 +24,21 @@ void RouterStage::answer_echo(Fabric& f, Packet* p, Ipv4Packet& ip, uint64_t own
   store16(ip.ip + Ipv4Offsets::checksum, csum_finish(csum_partial(ip.ip, ip.hdr_len)));
   ip.l4[0] = kIcmpEchoReply;
   csum_apply(ip.l4 + kIcmpChecksumAt, csum_delta16(uint16_t(kIcmpEchoRequest) << 8, uint16_t(kIcmpEchoReply) << 8));
-  f.enqueue(f.ports[p->in_port].get(), p);
-  counters.echo_replies++;
+  ctx.tx(ctx.port(p->in_port), p);
 }
 
-void RouterStage::send_icmp_error(Fabric& f, const Packet* p, const Ipv4Packet& ip, uint8_t type, uint8_t code,
-                                  uint16_t mtu, uint32_t src_ip, uint64_t own_mac) {
-  if (ip.proto() == kProtoIcmp && ip.l4 && icmp_is_error(ip.l4[0])) return;
-  if (icmp_errors_this_second_ >= kIcmpErrorsPerSecond) {
-    counters.icmp_rate_limited++;
-    return;
+IcmpErrors::Result IcmpErrors::send(StageContext& ctx, const Packet* p, const Ipv4Packet& ip, uint8_t type, uint8_t code,
+                                    uint16_t mtu, uint32_t src_ip, uint64_t own_mac) {
+  if (ip.proto() == kProtoIcmp && ip.l4 && icmp_is_error(ip.l4[0])) return Result::not_sent;
+  if (second_ != ctx.now) {
+    second_ = ctx.now;
+    this_second_ = 0;
   }
-  Packet* q = new_packet();
-  if (!q) return;
-  icmp_errors_this_second_++;
+  if (this_second_ >= kPerSecond) return Result::rate_limited;
+  if (ctx.dry_run) return Result::sent;
+  Packet* q = ctx.new_packet();
+  if (!q) return Result::not_sent;
+  this_second_++;
   const uint32_t avail = p->len - kEthHdrLen;
   uint32_t quote = kIcmpErrorMaxIp - kIpv4MinHdr - 8;
   if (quote > avail) quote = avail;
@@ -70,8 +69,8 @@ void RouterStage::send_icmp_error(Fabric& f, const Packet* p, const Ipv4Packet& 
   std::memcpy(icmp + 8, ip.ip, quote);
   store16(icmp + 2, csum_finish(csum_partial(icmp, 8 + quote)));
   q->len = kEthHdrLen + total;
-  f.enqueue(f.ports[p->in_port].get(), q);
-  counters.icmp_errors_sent++;
+  ctx.tx(ctx.port(p->in_port), q);
+  return Result::sent;
 }
 
 }  // namespace ferry

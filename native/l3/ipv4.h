@@ -1,7 +1,10 @@
 // An IPv4 header view and the transport fields the router and NAT touch.
 // The router checks lengths once (Ipv4Packet::parse); accessors are unchecked.
 #pragma once
+#include <arpa/inet.h>
+
 #include <cstdint>
+#include <string>
 
 #include "core/checksum.h"
 
@@ -29,6 +32,13 @@ constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10
 constexpr uint8_t kIcmpEchoReply = 0, kIcmpUnreachable = 3, kIcmpEchoRequest = 8, kIcmpTimeExceeded = 11,
                   kIcmpParamProblem = 12;
 constexpr uint8_t kIcmpFragNeeded = 4;  // code of kIcmpUnreachable
+
+inline std::string ipv4_text(uint32_t ip) {
+  in_addr a{htonl(ip)};
+  char s[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &a, s, sizeof s);
+  return s;
+}
 
 inline bool icmp_is_error(uint8_t type) {
   return type == kIcmpUnreachable || type == kIcmpTimeExceeded || type == kIcmpParamProblem;

@@ -1,27 +1,20 @@
-// The router's host duties on the uplink: answering ARP for the external
-// address, resolving next hops, and announcing itself. Linux's neighbour
-// rules, reduced: learn a sender's MAC from a request aimed at us or from any
-// ARP of a neighbor we already know or are resolving; hold up to
-// kHoldPerNeighbor packets while resolving; give up after three requests.
-#include "core/checksum.h"
+#include "l3/neighbors.h"
+
+#include "core/bytes.h"
 #include "l2/ethernet.h"
-#include "l3/router.h"
 
 namespace ferry {
 
 namespace {
-
-constexpr uint32_t kArpLen = 28;
-constexpr uint16_t kArpRequest = 1, kArpReply = 2;
 constexpr uint64_t kBroadcast = 0xffffffffffffull;
+}
 
-// Writes an Ethernet + ARP frame for IPv4 over Ethernet.
-void write_arp(uint8_t* f, uint16_t op, uint64_t eth_dst, uint64_t sha, uint32_t spa, uint64_t tha, uint32_t tpa) {
+uint32_t write_arp(uint8_t* f, uint16_t op, uint64_t eth_dst, uint64_t sha, uint32_t spa, uint64_t tha, uint32_t tpa) {
   store_mac(f, eth_dst);
   store_mac(f + 6, sha);
   store16(f + 12, kEtherTypeARP);
   uint8_t* a = f + kEthHdrLen;
-  store16(a, 1);       // Ethernet
+  store16(a, 1);  // Ethernet
   store16(a + 2, kEtherTypeIPv4);
   a[4] = 6;
   a[5] = 4;
@@ -30,89 +23,78 @@ void write_arp(uint8_t* f, uint16_t op, uint64_t eth_dst, uint64_t sha, uint32_t
   store32(a + 14, spa);
   store_mac(a + 18, tha);
   store32(a + 24, tpa);
+  return kEthHdrLen + kArpLen;
 }
 
-}  // namespace
-
-void RouterStage::on_uplink_arp(Fabric& f, Packet* p) {
-  if (p->len < kEthHdrLen + kArpLen) {
-    p->drop(DropReason::not_for_us);
-    return;
-  }
-  const uint8_t* a = p->data + kEthHdrLen;
-  if (load16(a) != 1 || load16(a + 2) != kEtherTypeIPv4 || a[4] != 6 || a[5] != 4) {
-    p->drop(DropReason::not_for_us);
-    return;
-  }
-  const uint16_t op = load16(a + 6);
-  const uint64_t sha = load_mac(a + 8);
-  const uint32_t spa = load32(a + 14), tpa = load32(a + 24);
-  const bool for_us = tpa == uplink_.ip;
-  if (spa != 0 && spa != uplink_.ip && (for_us || neighbors_.count(spa))) learn_neighbor(f, spa, sha);
-  if (op == kArpRequest && for_us) {
-    write_arp(p->data, kArpReply, sha, uplink_.mac, uplink_.ip, sha, spa);  // answer in place
-    p->len = kEthHdrLen + kArpLen;
-    p->vnet = VnetHdr{};
-    f.enqueue(f.ports[uplink_.port].get(), p);
-    counters.arp_replies++;
-    return;
-  }
-  if (op == kArpReply || op == kArpRequest) {
-    p->consumed = true;
-  } else {
-    p->drop(DropReason::not_for_us);
-  }
+void Neighbors::send_request(StageContext& ctx, uint32_t target) {
+  Packet* q = ctx.new_packet();
+  Port* up = ctx.port(routes_.uplink().port);
+  if (!q || !up) return;
+  const UplinkConfig& u = routes_.uplink();
+  q->len = write_arp(q->data, kArpRequest, kBroadcast, u.mac, u.ip, 0, target);
+  ctx.tx(up, q);
+  requests_sent++;
 }
 
-void RouterStage::learn_neighbor(Fabric& f, uint32_t ip, uint64_t mac) {
-  Neighbor& n = neighbors_[ip];
-  if (!n.resolved) counters.neighbors_learned++;
+void Neighbors::announce(StageContext& ctx) { send_request(ctx, routes_.uplink().ip); }
+
+Neighbors::Neighbor* Neighbors::resolve(StageContext& ctx, uint32_t ip) {
+  if (pending_.size() >= kMaxPending) return nullptr;
+  Neighbor& n = table_[ip];
+  pending_.push_back(ip);
+  n.requested_at = ctx.now;
+  n.tries = 1;
+  send_request(ctx, ip);
+  return &n;
+}
+
+bool Neighbors::learn(StageContext& ctx, uint32_t ip, uint64_t mac) {
+  Neighbor& n = table_[ip];
+  const bool fresh = !n.resolved;
   n.mac = mac;
   n.resolved = true;
-  Port* up = f.port(uplink_.port);
+  Port* up = ctx.port(routes_.uplink().port);
   for (uint32_t i = 0; i < n.nheld; i++) {
     Packet* q = n.held[i];
     store_mac(q->data + EthOffsets::dst, mac);
-    q->held = false;
-    if (up) f.enqueue(up, q);
-    finished_.push_back(q);  // freed after this run's transmit
+    if (up) ctx.tx(up, q);
+    ctx.release(q);  // freed after this run's transmit
   }
   n.nheld = 0;
+  return fresh;
 }
 
-void RouterStage::send_arp_request(Fabric& f, uint32_t target) {
-  Packet* q = new_packet();
-  if (!q) return;
-  write_arp(q->data, kArpRequest, kBroadcast, uplink_.mac, uplink_.ip, 0, target);
-  q->len = kEthHdrLen + kArpLen;
-  f.enqueue(f.ports[uplink_.port].get(), q);
-  counters.arp_requests++;
+void Neighbors::tick(StageContext& ctx, uint16_t unresolved_reason) {
+  for (size_t i = 0; i < pending_.size();) {
+    auto it = table_.find(pending_[i]);
+    if (it == table_.end() || it->second.resolved) {
+      pending_[i] = pending_.back();
+      pending_.pop_back();
+      continue;
+    }
+    Neighbor& n = it->second;
+    if (ctx.now - n.requested_at >= 1) {
+      if (n.tries < kTries) {
+        n.tries++;
+        n.requested_at = ctx.now;
+        send_request(ctx, it->first);
+      } else {  // no answer to three requests: give up, as Linux's ucast/mcast_solicit
+        for (uint32_t k = 0; k < n.nheld; k++) ctx.drop_held(n.held[k], unresolved_reason);
+        table_.erase(it);
+        pending_[i] = pending_.back();
+        pending_.pop_back();
+        continue;
+      }
+    }
+    i++;
+  }
 }
 
-void RouterStage::send_gratuitous_arp(Fabric& f) {
-  Packet* q = new_packet();
-  if (!q) return;
-  write_arp(q->data, kArpRequest, kBroadcast, uplink_.mac, uplink_.ip, 0, uplink_.ip);
-  q->len = kEthHdrLen + kArpLen;
-  f.enqueue(f.ports[uplink_.port].get(), q);
-}
-
-void RouterStage::set_uplink(const UplinkConfig& u, Fabric& f) {
-  clear_uplink(f);
-  uplink_ = u;
-  has_uplink_ = true;
-  f.uplink_port = u.port;
-  send_gratuitous_arp(f);  // neighbors that cached another MAC for the address learn ours
-}
-
-void RouterStage::clear_uplink(Fabric& f) {
-  for (auto& n : neighbors_)
-    for (uint32_t i = 0; i < n.second.nheld; i++) pool_.put(n.second.held[i]);
-  neighbors_.clear();
+void Neighbors::clear(StageContext& ctx) {
+  for (auto& n : table_)
+    for (uint32_t i = 0; i < n.second.nheld; i++) ctx.free(n.second.held[i]);
+  table_.clear();
   pending_.clear();
-  ct.flush();
-  has_uplink_ = false;
-  f.uplink_port = kNoPort;
 }
 
 }  // namespace ferry

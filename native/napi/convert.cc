@@ -15,32 +15,41 @@ bool parse_mac(const std::string& text, uint64_t* mac) {
   return true;
 }
 
-std::string format_mac(uint64_t mac) {
-  char s[18];
-  std::snprintf(s, sizeof s, "%02x:%02x:%02x:%02x:%02x:%02x", unsigned(mac >> 40 & 0xff), unsigned(mac >> 32 & 0xff),
-                unsigned(mac >> 24 & 0xff), unsigned(mac >> 16 & 0xff), unsigned(mac >> 8 & 0xff), unsigned(mac & 0xff));
-  return s;
-}
-
-void throw_js(Napi::Env env, const std::string& code, const std::string& message) {
+void throw_js(Napi::Env env, ErrorCode code, const std::string& message) {
   Napi::Error err = Napi::Error::New(env, message);
-  err.Set("code", Napi::String::New(env, code));
+  err.Set("code", Napi::String::New(env, error_code_name(code)));
   throw err;
 }
 
 uint32_t get_u32(const Napi::Object& o, const char* key, uint32_t fallback) {
   if (!o.Has(key) || o.Get(key).IsUndefined()) return fallback;
   Napi::Value v = o.Get(key);
-  if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 0)
-    throw_js(o.Env(), "bad_argument", std::string("option ") + key + " must be a non-negative number");
+  if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 0 || v.As<Napi::Number>().DoubleValue() > 4294967295.0)
+    throw_js(o.Env(), ErrorCode::bad_argument, std::string("option ") + key + " must be a number from 0 to 4294967295");
   return v.As<Napi::Number>().Uint32Value();
 }
 
 std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback) {
   if (!o.Has(key) || o.Get(key).IsUndefined()) return fallback;
   Napi::Value v = o.Get(key);
-  if (!v.IsString()) throw_js(o.Env(), "bad_argument", std::string("option ") + key + " must be a string");
+  if (!v.IsString()) throw_js(o.Env(), ErrorCode::bad_argument, std::string("option ") + key + " must be a string");
   return v.As<Napi::String>().Utf8Value();
+}
+
+bool get_bool(const Napi::Object& o, const char* key, bool fallback) {
+  return o.Has(key) && !o.Get(key).IsUndefined() ? o.Get(key).ToBoolean().Value() : fallback;
+}
+
+Napi::Object object_arg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() > i && info[i].IsObject()) return info[i].As<Napi::Object>();
+  if (info.Length() > i && !info[i].IsUndefined()) throw_js(info.Env(), ErrorCode::bad_argument, "argument " + std::to_string(i + 1) + " must be an object");
+  return Napi::Object::New(info.Env());
+}
+
+uint32_t u32_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsNumber() || info[i].As<Napi::Number>().DoubleValue() < 0)
+    throw_js(info.Env(), ErrorCode::bad_argument, std::string(what) + " must be a non-negative number");
+  return info[i].As<Napi::Number>().Uint32Value();
 }
 
 }  // namespace ferry

@@ -6,26 +6,24 @@
 #include <cstdint>
 #include <string>
 
+#include "core/control_error.h"
+#include "l2/ethernet.h"
+
 namespace ferry {
 
 bool parse_mac(const std::string& text, uint64_t* mac);
-std::string format_mac(uint64_t mac);
 
-// Throws a JS Error whose `code` property is `code`.
-[[noreturn]] void throw_js(Napi::Env env, const std::string& code, const std::string& message);
+// Throws a JS Error whose `code` property is the code's name.
+[[noreturn]] void throw_js(Napi::Env env, ErrorCode code, const std::string& message);
 
 uint32_t get_u32(const Napi::Object& o, const char* key, uint32_t fallback);
 std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback);
+bool get_bool(const Napi::Object& o, const char* key, bool fallback);
+// The argument at i as an object (an empty one when absent).
+Napi::Object object_arg(const Napi::CallbackInfo& info, size_t i);
+uint32_t u32_arg(const Napi::CallbackInfo& info, size_t i, const char* what);
 
 // Runs f, turning a ControlError into a JS error carrying its code.
-template <typename F>
-auto guarded(Napi::Env env, F f) -> decltype(f());
-
-}  // namespace ferry
-
-#include "core/engine.h"
-
-namespace ferry {
 template <typename F>
 auto guarded(Napi::Env env, F f) -> decltype(f()) {
   try {
@@ -34,4 +32,5 @@ auto guarded(Napi::Env env, F f) -> decltype(f()) {
     throw_js(env, e.code, e.what());
   }
 }
+
 }  // namespace ferry

@@ -3,10 +3,13 @@
 
 #include <memory>
 
-#include "core/engine.h"
+#include "dataplane/dataplane.h"
 
 namespace ferry {
 
+// The N-API face of the dataplane: control calls only, nothing per packet.
+// Every call is a closure run on the worker between batches (Engine::run), so
+// what JavaScript sees is always a consistent snapshot.
 class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
  public:
   static Napi::Function Init(Napi::Env env);
@@ -14,6 +17,7 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   ~EngineBinding() override;
 
  private:
+  // Bridge domains and ports (engine_binding.cc).
   Napi::Value CreateDomain(const Napi::CallbackInfo& info);
   Napi::Value RemoveDomain(const Napi::CallbackInfo& info);
   Napi::Value ConfigureDomain(const Napi::CallbackInfo& info);
@@ -23,8 +27,10 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value AddStaticMac(const Napi::CallbackInfo& info);
   Napi::Value RemoveMac(const Napi::CallbackInfo& info);
   Napi::Value MacTable(const Napi::CallbackInfo& info);
-  Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value PinWorker(const Napi::CallbackInfo& info);
+  Napi::Value Shutdown(const Napi::CallbackInfo& info);
+  // Counters of ports, domains, stages and the worker (stats_binding.cc).
+  Napi::Value Stats(const Napi::CallbackInfo& info);
   // The gateway router and NAT (router_binding.cc).
   Napi::Value ConfigureNetwork(const Napi::CallbackInfo& info);
   Napi::Value SetUplink(const Napi::CallbackInfo& info);
@@ -36,14 +42,22 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value Conntrack(const Napi::CallbackInfo& info);
   Napi::Value ConntrackFlush(const Napi::CallbackInfo& info);
   Napi::Value SetConntrackTimeouts(const Napi::CallbackInfo& info);
-  Napi::Value RouterStats(const Napi::CallbackInfo& info);
-  Napi::Value Shutdown(const Napi::CallbackInfo& info);
+  // Packet trace (trace_binding.cc).
+  Napi::Value TraceStart(const Napi::CallbackInfo& info);
+  Napi::Value TraceStop(const Napi::CallbackInfo& info);
+  Napi::Value TraceRead(const Napi::CallbackInfo& info);
+  Napi::Value Inject(const Napi::CallbackInfo& info);
+
+  // Runs fn on the worker with the dataplane, turning a ControlError into a coded JS error.
+  void run(Napi::Env env, const std::function<void(Dataplane&)>& fn);
+  uint32_t Attach(Napi::Env env, std::unique_ptr<Port> port, PortRole role, uint32_t domain);
 
   // Shared with nothing but a weak_ptr in the env's cleanup hook: the hook
   // may run after this object is garbage-collected, and must then find nothing.
-  uint32_t Attach(Napi::Env env, std::unique_ptr<Port> port, uint32_t domain);
-
-  std::shared_ptr<Engine> engine_;
+  std::shared_ptr<Dataplane> dp_;
 };
+
+// Exported at load: every name TypeScript needs from this side (names.cc).
+Napi::Object Names(Napi::Env env);
 
 }  // namespace ferry

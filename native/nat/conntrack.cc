@@ -86,6 +86,15 @@ uint32_t Conntrack::lookup(const FlowKey& k, uint32_t now) {
   return kNil;
 }
 
+uint32_t Conntrack::peek(const FlowKey& k, uint32_t now) const {
+  for (uint32_t ref = buckets_[bucket_of(k)]; ref != kNil;) {
+    const ConntrackEntry& e = entries_[ref >> 1];
+    if (e.key[ref & 1] == k) return e.expires > now ? ref : kNil;
+    ref = e.next[ref & 1];
+  }
+  return kNil;
+}
+
 void Conntrack::remove(uint32_t index) {
   ConntrackEntry& e = entries_[index];
   if (!(e.flags & kCtInUse)) return;

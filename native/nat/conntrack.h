@@ -26,29 +26,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "l3/flow_key.h"
+
 namespace ferry {
 
-struct FlowKey {
-  uint32_t src = 0, dst = 0;
-  uint16_t sport = 0, dport = 0;  // ICMP echo: the identifier in sport, 0 in dport
-  uint8_t proto = 0;
-  uint8_t pad[3] = {0, 0, 0};
 
-  bool operator==(const FlowKey& o) const {
-    return src == o.src && dst == o.dst && sport == o.sport && dport == o.dport && proto == o.proto;
-  }
-  FlowKey inverse() const {
-    FlowKey k = *this;
-    k.src = dst;
-    k.dst = src;
-    if (proto != 1) {
-      k.sport = dport;
-      k.dport = sport;
-    }
-    return k;
-  }
-};
-static_assert(sizeof(FlowKey) == 16, "flow keys are hashed as two 64-bit words");
 
 #define FERRY_TCP_STATES(X) \
   X(none, "NONE")           \
@@ -68,10 +50,26 @@ enum class TcpState : uint8_t {
 };
 const char* tcp_state_name(TcpState s);
 
-struct ConntrackTimeouts {  // seconds; Linux's defaults
-  uint32_t tcp_syn_sent = 120, tcp_syn_recv = 60, tcp_established = 432000, tcp_fin_wait = 120,
-           tcp_close_wait = 60, tcp_last_ack = 30, tcp_time_wait = 120, tcp_close = 10;
-  uint32_t udp = 30, udp_stream = 120, icmp = 30;
+// Linux's default timeouts (nf_conntrack_tcp_timeout_*, _udp_timeout,
+// _udp_timeout_stream, _icmp_timeout), in seconds: field, the name users
+// give it (`--conntrack-timeout NAME=SECONDS`), the default.
+#define FERRY_CT_TIMEOUTS(X)                  \
+  X(tcp_syn_sent, "tcpSynSent", 120)          \
+  X(tcp_syn_recv, "tcpSynRecv", 60)           \
+  X(tcp_established, "tcpEstablished", 432000) \
+  X(tcp_fin_wait, "tcpFinWait", 120)          \
+  X(tcp_close_wait, "tcpCloseWait", 60)       \
+  X(tcp_last_ack, "tcpLastAck", 30)           \
+  X(tcp_time_wait, "tcpTimeWait", 120)        \
+  X(tcp_close, "tcpClose", 10)                \
+  X(udp, "udp", 30)                           \
+  X(udp_stream, "udpStream", 120)             \
+  X(icmp, "icmp", 30)
+
+struct ConntrackTimeouts {
+#define FERRY_X(field, name, seconds) uint32_t field = seconds;
+  FERRY_CT_TIMEOUTS(FERRY_X)
+#undef FERRY_X
 };
 
 enum ConntrackFlags : uint8_t {
@@ -114,13 +112,16 @@ class Conntrack {
 
   explicit Conntrack(uint32_t max_entries = kDefaultMax);
 
-  // A reference is index << 1 | direction. kNil when absent.
+  // A reference is index << 1 | direction. kNil when absent. An expired
+  // entry met on the way is removed (peek leaves it, for a dry run).
   uint32_t lookup(const FlowKey& k, uint32_t now);
+  uint32_t peek(const FlowKey& k, uint32_t now) const;
   // Enters a flow; returns its index, or kNil when the table is full of
   // assured entries. The caller has checked that neither key is present.
   uint32_t create(const FlowKey& original, const FlowKey& reply, uint8_t flags, uint32_t now);
   void remove(uint32_t index);
   bool contains(const FlowKey& k, uint32_t now) { return lookup(k, now) != kNil; }
+  const ConntrackEntry& entry(uint32_t index) const { return entries_[index]; }
 
   // Updates state and timeout for a packet seen in direction dir.
   void on_packet(uint32_t index, int dir, uint8_t tcp_flags, uint32_t now);

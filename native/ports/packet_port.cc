@@ -90,7 +90,7 @@ uint32_t PacketPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
     // (reading the statistics resets them).
     tpacket_stats st{};
     socklen_t len = sizeof st;
-    if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) counters.drops[int(DropReason::rx_queue_full)] += st.tp_drops;
+    if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) counters.drops[int(CoreDrop::rx_queue_full)] += st.tp_drops;
   }
   uint32_t n = 0;
   for (uint32_t i = 0; i < want; i++) {
@@ -101,7 +101,7 @@ uint32_t PacketPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
     }
     uint32_t len = msgs[i].msg_len;
     if (len < uint32_t(kVnetHdrLen) || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) {
-      count_drop(len < uint32_t(kVnetHdrLen) ? DropReason::runt : DropReason::oversize);
+      count_drop(len < uint32_t(kVnetHdrLen) ? CoreDrop::runt : CoreDrop::oversize);
       pool.put(p);
       continue;
     }
@@ -130,7 +130,7 @@ void PacketPort::tx_burst(Packet* const* pkts, uint32_t n) {
     if (sent <= 0) {
       // The one at `done` was refused (ENETDOWN, ENOBUFS, EINVAL for a bad
       // header): count it and go on with the rest.
-      count_drop(errno == ENETDOWN ? DropReason::port_down : DropReason::tx_error);
+      count_drop(errno == ENETDOWN ? CoreDrop::port_down : CoreDrop::tx_error);
       done++;
       continue;
     }

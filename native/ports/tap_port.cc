@@ -126,7 +126,7 @@ uint32_t TapPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
       break;  // EAGAIN: drained. EBADFD etc.: the device went away; the control plane removes it.
     }
     if (r < kVnetHdrLen) {  // cannot happen with IFF_VNET_HDR; count rather than trust
-      count_drop(DropReason::runt);
+      count_drop(CoreDrop::runt);
       pool.put(p);
       continue;
     }
@@ -136,7 +136,7 @@ uint32_t TapPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
     counters.rx_packets++;
     counters.rx_bytes += p->len;
     if (p->len >= kMaxFrame) {  // filled the buffer: the frame was cut short
-      count_drop(DropReason::oversize);
+      count_drop(CoreDrop::oversize);
       pool.put(p);
       continue;
     }
@@ -151,7 +151,7 @@ void TapPort::tx_burst(Packet* const* pkts, uint32_t n) {
     uint8_t* hdr = p->data - kVnetHdrLen;  // headroom: always at least kVnetHdrLen in front of data
     std::memcpy(hdr, &p->vnet, kVnetHdrLen);
     if (raw_write(fd_, hdr, kVnetHdrLen + p->len) < 0) {
-      count_drop(errno == EIO ? DropReason::port_down : DropReason::tx_error);
+      count_drop(errno == EIO ? CoreDrop::port_down : CoreDrop::tx_error);
       continue;
     }
     counters.tx_packets++;

@@ -22,7 +22,7 @@ Napi::Value WriteInNetns(const Napi::CallbackInfo& info) {
   std::string error;
   {
     NetnsScope scope(netns);
-    if (!scope.ok()) throw_js(env, "netns", scope.error());
+    if (!scope.ok()) throw_js(env, ErrorCode::netns, scope.error());
     int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
       error = "cannot open " + file + " in " + netns + ": " + strerror(errno);
@@ -32,7 +32,7 @@ Napi::Value WriteInNetns(const Napi::CallbackInfo& info) {
       close(fd);
     }
   }
-  if (!error.empty()) throw_js(env, "netns", error);
+  if (!error.empty()) throw_js(env, ErrorCode::netns, error);
   return env.Undefined();
 }
 

@@ -44,18 +44,18 @@ Napi::Value OpenListenSockets(const Napi::CallbackInfo& info) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(uint16_t(port));
-  if (inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) throw_js(env, "bad_argument", "\"" + address + "\" is not an IPv4 address");
+  if (inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) throw_js(env, ErrorCode::bad_argument, "\"" + address + "\" is not an IPv4 address");
   std::string error;
   int udp = -1, tcp = -1;
   {
     NetnsScope scope(netns);
-    if (!scope.ok()) throw_js(env, "netns", scope.error());
+    if (!scope.ok()) throw_js(env, ErrorCode::netns, scope.error());
     udp = bound_socket(SOCK_DGRAM, addr, &error);
     if (udp >= 0) tcp = bound_socket(SOCK_STREAM, addr, &error);
   }
   if (tcp < 0) {
     if (udp >= 0) close(udp);
-    throw_js(env, "socket", "cannot listen on " + address + ":" + std::to_string(port) + " in " + netns + ": " + error);
+    throw_js(env, ErrorCode::socket, "cannot listen on " + address + ":" + std::to_string(port) + " in " + netns + ": " + error);
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("udp", udp);

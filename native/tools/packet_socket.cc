@@ -68,16 +68,16 @@ PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pa
   std::string ifname = get_string(o, "ifname", "");
   vnet_ = o.Has("vnetHdr") && o.Get("vnetHdr").ToBoolean().Value();
   NetnsScope scope(netns);
-  if (!scope.ok()) throw_js(env, "netns", scope.error());
+  if (!scope.ok()) throw_js(env, ErrorCode::netns, scope.error());
   unsigned ifindex = if_nametoindex(ifname.c_str());
-  if (ifindex == 0) throw_js(env, "no_such_interface", sys_error("interface \"" + ifname + "\" in " + netns));
+  if (ifindex == 0) throw_js(env, ErrorCode::no_such_interface, sys_error("interface \"" + ifname + "\" in " + netns));
   fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
-  if (fd_ < 0) throw_js(env, "socket", sys_error("AF_PACKET socket"));
+  if (fd_ < 0) throw_js(env, ErrorCode::socket, sys_error("AF_PACKET socket"));
   int one = 1;
   if (vnet_ && setsockopt(fd_, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0) {
     std::string e = sys_error("PACKET_VNET_HDR");
     Close(info);
-    throw_js(env, "socket", e);
+    throw_js(env, ErrorCode::socket, e);
   }
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
@@ -86,7 +86,7 @@ PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pa
   if (bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) {
     std::string e = sys_error("bind to " + ifname);
     Close(info);
-    throw_js(env, "socket", e);
+    throw_js(env, ErrorCode::socket, e);
   }
 }
 
@@ -97,20 +97,20 @@ PacketSocket::~PacketSocket() {
 // send(frame: Buffer, vnet?: {...}) -> bytes sent; throws with the kernel's reason
 Napi::Value PacketSocket::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (fd_ < 0) throw_js(env, "closed", "the packet socket is closed");
+  if (fd_ < 0) throw_js(env, ErrorCode::closed, "the packet socket is closed");
   Napi::Buffer<uint8_t> frame = info[0].As<Napi::Buffer<uint8_t>>();
   VnetHdr h{};
   if (info.Length() > 1 && info[1].IsObject()) h = vnet_from_js(info[1].As<Napi::Object>());
   iovec iov[2] = {{&h, sizeof h}, {frame.Data(), frame.Length()}};
   ssize_t r = vnet_ ? writev(fd_, iov, 2) : writev(fd_, iov + 1, 1);
-  if (r < 0) throw_js(env, "send", sys_error("send on packet socket"));
+  if (r < 0) throw_js(env, ErrorCode::send, sys_error("send on packet socket"));
   return Napi::Number::New(env, double(r));
 }
 
 // recv(timeoutMs) -> { frame, vnet?, outgoing } | null
 Napi::Value PacketSocket::Recv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (fd_ < 0) throw_js(env, "closed", "the packet socket is closed");
+  if (fd_ < 0) throw_js(env, ErrorCode::closed, "the packet socket is closed");
   int timeout = info.Length() > 0 ? info[0].As<Napi::Number>().Int32Value() : 0;
   pollfd p{fd_, POLLIN, 0};
   if (poll(&p, 1, timeout) <= 0) return env.Null();

@@ -30,7 +30,7 @@ export class Bridges {
     const ifname = net.hostInterface!;
     const domain = this.engine.createDomain();
     try {
-      const port = this.engine.addTapPort({ name: ifname, domain, persist: true });
+      const port = this.engine.addTapPort({ name: ifname, domain, role: 'host', persist: true });
       try {
         await configureInterface(undefined, {
           ifname,

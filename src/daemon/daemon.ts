@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { Engine, type ConntrackTimeouts, type NativePortStats, type NativeStats, type RouterStats } from '../dataplane';
+import { Engine, type ConntrackTimeouts, type NativePortStats, type NativeStats } from '../dataplane';
 import { attachUplink, listHostAddresses, Publisher, validateUplink, type Uplink, type UplinkSpec } from '../nat';
 import { DnsService } from '../dns/server';
 import { FileStore } from '../store';
@@ -15,7 +15,7 @@ import { State } from './state';
 export type DaemonStats = Omit<NativeStats, 'ports' | 'domains'> & {
   ports: (NativePortStats & { carries?: string })[];
   domains: (NativeStats['domains'][number] & { network?: string })[];
-} & RouterStats;
+};
 
 /** How often the host's own addresses are read again (they decide what is routed and what goes to the host). */
 const HOST_ADDRESS_REFRESH_MS = 5000;
@@ -141,7 +141,6 @@ export class Daemon {
     const netName = (id: string | undefined) => (id ? (this.state.networks.get(id)?.name ?? id.slice(0, 12)) : undefined);
     return {
       ...s,
-      ...this.engine.routerStats(),
       ports: s.ports.map((p) => ({ ...p, carries: containerPorts.get(p.id) ?? (host.ports.has(p.id) ? `host interface of ${netName(host.ports.get(p.id))}` : undefined) })),
       domains: s.domains.map((d) => ({ ...d, network: netName(host.domains.get(d.id)) })),
     };

@@ -8,7 +8,7 @@ import {
   type NativeStats,
   type NetworkRouting,
   type PublishedPort,
-  type RouterStats,
+  type TracedPacket,
   type UplinkOptions,
 } from './native';
 
@@ -33,6 +33,8 @@ export interface DomainOptions {
 export interface TapPortOptions {
   /** Device name (at most 15 characters). */
   name: string;
+  /** A container's interface (default), or the host's interface of a network. */
+  role?: 'container' | 'host';
   /** Create the device directly inside this network namespace (a path such as /run/netns/NAME). */
   netns?: string;
   domain: number;
@@ -87,7 +89,7 @@ export class Engine {
    * through AF_PACKET, in promiscuous mode while attached. See
    * native/ports/packet_port.h for RPS on a veth with local TCP senders.
    */
-  addPacketPort(opts: { ifname: string; netns?: string; domain: number }): { id: number; name: string } {
+  addPacketPort(opts: { ifname: string; netns?: string; domain: number; role?: 'container' | 'host' }): { id: number; name: string } {
     return native(() => this.handle.addPacketPort(opts));
   }
   /** Removes a port; its TAP is deleted, unless keepDevice leaves a persistent one in place. */
@@ -143,8 +145,23 @@ export class Engine {
   setConntrackTimeouts(t: ConntrackTimeouts): void {
     native(() => this.handle.setConntrackTimeouts(t));
   }
-  routerStats(): RouterStats {
-    return native(() => this.handle.routerStats());
+  /** Marks the next `count` packets (on one port, or any) for tracing; read them with traceRead(). */
+  traceStart(count: number, port?: number): void {
+    native(() => this.handle.traceStart({ count, port }));
+  }
+  traceStop(): void {
+    native(() => this.handle.traceStop());
+  }
+  /** What the traced packets went through so far (and forgets it); pending: how many are still to come. */
+  traceRead(): { packets: TracedPacket[]; pending: number; lost: number } {
+    return native(() => this.handle.traceRead());
+  }
+  /**
+   * Runs one frame through the graph as if it arrived on the port, and returns
+   * its path. A dry run sends nothing and changes no table.
+   */
+  inject(port: number, frame: Buffer, opts: { dryRun?: boolean } = {}): TracedPacket | null {
+    return native(() => this.handle.inject({ port, frame, dryRun: opts.dryRun ?? true }));
   }
   /** Stops the worker and closes every port; TAP devices disappear with their fds. */
   shutdown(): void {

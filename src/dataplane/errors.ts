@@ -1,27 +1,13 @@
-/**
- * Errors of the data plane. The native side throws an Error with a `code`; it
- * is turned into a DataplaneError here so callers can test `err.code` and read
- * one sentence that names the object and the reason.
- */
-export type DataplaneErrorCode =
-  | 'bad_argument'
-  | 'engine_start'
-  | 'engine_stopped'
-  | 'no_such_domain'
-  | 'no_such_port'
-  | 'domain_in_use'
-  | 'port_not_in_domain'
-  | 'mac_table_full'
-  | 'too_many_ports'
-  | 'port_poll'
-  | 'tap_open'
-  | 'packet_open'
-  | 'netns'
-  | 'no_such_interface'
-  | 'socket'
-  | 'send'
-  | 'closed';
+import { type DataplaneErrorCode, ERROR_CODES } from './generated/names';
 
+export type { DataplaneErrorCode };
+
+/**
+ * Errors of the data plane. The native side throws an Error with a `code`
+ * (one of native/core/control_error.h, read here from the addon); it is
+ * turned into a DataplaneError so callers can test `err.code` and read one
+ * sentence that names the object and the reason.
+ */
 export class DataplaneError extends Error {
   constructor(
     readonly code: DataplaneErrorCode,
@@ -38,7 +24,7 @@ export function native<T>(call: () => T): T {
     return call();
   } catch (e) {
     const err = e as Error & { code?: string };
-    if (typeof err.code === 'string') throw new DataplaneError(err.code as DataplaneErrorCode, err.message);
+    if (typeof err.code === 'string' && (ERROR_CODES as readonly string[]).includes(err.code)) throw new DataplaneError(err.code as DataplaneErrorCode, err.message);
     throw e;
   }
 }

@@ -5,14 +5,15 @@ export type {
   ConntrackEntry,
   ConntrackTuple,
   ConntrackTimeouts,
-  DropReason,
   MacEntry,
   NativePortStats,
   NativeStats,
   NetworkRouting,
   PublishedPort,
-  RouterStats,
+  StageStats,
+  TracedPacket,
   UplinkOptions,
   VnetHeader,
 } from './native';
 export * from './packet-socket';
+export * from './generated/names';

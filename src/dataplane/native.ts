@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-/** The shapes the native addon returns; see native/napi/engine_binding.cc. */
+import type { BridgeOutcome, ConntrackCounter, ConntrackTimeoutName, DropReason, PortRole, StageName } from './generated/names';
+
+/** The shapes the native addon returns; see native/napi/*_binding.cc. Names come from generated/names.ts. */
 export interface NativePortStats {
   id: number;
   name: string;
   kind: string;
+  role: PortRole;
+  /** Its bridge domain, or 4294967295 for none (the uplink). */
   domain: number;
   rxPackets: number;
   rxBytes: number;
@@ -14,46 +18,7 @@ export interface NativePortStats {
   drops: Record<DropReason, number>;
 }
 
-export type DropReason =
-  | 'runt'
-  | 'oversize'
-  | 'rx_queue_full'
-  | 'bad_vnet_hdr'
-  | 'bad_src_mac'
-  | 'same_port'
-  | 'no_domain'
-  | 'no_tx_port'
-  | 'port_down'
-  | 'tx_error'
-  | 'not_for_us'
-  | 'bad_ip'
-  | 'ttl_exceeded'
-  | 'mtu_exceeded'
-  | 'ip_fragment'
-  | 'isolated'
-  | 'icc_blocked'
-  | 'no_route'
-  | 'no_egress'
-  | 'unpublished'
-  | 'unsolicited'
-  | 'conntrack_full'
-  | 'nat_ports_exhausted'
-  | 'icmp_error_no_flow'
-  | 'neighbor_unresolved'
-  | 'hold_full';
-
-export interface BridgeOutcomes {
-  unicast: number;
-  flood_multicast: number;
-  flood_unknown: number;
-  learned: number;
-  moved: number;
-  learn_refused_full: number;
-  static_conflict: number;
-  filtered_same_port: number;
-  aged: number;
-  icc_blocked: number;
-}
+export type BridgeOutcomes = Record<BridgeOutcome, number>;
 
 /** How a bridge domain is routed: see native/l3/router.h. */
 export interface NetworkRouting {
@@ -112,39 +77,24 @@ export interface ConntrackEntry {
   dnat: boolean;
 }
 
-export interface ConntrackTimeouts {
-  tcpSynSent?: number;
-  tcpSynRecv?: number;
-  tcpEstablished?: number;
-  tcpFinWait?: number;
-  tcpCloseWait?: number;
-  tcpLastAck?: number;
-  tcpTimeWait?: number;
-  tcpClose?: number;
-  udp?: number;
-  udpStream?: number;
-  icmp?: number;
-}
+export type ConntrackTimeouts = Partial<Record<ConntrackTimeoutName, number>>;
 
-export interface RouterStats {
-  router: Record<string, number>;
-  conntrack: {
-    created: number;
-    expired: number;
-    early_drop: number;
-    insert_refused: number;
-    removed: number;
-    entries: number;
-    maxEntries: number;
-    memoryBytes: number;
-  };
-}
+/** A stage's own counters, and what the graph measured of it (nsPerPacket: sampled, 1 run in 16). */
+export type StageStats = Record<string, number> & { packets: number; batches: number; nsPerPacket: number };
 
 export interface NativeStats {
   ports: NativePortStats[];
   domains: { id: number; ports: number; macEntries: number; maxEntries: number; agingSeconds: number; bridge: BridgeOutcomes }[];
-  stages: { parse: { accepted: number; dropped: number }; bridge: BridgeOutcomes };
-  worker: { wakeups: number; polls: number; batches: number; packets: number; commands: number; ageSweeps: number };
+  stages: Record<StageName, StageStats>;
+  worker: { wakeups: number; polls: number; batches: number; packets: number; commands: number; ticks: number; poolEmpty: number; busyNs: number; uptimeNs: number };
+  conntrack: Record<ConntrackCounter, number> & { entries: number; maxEntries: number; memoryBytes: number };
+  neighbors: number;
+}
+
+/** One packet's path through the graph, as `ferry trace` prints it. */
+export interface TracedPacket {
+  id: number;
+  steps: { us: number; kind: 'rx' | 'stage' | 'next' | 'tx'; stage: string; text: string }[];
 }
 
 export interface MacEntry {
@@ -167,13 +117,13 @@ export interface NativeEngine {
   createDomain(opts: { maxEntries?: number; agingSeconds?: number }): number;
   removeDomain(id: number): void;
   configureDomain(id: number, opts: { maxEntries?: number; agingSeconds?: number }): void;
-  addTapPort(opts: { name: string; netns?: string; domain: number; txQueueLen?: number; persist?: boolean }): {
+  addTapPort(opts: { name: string; netns?: string; domain: number; role?: 'container' | 'host'; txQueueLen?: number; persist?: boolean }): {
     id: number;
     name: string;
     offloads: number;
     ifindex: number;
   };
-  addPacketPort(opts: { ifname: string; netns?: string; domain: number }): { id: number; name: string };
+  addPacketPort(opts: { ifname: string; netns?: string; domain: number; role?: 'container' | 'host' }): { id: number; name: string };
   removePort(id: number, opts?: { keepDevice?: boolean }): void;
   addStaticMac(domain: number, mac: string, port: number): void;
   removeMac(domain: number, mac: string): boolean;
@@ -191,7 +141,21 @@ export interface NativeEngine {
   conntrack(): ConntrackEntry[];
   conntrackFlush(): void;
   setConntrackTimeouts(t: ConntrackTimeouts): void;
-  routerStats(): RouterStats;
+  traceStart(opts: { count: number; port?: number }): void;
+  traceStop(): void;
+  traceRead(): { packets: TracedPacket[]; pending: number; lost: number };
+  inject(opts: { port: number; frame: Buffer; dryRun: boolean }): TracedPacket | null;
+}
+
+/** What names.cc exports: each list is [{name, help}]. */
+export interface NativeNames {
+  dropReasons: { name: string; help: string }[];
+  errorCodes: { name: string; help: string }[];
+  portRoles: { name: string; help: string }[];
+  bridgeOutcomes: { name: string; help: string }[];
+  conntrackCounters: { name: string; help: string }[];
+  conntrackTimeouts: { name: string; help: string }[];
+  stageCounters: Record<string, { name: string; help: string }[]>;
 }
 
 export interface NativePacketSocket {
@@ -203,6 +167,7 @@ export interface NativePacketSocket {
 interface NativeAddon {
   NativeEngine: new (opts: { burst?: number; spinMicros?: number; cpu?: number; conntrackMax?: number }) => NativeEngine;
   PacketSocket: new (opts: { netns?: string; ifname: string; vnetHdr?: boolean }) => NativePacketSocket;
+  names: NativeNames;
   writeInNetns(netns: string, file: string, text: string): void;
   openListenSockets(netns: string, address: string, port: number): { udp: number; tcp: number };
 }

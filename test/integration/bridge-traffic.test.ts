@@ -42,7 +42,7 @@ describe('two namespaces on one bridge', () => {
     // 64 KB segments arrive whole: far larger on average than the 1500-byte MTU.
     expect(bytes / frames).toBeGreaterThan(8000);
     // Only the stream's own interval: a frame flooded before b was attached is no drop of this stream's.
-    const dropped = Object.entries(aPort.drops).filter(([reason, n]) => n !== before[0]!.drops[reason]);
+    const dropped = Object.entries(aPort.drops).filter(([reason, n]) => n !== before[0]!.drops[reason as keyof typeof aPort.drops]);
     expect(dropped).toEqual([]);
 
     // The TAP's queue towards Ferry is sized so the stream never overflows it:

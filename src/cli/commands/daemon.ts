@@ -2,14 +2,14 @@ import { serve } from '../../daemon/api';
 import { Daemon } from '../../daemon/daemon';
 import { jsonLogger } from '../../daemon/log';
 import type { ConntrackTimeouts } from '../../dataplane';
+import { CONNTRACK_TIMEOUTS } from '../../dataplane/generated/names';
 import { UsageError, keyValue, parseOptions, positiveInt } from '../args';
 
-const TIMEOUT_NAMES = ['tcpSynSent', 'tcpSynRecv', 'tcpEstablished', 'tcpFinWait', 'tcpCloseWait', 'tcpLastAck', 'tcpTimeWait', 'tcpClose', 'udp', 'udpStream', 'icmp'] as const;
 
 function conntrackTimeout(raw: string): [string, number] {
   const [name, value] = keyValue(raw);
-  if (!(TIMEOUT_NAMES as readonly string[]).includes(name) || !/^\d+$/.test(value) || Number(value) < 1)
-    throw new Error(`NAME=SECONDS with NAME one of ${TIMEOUT_NAMES.join(', ')}`);
+  if (!(CONNTRACK_TIMEOUTS as readonly string[]).includes(name) || !/^\d+$/.test(value) || Number(value) < 1)
+    throw new Error(`NAME=SECONDS with NAME one of ${CONNTRACK_TIMEOUTS.join(', ')}`);
   return [name, Number(value)];
 }
 

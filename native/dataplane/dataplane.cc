@@ -1,0 +1,53 @@
+#include "dataplane/dataplane.h"
+
+namespace ferry {
+
+Dataplane::~Dataplane() {
+  if (engine_) engine_->shutdown();
+}
+
+uint32_t Dataplane::attach_bridge_port(std::unique_ptr<Port> port, PortRole role, uint32_t domain) {
+  domains_.get_or_throw(domain);
+  const uint32_t id = engine_->attach_port(std::move(port), role);
+  domains_.join(domain, id);
+  return id;
+}
+
+uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig config) {
+  if (routes_.has_uplink())
+    throw ControlError(ErrorCode::uplink_exists, "the engine already has an uplink (port " + std::to_string(routes_.uplink().port) + "); remove it first");
+  config.port = engine_->attach_port(std::move(port), PortRole::uplink);
+  routes_.set_uplink(config);
+  // Neighbours that cached another MAC for the address learn ours.
+  neighbors_.announce(engine_->control_context());
+  engine_->flush();
+  return config.port;
+}
+
+void Dataplane::detach_port(uint32_t id, bool destroy) {
+  if (routes_.has_uplink() && routes_.uplink().port == id) {
+    neighbors_.clear(engine_->control_context());
+    nat_.ct.flush();
+    routes_.clear_uplink();
+  }
+  engine_->detach_port(id, destroy);
+}
+
+void Dataplane::configure_network(uint32_t domain, bool routed, const NetworkL3& l3, bool icc) {
+  Domain& d = domains_.get_or_throw(domain);
+  routes_.remove_network(domain);
+  d.gateway_mac = routed ? l3.router_mac : 0;
+  d.icc = routed ? icc : true;
+  if (routed) {
+    NetworkL3 n = l3;
+    n.domain = domain;
+    routes_.set_network(n);
+  }
+}
+
+void Dataplane::remove_domain(uint32_t id) {
+  domains_.remove(id, engine_->control_context());
+  routes_.remove_network(id);
+}
+
+}  // namespace ferry

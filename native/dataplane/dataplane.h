@@ -1,0 +1,66 @@
+// The dataplane: the stages, the tables they share, the graph that connects
+// them, and the engine that runs it. What the graph looks like is declared in
+// graph.cc; this class only owns the parts, in the order that lets the
+// engine's worker stop before any stage it runs is destroyed.
+#pragma once
+#include <memory>
+
+#include "core/engine.h"
+#include "l2/bridge_stage.h"
+#include "l2/domains.h"
+#include "l3/ip4_forward_stage.h"
+#include "l3/ip4_input_stage.h"
+#include "l3/neighbor_stage.h"
+#include "l3/neighbors.h"
+#include "l3/routes.h"
+#include "l3/uplink_stage.h"
+#include "nat/conntrack.h"
+#include "nat/nat_stage.h"
+#include "parse/parse_stage.h"
+
+namespace ferry {
+
+struct DataplaneConfig {
+  EngineConfig engine;
+  uint32_t conntrack_max = Conntrack::kDefaultMax;
+};
+
+class Dataplane {
+ public:
+  explicit Dataplane(const DataplaneConfig& config);
+  ~Dataplane();
+
+  Engine& engine() { return *engine_; }
+  Domains& domains() { return domains_; }
+  Routes& routes() { return routes_; }
+  Neighbors& neighbors() { return neighbors_; }
+  NatStage& nat() { return nat_; }
+
+  // Control, on the worker (inside engine().run()).
+  // A port joins a bridge domain (container and host ports) or becomes the uplink.
+  uint32_t attach_bridge_port(std::unique_ptr<Port> port, PortRole role, uint32_t domain);
+  uint32_t attach_uplink(std::unique_ptr<Port> port, UplinkConfig config);
+  void detach_port(uint32_t id, bool destroy);
+  // Makes a domain a routed network, or (routed=false) a plain L2 domain again.
+  void configure_network(uint32_t domain, bool routed, const NetworkL3& l3, bool icc);
+  void remove_domain(uint32_t id);
+
+ private:
+  // Tables first: stages refer to them.
+  Domains domains_;
+  Routes routes_;
+  Neighbors neighbors_{routes_};
+  // Stages, in graph order.
+  ParseStage parse_;
+  BridgeStage bridge_{domains_};
+  UplinkStage uplink_{neighbors_, routes_};
+  Ip4InputStage ip4_input_{domains_, routes_};
+  NatStage nat_;
+  Ip4ForwardStage ip4_forward_{domains_, routes_};
+  NeighborStage neighbor_{neighbors_, routes_};
+  Graph graph_;
+  // Last: destroyed first, so its worker stops before the stages go.
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace ferry

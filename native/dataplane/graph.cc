@@ -1,0 +1,40 @@
+// The graph of stages: which stage may follow which, and where each port
+// role's frames enter. A new stage is its own folder, one member in
+// Dataplane, and its lines here.
+//
+//   container, host ─▶ parse ─▶ bridge ──────────────▶ sent (to a port)
+//                                  └─(gateway MAC)─┐
+//   uplink ──────────▶ parse ─▶ uplink ─(ARP)─▶ sent│
+//                                  └─(IPv4)──▶ ip4-input ─▶ nat ─▶ ip4-forward ─▶ sent (into a domain)
+//                                                                    └─▶ neighbor ─▶ sent (uplink) / held
+//
+// Every stage may also end a packet: sent, dropped (with a reason), held.
+#include "dataplane/dataplane.h"
+
+namespace ferry {
+
+Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.conntrack_max) {
+  const NodeId parse = graph_.add(&parse_);
+  const NodeId bridge = graph_.add(&bridge_);
+  const NodeId uplink = graph_.add(&uplink_);
+  const NodeId ip4_input = graph_.add(&ip4_input_);
+  const NodeId nat = graph_.add(&nat_);
+  const NodeId ip4_forward = graph_.add(&ip4_forward_);
+  const NodeId neighbor = graph_.add(&neighbor_);
+
+  for (PortRole role : {PortRole::container, PortRole::host, PortRole::uplink}) graph_.set_entry(role, parse);
+  graph_.connect(parse, int(PortRole::container), bridge);
+  graph_.connect(parse, int(PortRole::host), bridge);
+  graph_.connect(parse, int(PortRole::uplink), uplink);
+  graph_.connect(bridge, int(BridgeStage::Next::router), ip4_input);
+  graph_.connect(uplink, int(UplinkStage::Next::ip4), ip4_input);
+  graph_.connect(ip4_input, int(Ip4InputStage::Next::nat), nat);
+  graph_.connect(nat, int(NatStage::Next::forward), ip4_forward);
+  graph_.connect(ip4_forward, int(Ip4ForwardStage::Next::neighbor), neighbor);
+
+  EngineConfig engine = config.engine;
+  engine.held_packets = Neighbors::kMaxPending * Neighbors::kHoldPerNeighbor;
+  engine_ = std::make_unique<Engine>(engine, graph_);
+}
+
+}  // namespace ferry

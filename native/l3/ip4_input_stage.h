@@ -1,0 +1,52 @@
+// IPv4 input: the first L3 stage, for frames a container sends to its
+// gateway's MAC (from the bridge) and frames for the external address (from
+// the uplink). It checks the IPv4 header once, so the NAT and forwarding
+// stages can trust it; hands traffic for the host's own addresses to the
+// network's host port (the host's kernel answers it, as with any bridge);
+// answers pings to the external address itself; and refuses what a router
+// refuses before routing: fragments (the NAT does not reassemble), and
+// anything leaving an --internal network.
+#pragma once
+#include "core/stage.h"
+#include "l2/domains.h"
+#include "l3/routes.h"
+
+#define FERRY_IP4_INPUT_DROPS(X)                                    \
+  X(bad_ip, "IPv4 header malformed or truncated")                   \
+  X(ip_fragment, "IPv4 fragment: the NAT does not reassemble")      \
+  X(no_egress, "from an --internal network: no traffic leaves it") \
+  X(not_routed, "arrived for a gateway of a domain that is not a routed network")
+
+#define FERRY_IP4_INPUT_COUNTERS(X)                                 \
+  X(routed, "handed to the NAT and forwarding")                    \
+  X(to_host, "for one of the host's own addresses: to the host")   \
+  X(echo_replies, "pings to the external address answered")
+
+namespace ferry {
+
+struct Ip4InputCounters {
+  FERRY_IP4_INPUT_COUNTERS(FERRY_COUNTER_FIELD)
+};
+
+class Ip4InputStage : public Stage {
+ public:
+  enum class Next { nat };
+
+  Ip4InputStage(const Domains& domains, const Routes& routes) : domains_(domains), routes_(routes) {}
+  static constexpr const char* kName = "ip4-input";
+  const char* name() const override { return kName; }
+  void process(StageContext& ctx, Packet** pkts, uint32_t n) override;
+  std::string format_trace(const uint8_t* record, uint32_t len) const override;
+  void for_each_counter(const CounterVisitor& visit) const override {
+    const Ip4InputCounters& c = counters;
+    FERRY_IP4_INPUT_COUNTERS(FERRY_COUNTER_VISIT)
+  }
+
+  Ip4InputCounters counters, scratch;
+
+ private:
+  const Domains& domains_;
+  const Routes& routes_;
+};
+
+}  // namespace ferry

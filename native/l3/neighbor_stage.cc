@@ -1,0 +1,75 @@
+#include "l3/neighbor_stage.h"
+
+#include <cstring>
+
+#include "dataplane/drops.h"
+#include "l2/ethernet.h"
+#include "l3/ipv4.h"
+
+namespace ferry {
+
+namespace {
+
+enum class NeighborDecision : uint8_t { known, held, asked, full };
+
+struct NeighborTrace {
+  uint32_t next_hop;
+  uint64_t mac;
+  NeighborDecision decision;
+};
+
+}  // namespace
+
+void NeighborStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
+  NeighborCounters& c = ctx.dry_run ? scratch : counters;
+  Port* up = ctx.port(routes_.uplink().port);
+  for (uint32_t i = 0; i < n; i++) {
+    Packet* p = pkts[i];
+    const uint32_t hop = p->meta_as<L3Meta>().next_hop;
+    NeighborTrace t{hop, 0, NeighborDecision::full};
+    Neighbors::Neighbor* nb = neighbors_.find(hop);
+    if (!up) {
+      drop(p, DropReason::no_route);
+    } else if (nb && nb->resolved) {
+      store_mac(p->data + EthOffsets::dst, nb->mac);
+      ctx.tx(up, p);
+      sent(p);
+      c.resolved++;
+      t.decision = NeighborDecision::known;
+      t.mac = nb->mac;
+    } else if (ctx.dry_run) {
+      // It would be held while ARP asks; a dry run holds nothing.
+      sent(p);
+      t.decision = nb ? NeighborDecision::held : NeighborDecision::asked;
+    } else {
+      const bool asking = !nb;
+      if (!nb) nb = neighbors_.resolve(ctx, hop);
+      if (!nb || nb->nheld == Neighbors::kHoldPerNeighbor) {
+        drop(p, DropReason::hold_full);
+      } else {
+        nb->held[nb->nheld++] = p;
+        p->next = kNodeHeld;
+        c.held++;
+        t.decision = asking ? NeighborDecision::asked : NeighborDecision::held;
+      }
+    }
+    ctx.trace(p, t);
+  }
+}
+
+void NeighborStage::tick(StageContext& ctx) { neighbors_.tick(ctx, uint16_t(DropReason::neighbor_unresolved)); }
+
+std::string NeighborStage::format_trace(const uint8_t* record, uint32_t len) const {
+  NeighborTrace t;
+  std::memcpy(&t, record, sizeof t);
+  const std::string hop = ipv4_text(t.next_hop);
+  switch (t.decision) {
+    case NeighborDecision::known: return "next hop " + hop + " is at " + format_mac(t.mac);
+    case NeighborDecision::held: return "next hop " + hop + " is being resolved: held";
+    case NeighborDecision::asked: return "next hop " + hop + " unknown: ARP request sent, held";
+    case NeighborDecision::full: return "next hop " + hop + ": no room to hold the packet";
+  }
+  return "";
+}
+
+}  // namespace ferry
