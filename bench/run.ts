@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sweep } from '../src/netns/sweep';
@@ -17,7 +17,9 @@ const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--seconds N] [--roun
   --json FILE       also write the result as JSON to FILE
   --seconds N       length of each throughput measurement (default 5)
   --rounds N        times each datapath is built and measured, alternating (default 2)
-  --attach-samples N  container attaches timed per round (default 20)`;
+  --attach-samples N  container attaches timed per round (default 20)
+  --baseline-build DIR  also measure the Ferry build in DIR (a checkout after npm run build)
+                    as datapath ferry-baseline, and report this build against it`;
 
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n${USAGE}\n`);
@@ -25,7 +27,7 @@ function fail(message: string): never {
 }
 
 function parseArgs(argv: string[]) {
-  const opts = { suite: '', json: '', seconds: 5, rounds: 2, attachSamples: 20 };
+  const opts = { suite: '', json: '', seconds: 5, rounds: 2, attachSamples: 20, baselineBuild: '' };
   const positive = (flag: string, v: string | undefined) => {
     const n = Number(v);
     if (!v || !Number.isInteger(n) || n < 1) fail(`${flag} takes a positive integer, got ${v === undefined ? 'nothing' : `"${v}"`}`);
@@ -37,6 +39,12 @@ function parseArgs(argv: string[]) {
     else if (a === '--seconds') opts.seconds = positive(a, argv[++i]);
     else if (a === '--rounds') opts.rounds = positive(a, argv[++i]);
     else if (a === '--attach-samples') opts.attachSamples = positive(a, argv[++i]);
+    else if (a === '--baseline-build') {
+      const dir = argv[++i] ?? fail('--baseline-build takes a directory');
+      const addon = path.resolve(dir, 'build', 'Release', 'ferry_native.node');
+      if (!existsSync(addon)) fail(`--baseline-build ${dir}: no ${addon} (build that checkout first)`);
+      opts.baselineBuild = addon;
+    }
     else if (a === '-h' || a === '--help') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -68,6 +76,7 @@ async function main(): Promise<void> {
       rounds: opts.rounds,
       attachSamples: opts.attachSamples,
       tmpDir,
+      baselineBuild: opts.baselineBuild || undefined,
       log: (l) => process.stderr.write(`${l}\n`),
     });
     const result: SuiteResult = { suite: opts.suite, metrics };

@@ -19,7 +19,7 @@ import { macOf } from './measure';
  *             domain, up0 through AF_PACKET; the kernel holds no external address
  */
 export interface NatHost {
-  label: 'iptables' | 'relay' | 'ferry';
+  label: 'iptables' | 'relay' | 'ferry' | 'ferry-baseline';
   outNs: string;
   hostNs: string;
   containerNs: string;
@@ -56,7 +56,7 @@ async function kernelBridge(hostNs: string, containerNs: string): Promise<void> 
 }
 
 export async function natHost(label: NatHost['label'], prefix: string, engine: Engine): Promise<NatHost> {
-  const p = `${prefix}-${label[0]}`;
+  const p = `${prefix}-${label === 'ferry-baseline' ? 'b' : label[0]}`;
   const { outNs, hostNs } = await outside(p);
   const containerNs = `${p}-c`;
   const cleanup: (() => Promise<unknown>)[] = [() => deleteNetns(outNs), () => deleteNetns(hostNs)];
@@ -64,11 +64,11 @@ export async function natHost(label: NatHost['label'], prefix: string, engine: E
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   };
   try {
-    if (label === 'ferry') {
+    if (label === 'ferry' || label === 'ferry-baseline') {
       const domain = engine.createDomain();
       cleanup.push(async () => engine.removeDomain(domain));
       const gwMac = '02:42:ac:1f:00:01';
-      const gw = await addInterface(engine, { netns: hostNs, domain, ifname: 'gw0', mac: gwMac, addresses: ['172.31.0.1/24'] });
+      const gw = await addInterface(engine, { netns: hostNs, domain, ifname: 'gw0', mac: gwMac, addresses: ['172.31.0.1/24'], role: 'host' });
       cleanup.push(() => Promise.resolve(engine.removePort(gw.port.id)));
       const ctr = await attachEndpoint(engine, { netns: containerNs, domain, addresses: [`${CONTAINER_IP}/24`], routes: [{ to: 'default', via: '172.31.0.1' }] });
       cleanup.push(() => detachEndpoint(engine, ctr));

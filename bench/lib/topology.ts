@@ -91,13 +91,13 @@ export async function kernelPair(prefix: string, threadedNapi: boolean): Promise
   };
 }
 
-export async function ferryPair(prefix: string, engine: Engine): Promise<Pair> {
+export async function ferryPair(prefix: string, engine: Engine, label = 'ferry'): Promise<Pair> {
   const domain = engine.createDomain();
   const eps: Endpoint[] = [];
   eps.push(await attachEndpoint(engine, { netns: `${prefix}-f-a`, domain, addresses: [CLIENT_CIDR] }));
   eps.push(await attachEndpoint(engine, { netns: `${prefix}-f-b`, domain, addresses: [SERVER_CIDR] }));
   return {
-    label: 'ferry',
+    label,
     clientNs: eps[0]!.netns,
     serverNs: eps[1]!.netns,
     clientIp: ip(CLIENT_CIDR),

@@ -20,6 +20,7 @@ import type { SuiteContext } from './suite';
  */
 export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
   const engine = new Engine();
+  const baseline = ctx.baselineBuild ? new Engine({ addon: ctx.baselineBuild }) : undefined;
   const samples = new Map<string, Map<string, number[]>>();
   const record = (label: string, name: string, v: number) => {
     const byName = samples.get(label) ?? new Map<string, number[]>();
@@ -31,11 +32,15 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
     () => kernelPair(ctx.prefix, false),
     () => kernelPair(ctx.prefix, true),
     () => ferryPair(ctx.prefix, engine),
+    ...(baseline ? [() => ferryPair(ctx.prefix, baseline, 'ferry-baseline')] : []),
   ];
   try {
     for (let round = 0; round < ctx.rounds; round++) {
       ctx.log(`round ${round + 1}/${ctx.rounds}`);
-      for (const build of builders) {
+      // The order rotates each round: what runs right after another datapath
+      // (a warm cache, a CPU the scheduler just woke) differs, and no
+      // datapath should always get the same neighbour.
+      for (const build of builders.map((_, i) => builders[(i + round) % builders.length]!)) {
         const pair = await build();
         try {
           record(pair.label, 'rtt_us_p50', await rttMicros(pair.clientNs, pair.serverIp, 200));
@@ -44,7 +49,8 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
           // scheduler cannot stack them on one core in some runs and not in
           // others. Only here: for ping, an unpinned worker is woken next to
           // the sender, and pinning it doubles the round trip.
-          if (pair.label === 'ferry') engine.pinWorker(1);
+          const worker = pair.label === 'ferry' ? engine : pair.label === 'ferry-baseline' ? baseline : undefined;
+          worker?.pinWorker(1);
           try {
             record(
               pair.label,
@@ -52,7 +58,7 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
               await udp64Pps({ ...pair, srcIp: pair.clientIp, dstIp: pair.serverIp, srcMac: pair.clientMac, dstMac: pair.serverMac, seconds: ctx.seconds, confFile: `${ctx.tmpDir}/udp64.trafgen`, generatorCpu: 0 }),
             );
           } finally {
-            if (pair.label === 'ferry') engine.pinWorker(-1);
+            worker?.pinWorker(-1);
           }
         } finally {
           await pair.destroy();
@@ -81,6 +87,7 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
     }
   } finally {
     engine.shutdown();
+    baseline?.shutdown();
   }
 
   const ferry = samples.get('ferry')!;
@@ -92,10 +99,10 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
     ['attach_ms_p50', 'ms', false],
   ];
   for (const [name, unit, higher] of spec) {
-    for (const baseline of ['kernel-bridge', 'kernel-bridge-napi']) {
-      const b = samples.get(baseline)?.get(name);
+    for (const base of ['kernel-bridge', 'kernel-bridge-napi', 'ferry-baseline']) {
+      const b = samples.get(base)?.get(name);
       const f = ferry.get(name);
-      if (b && f) metrics.push(metric(name, unit, baseline, median(b), median(f), higher));
+      if (b && f) metrics.push(metric(name, unit, base, median(b), median(f), higher));
     }
   }
   return metrics;

@@ -57,6 +57,7 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
   const cc = await run('gcc', ['-O2', '-o', connrate, path.join(packageRoot(), 'bench', 'tools', 'connrate.c')]);
   if (cc.code !== 0) throw new Error(`cannot build connrate: ${cc.stderr}`);
   const engine = new Engine();
+  const baseline = ctx.baselineBuild ? new Engine({ addon: ctx.baselineBuild }) : undefined;
   const samples = new Map<string, number[]>();
   const record = (label: string, name: string, v: number) => {
     samples.set(`${label}/${name}`, [...(samples.get(`${label}/${name}`) ?? []), v]);
@@ -65,8 +66,10 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
   try {
     for (let round = 0; round < ctx.rounds; round++) {
       ctx.log(`round ${round + 1}/${ctx.rounds}`);
-      for (const label of ['iptables', 'relay', 'ferry'] as const) {
-        const h = await natHost(label, ctx.prefix, engine);
+      const labels = ['iptables', 'relay', 'ferry', ...(baseline ? (['ferry-baseline'] as const) : [])] as const;
+      // The order rotates each round, so no datapath always runs after the same one.
+      for (const label of labels.map((_, i) => labels[(i + round) % labels.length]!)) {
+        const h = await natHost(label, ctx.prefix, label === 'ferry-baseline' ? baseline! : engine);
         try {
           record(label, 'publish_tcp_gbps', await publishTcpGbps(h, ctx.seconds));
           record(label, 'publish_conn_per_s', await connPerSecond(h, ctx.seconds, connrate));
@@ -78,6 +81,7 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
     }
   } finally {
     engine.shutdown();
+    baseline?.shutdown();
   }
   const metrics: Metric[] = [];
   const m = (name: string, unit: string, baseline: string) => {
@@ -90,6 +94,7 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
   m('publish_conn_per_s', 'connections/s', 'iptables');
   m('publish_conn_per_s', 'connections/s', 'relay');
   m('egress_tcp_gbps', 'Gbit/s', 'iptables');
+  for (const name of ['publish_tcp_gbps', 'publish_conn_per_s', 'egress_tcp_gbps']) m(name, name.endsWith('gbps') ? 'Gbit/s' : 'connections/s', 'ferry-baseline');
   const mb = conntrackMegabytesAtOneMillion();
   ctx.log(`  ferry     conntrack_mb_1m      ${mb.toFixed(1)}`);
   metrics.push(metric('conntrack_mb_1m', 'MB', 'budget', 256, mb, false));

@@ -7,6 +7,8 @@ export interface SuiteContext {
   rounds: number;
   attachSamples: number;
   tmpDir: string;
+  /** Another Ferry build (its ferry_native.node) measured beside this one as datapath `ferry-baseline`. */
+  baselineBuild?: string;
   log(line: string): void;
 }
 

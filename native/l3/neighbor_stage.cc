@@ -16,6 +16,7 @@ struct NeighborTrace {
   uint32_t next_hop;
   uint64_t mac;
   NeighborDecision decision;
+  bool dry_run;
 };
 
 }  // namespace
@@ -26,7 +27,7 @@ void NeighborStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = pkts[i];
     const uint32_t hop = p->meta_as<L3Meta>().next_hop;
-    NeighborTrace t{hop, 0, NeighborDecision::full};
+    NeighborTrace t{hop, 0, NeighborDecision::full, ctx.dry_run};
     Neighbors::Neighbor* nb = neighbors_.find(hop);
     if (!up) {
       drop(p, DropReason::no_route);
@@ -65,8 +66,8 @@ std::string NeighborStage::format_trace(const uint8_t* record, uint32_t len) con
   const std::string hop = ipv4_text(t.next_hop);
   switch (t.decision) {
     case NeighborDecision::known: return "next hop " + hop + " is at " + format_mac(t.mac);
-    case NeighborDecision::held: return "next hop " + hop + " is being resolved: held";
-    case NeighborDecision::asked: return "next hop " + hop + " unknown: ARP request sent, held";
+    case NeighborDecision::held: return "next hop " + hop + " is being resolved: " + (t.dry_run ? "would be held" : "held");
+    case NeighborDecision::asked: return "next hop " + hop + " unknown: " + (t.dry_run ? "would ask with ARP and hold the packet" : "ARP request sent, held");
     case NeighborDecision::full: return "next hop " + hop + ": no room to hold the packet";
   }
   return "";

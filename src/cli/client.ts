@@ -38,10 +38,58 @@ export class Client {
           resolve(value as T);
         });
       });
-      req.on('error', (e: NodeJS.ErrnoException) =>
-        reject(new DaemonError('unreachable', `cannot reach the daemon at ${this.socket} (${e.code ?? e.message}): is "ferry daemon" running? (set --socket or FERRY_SOCKET)`)),
-      );
+      req.on('error', (e: NodeJS.ErrnoException) => reject(this.unreachable(e)));
       req.end(payload);
     });
+  }
+
+  /**
+   * A call that answers as it goes: onChunk gets the raw body (or, for
+   * NDJSON, one parsed object per line) until the daemon ends it. An error
+   * the daemon sends in the stream rejects.
+   */
+  stream(method: string, path: string, body: unknown, onData: { line?: (value: unknown) => void | Promise<void>; bytes?: (chunk: Buffer) => void | Promise<void> }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request({ socketPath: this.socket, method, path, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const err = (JSON.parse(Buffer.concat(chunks).toString() || '{}') as { error?: { code: string; message: string } }).error;
+            reject(new DaemonError(err?.code ?? 'internal', err?.message ?? `HTTP ${res.statusCode}`));
+          });
+          return;
+        }
+        let pending = '';
+        let failed: DaemonError | undefined;
+        const handle = async (c: Buffer) => {
+          if (onData.bytes) return onData.bytes(c);
+          pending += c.toString();
+          let nl: number;
+          while ((nl = pending.indexOf('\n')) >= 0) {
+            const line = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            if (!line) continue;
+            const value = JSON.parse(line) as { error?: { code: string; message: string } };
+            if (value?.error) failed = new DaemonError(value.error.code, value.error.message);
+            else await onData.line?.(value);
+          }
+        };
+        let chain = Promise.resolve();
+        res.on('data', (c: Buffer) => {
+          res.pause();
+          chain = chain.then(() => handle(c)).then(() => void res.resume());
+        });
+        res.on('end', () => void chain.then(() => (failed ? reject(failed) : resolve()), reject));
+        res.on('error', reject);
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => reject(this.unreachable(e)));
+      req.end(payload);
+    });
+  }
+
+  private unreachable(e: NodeJS.ErrnoException): DaemonError {
+    return new DaemonError('unreachable', `cannot reach the daemon at ${this.socket} (${e.code ?? e.message}): is "ferry daemon" running? (set --socket or FERRY_SOCKET)`);
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../dataplane/native';
 import { UsageError, parseOptions, positiveInt } from './args';
-import { Client, DEFAULT_SOCKET, DaemonError } from './client';
+import { Client, DEFAULT_SOCKET } from './client';
 
 // Commands are loaded when used: a client command should not pay for
 // compiling the daemon, the engine bindings or the demo (Node's own start-up
@@ -20,13 +20,15 @@ commands:
   stats [--json]                the data plane's counters, per port and network
   dns stats                     counters of the embedded resolver
   conntrack [-L] [--json]       the NAT's tracked flows, like conntrack -L
+  trace [--count N] [--port P]  each stage's decision for the next N packets
+  trace --inject C -- PACKET    the path a packet from container C would take (a dry run)
   demo [--seconds N]            two containers on a Ferry bridge: ping, a TCP transfer, counters
   version                       print the version
   help                          this text
 
 The daemon is found at --socket, else $FERRY_SOCKET, else ${DEFAULT_SOCKET}.`;
 
-const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'conntrack', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
+const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'conntrack', 'trace', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   let socket = process.env.FERRY_SOCKET || DEFAULT_SOCKET;
@@ -55,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       if (args.join(' ') !== 'stats') throw new UsageError('"dns" takes one subcommand: ferry dns stats');
       out(JSON.stringify(await new Client(socket).request('GET', '/v1/dns'), null, 4));
       return 0;
+    case 'trace':
+      return (await import('./commands/trace')).traceCommand(args, new Client(socket), out);
     case 'conntrack': {
       const { options: o, rest } = parseOptions('conntrack', args, [
         { flag: '-L', help: 'list the entries (the default)' },
@@ -97,18 +101,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`ferry: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof DaemonError) {
-      process.stderr.write(`ferry: ${e.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`ferry: ${(e as Error).message}\n`);
-    process.exit(1);
-  },
-);
+/** Exits once what was written has reached stdout and stderr: process.exit() alone cuts a pipe's output at 64 KiB. */
+function exitAfterOutput(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv.slice(2)).then(exitAfterOutput, (e: unknown) => {
+  process.stderr.write(`ferry: ${(e as Error).message}\n`);
+  exitAfterOutput(e instanceof UsageError ? 2 : 1);
+});

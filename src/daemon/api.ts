@@ -5,13 +5,23 @@ import path from 'node:path';
 import type { Daemon } from './daemon';
 import { FerryError, badRequest, notFound } from './errors';
 import { containerInspect, networkInspect } from './inspect';
-import { ConnectRequest, DisconnectRequest, EmptyRequest, KillRequest, NetworkCreateRequest, RunRequest, StopRequest, parseRequest } from './requests';
+import { ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillRequest, NetworkCreateRequest, RunRequest, StopRequest, TraceRequest, parseRequest } from './requests';
 
 /**
  * HTTP and JSON over a unix socket (mode 0600: root only). Errors answer
  * {"error": {"code", "message"}} with a 4xx/5xx status. Every mutating call
- * runs under the state's lock.
+ * runs under the state's lock. A call that goes on (trace, capture, events)
+ * answers with a Streamed body: NDJSON lines or raw bytes as they come,
+ * until the producer ends or the client goes away.
  */
+export class Streamed {
+  constructor(
+    readonly contentType: 'application/x-ndjson' | 'application/octet-stream',
+    /** Writes until done; `closed` turns true when the client has gone. */
+    readonly produce: (write: (chunk: Buffer | string) => Promise<void>, closed: () => boolean) => Promise<void>,
+  ) {}
+}
+
 type Handler = (d: Daemon, params: string[], body: unknown, query: URLSearchParams) => Promise<unknown>;
 
 const routes: [string, RegExp, Handler][] = [
@@ -35,6 +45,18 @@ const routes: [string, RegExp, Handler][] = [
   ['GET', /^\/v1\/dns$/, async (d) => d.dns.counters],
   ['GET', /^\/v1\/stats$/, async (d) => d.stats()],
   ['GET', /^\/v1\/conntrack$/, async (d) => d.engine.conntrack()],
+  ['POST', /^\/v1\/trace$/, async (d, _p, b) => {
+    const o = parseRequest(TraceRequest, b);
+    if (o.port !== undefined) d.tracing.resolvePort(o.port); // a bad port is a 4xx before the stream starts
+    return new Streamed('application/x-ndjson', async (write, closed) => {
+      const summary = await d.tracing.trace({ count: o.count ?? 10, port: o.port, timeoutMs: (o.timeout ?? 10) * 1000 }, (p) => write(`${JSON.stringify(p)}\n`), closed);
+      await write(`${JSON.stringify({ done: summary })}\n`);
+    });
+  }],
+  ['POST', /^\/v1\/trace\/inject$/, async (d, _p, b) => {
+    const o = parseRequest(InjectRequest, b);
+    return d.tracing.inject(o.from, o.packet, !!o.send);
+  }],
   ['GET', /^\/v1\/containers$/, async (d, _p, _b, q) => [...d.state.containers.values()].filter((c) => q.get('all') === '1' || c.state === 'running').sort((a, b) => b.created.localeCompare(a.created)).map((c) => containerInspect(c, d.state))],
   ['POST', /^\/v1\/containers$/, (d, _p, b) => {
     const spec = parseRequest(RunRequest, b);
@@ -73,6 +95,32 @@ function decodePathPart(part: string): string {
   }
 }
 
+/** Writes a Streamed answer; a slow client slows the producer (each write waits for the socket to drain). */
+function stream(res: http.ServerResponse, s: Streamed, onError: (e: Error) => void): void {
+  let closed = false;
+  res.on('close', () => (closed = true));
+  res.writeHead(200, { 'content-type': s.contentType });
+  const write = (chunk: Buffer | string) =>
+    new Promise<void>((resolve) => {
+      if (closed || res.write(chunk)) return resolve();
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.once('drain', done);
+      res.once('close', done);
+    });
+  s.produce(write, () => closed).then(
+    () => res.end(),
+    (e: Error) => {
+      onError(e);
+      if (s.contentType === 'application/x-ndjson') res.end(`${JSON.stringify({ error: { code: e instanceof FerryError ? e.code : 'internal', message: e.message } })}\n`);
+      else res.destroy(e);
+    },
+  );
+}
+
 /** Is a daemon answering on this socket? */
 function listening(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -102,7 +150,7 @@ export async function serve(d: Daemon, socket: string): Promise<http.Server> {
       const params = route[1].exec(url.pathname)!.slice(1).map(decodePathPart);
       return route[2](d, params, await readBody(req), url.searchParams);
     })().then(
-      (value) => send(200, value),
+      (value) => (value instanceof Streamed ? stream(res, value, (e) => d.options.log('api.stream', { path: url.pathname, error: e.message }, 'warn')) : send(200, value)),
       (e: unknown) => {
         const err = e instanceof FerryError ? e : new FerryError('internal', (e as Error).message);
         if (err.code === 'internal') d.options.log('api.error', { method: req.method, path: url.pathname, error: err.message }, 'error');

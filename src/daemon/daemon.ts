@@ -10,6 +10,7 @@ import { Networks } from './networks';
 import { isAlive } from './processes';
 import { Sandboxes } from './sandboxes';
 import { State } from './state';
+import { type PortDirectory, Tracing } from './tracing';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
 export type DaemonStats = Omit<NativeStats, 'ports' | 'domains'> & {
@@ -57,6 +58,7 @@ export class Daemon {
   readonly networks: Networks;
   readonly containers: Containers;
   readonly dns: DnsService;
+  readonly tracing: Tracing;
   private readonly bridges: Bridges;
   private readonly sandboxes: Sandboxes;
   private reaper?: NodeJS.Timeout;
@@ -74,6 +76,33 @@ export class Daemon {
     this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log);
     this.dns = new DnsService(this.state, { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
     this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher);
+    this.tracing = new Tracing(this.engine, this.state, this.portDirectory());
+  }
+
+  /** The engine's ports by the names users know them by. */
+  private portDirectory(): PortDirectory {
+    const hostPorts = () => {
+      const out = new Map<number, { ifname: string; network: string }>();
+      for (const [port, networkId] of this.bridges.owners().ports) {
+        const n = this.state.networks.get(networkId);
+        if (n) out.set(port, { ifname: n.hostInterface ?? '?', network: n.name });
+      }
+      return out;
+    };
+    return {
+      names: () => {
+        const names = this.sandboxes.portOwners();
+        for (const [port, h] of hostPorts()) names.set(port, `host interface ${h.ifname} of ${h.network}`);
+        if (this.uplink) names.set(this.uplink.port, `uplink ${this.uplink.ifname}`);
+        return names;
+      },
+      containerPort: (c, ifname) => this.sandboxes.portOf(c, ifname),
+      hostPort: (ref) => {
+        if (this.uplink && (ref === 'uplink' || ref === this.uplink.ifname)) return this.uplink.port;
+        for (const [port, h] of hostPorts()) if (h.ifname === ref || h.network === ref) return port;
+        return undefined;
+      },
+    };
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -136,12 +165,12 @@ export class Daemon {
   /** The engine's counters, each port and domain named by what it carries. */
   stats(): DaemonStats {
     const s = this.engine.stats();
-    const containerPorts = this.sandboxes.portOwners();
+    const names = this.portDirectory().names();
     const host = this.bridges.owners();
     const netName = (id: string | undefined) => (id ? (this.state.networks.get(id)?.name ?? id.slice(0, 12)) : undefined);
     return {
       ...s,
-      ports: s.ports.map((p) => ({ ...p, carries: containerPorts.get(p.id) ?? (host.ports.has(p.id) ? `host interface of ${netName(host.ports.get(p.id))}` : undefined) })),
+      ports: s.ports.map((p) => ({ ...p, carries: names.get(p.id) })),
       domains: s.domains.map((d) => ({ ...d, network: netName(host.domains.get(d.id)) })),
     };
   }

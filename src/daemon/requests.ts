@@ -75,6 +75,19 @@ export const StopRequest = Type.Object({ timeout: Type.Optional(Type.Integer({ m
 
 export const EmptyRequest = Type.Object({}, strict);
 
+/** A live trace: the next `count` packets (on `port`, a name as users give it), for at most `timeout` seconds. */
+export const TraceRequest = Type.Object(
+  {
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    port: Type.Optional(Type.String()),
+    timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+  },
+  strict,
+);
+
+/** One packet built from a spec (src/trace/packet-spec.ts) as CONTAINER[/IFACE] would send it; a dry run unless `send`. */
+export const InjectRequest = Type.Object({ from: Type.String(), packet: Type.String(), send: Type.Optional(Type.Boolean()) }, strict);
+
 /** "/aliases/0" -> "aliases[0]" */
 function fieldName(path: string): string {
   return path

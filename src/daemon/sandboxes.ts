@@ -127,6 +127,12 @@ export class Sandboxes {
     if (ep.ipv4) this.engine.setEndpoint({ address: ep.ipv4, domain: this.bridges.domain(ep.networkId), mac: ep.mac });
   }
 
+  /** The engine port of a running container's interface. */
+  portOf(c: ContainerDoc, ifname: string): number | undefined {
+    const ep = c.endpoints.find((e) => e.ifname === ifname);
+    return ep ? this.ports.get(ep.endpointId) : undefined;
+  }
+
   /** Engine port id -> the endpoint it carries, for naming ports in statistics. */
   portOwners(): Map<number, string> {
     const owners = new Map<number, string>();

@@ -21,6 +21,8 @@ export interface EngineOptions {
   cpu?: number;
   /** Bound on the conntrack table (default 262,144); its memory is allocated up front. */
   conntrackMax?: number;
+  /** Another build's addon (a path to ferry_native.node), for benchmarks that compare builds. */
+  addon?: string;
 }
 
 export interface DomainOptions {
@@ -68,8 +70,9 @@ export class Engine {
   private stopped = false;
 
   constructor(opts: EngineOptions = {}) {
-    const { NativeEngine } = loadNative();
-    this.handle = native(() => new NativeEngine(opts));
+    const { addon, ...config } = opts;
+    const { NativeEngine } = loadNative(addon);
+    this.handle = native(() => new NativeEngine(config));
   }
 
   createDomain(opts: DomainOptions = {}): number {

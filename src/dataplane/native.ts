@@ -183,12 +183,14 @@ export function packageRoot(): string {
   return dir;
 }
 
-let addon: NativeAddon | undefined;
+const addons = new Map<string, NativeAddon>();
 
-export function loadNative(): NativeAddon {
-  if (addon) return addon;
-  const file = path.join(packageRoot(), 'build', 'Release', 'ferry_native.node');
+/** The addon of this checkout, or another build's (a benchmark comparing two builds in one run). */
+export function loadNative(file = path.join(packageRoot(), 'build', 'Release', 'ferry_native.node')): NativeAddon {
+  const loaded = addons.get(file);
+  if (loaded) return loaded;
   if (!existsSync(file)) throw new Error(`the native addon ${file} is not built; run scripts/install.sh (or npm run build)`);
-  addon = require(file) as NativeAddon;
+  const addon = require(file) as NativeAddon;
+  addons.set(file, addon);
   return addon;
 }

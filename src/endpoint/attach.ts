@@ -15,6 +15,8 @@ export interface InterfaceSpec {
   txQueueLen?: number;
   /** Keep the TAP across an engine restart (see TapPortOptions.persist). */
   persist?: boolean;
+  /** A container's interface (default), or the host's interface of a network. */
+  role?: 'container' | 'host';
 }
 
 export type EndpointSpec = InterfaceSpec;
@@ -34,7 +36,7 @@ export interface Endpoint {
  */
 export async function addInterface(engine: Engine, spec: InterfaceSpec): Promise<Endpoint> {
   const ifname = spec.ifname ?? 'eth0';
-  const port = engine.addTapPort({ name: ifname, netns: netnsPath(spec.netns), domain: spec.domain, txQueueLen: spec.txQueueLen, persist: spec.persist });
+  const port = engine.addTapPort({ name: ifname, netns: netnsPath(spec.netns), domain: spec.domain, role: spec.role, txQueueLen: spec.txQueueLen, persist: spec.persist });
   try {
     await configureInterface(spec.netns, { ifname, mac: spec.mac, mtu: spec.mtu, addresses: spec.addresses, routes: spec.routes });
     return { netns: spec.netns, ifname, port };

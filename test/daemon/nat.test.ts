@@ -1,40 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configureInterface, createNetns, execIn } from '../../src/netns';
-import { type DaemonLab, useDaemon } from '../harness/daemon';
+import { execIn } from '../../src/netns';
+import { useDaemon } from '../harness/daemon';
+import { UPLINK_ARGS, outside } from '../harness/outside';
 
 const PEER_ECHO = path.join(__dirname, '..', 'fixtures', 'peer-echo.py');
 
-/**
- * Issue 5 through the daemon: an uplink (veth up0 in the daemon's namespace)
- * to an outside router namespace (192.0.2.2, forwarding) and a far host behind
- * it (198.51.100.2). Ferry owns 192.0.2.10. The outside router's interfaces
- * compute checksums in software (tx offload off), so the far host's kernel
- * verifies every byte Ferry rewrote.
- */
-async function outside(lab: DaemonLab): Promise<void> {
-  const out = `${lab.prefix}-out`;
-  const far = `${lab.prefix}-far`;
-  await createNetns(out);
-  await createNetns(far);
-  const sh = async (ns: string, cmd: string) => {
-    const r = await execIn(ns, ['sh', '-c', cmd]);
-    if (r.code !== 0) throw new Error(`${cmd}: ${r.stderr}`);
-  };
-  await sh(lab.hostNs, `ip link add up0 type veth peer name eth0 netns ${out} && ip link set up0 up && echo 1 > /sys/class/net/up0/queues/rx-0/rps_cpus`);
-  await sh(out, `ip link add eth1 type veth peer name eth0 netns ${far}`);
-  await configureInterface(out, { ifname: 'eth0', addresses: ['192.0.2.2/24'] });
-  await configureInterface(out, { ifname: 'eth1', addresses: ['198.51.100.1/24'] });
-  await configureInterface(far, { ifname: 'eth0', addresses: ['198.51.100.2/24'], routes: [{ to: 'default', via: '198.51.100.1' }] });
-  await sh(out, 'sysctl -qw net.ipv4.ip_forward=1 && ethtool -K eth0 tx off >/dev/null && ethtool -K eth1 tx off >/dev/null');
-  await sh(far, 'ethtool -K eth0 tx off >/dev/null');
-}
-
 describe('gateway routing, SNAT and published ports through the daemon', () => {
-  const d = useDaemon(
-    ['--uplink', 'up0', '--external-ip', '192.0.2.10/24', '--external-gateway', '192.0.2.2', '--conntrack-max', '256', '--conntrack-timeout', 'udp=2', '--conntrack-timeout', 'udpStream=2', '--conntrack-timeout', 'icmp=2'],
-    outside,
-  );
+  const d = useDaemon([...UPLINK_ARGS, '--conntrack-max', '256', '--conntrack-timeout', 'udp=2', '--conntrack-timeout', 'udpStream=2', '--conntrack-timeout', 'icmp=2'], outside);
   const out = (argv: string[]) => execIn(`${d().prefix}-out`, argv, { timeoutMs: 30_000 });
   const far = (argv: string[]) => execIn(`${d().prefix}-far`, argv, { timeoutMs: 30_000 });
   const ask = (run: (a: string[]) => Promise<{ code: number; stdout: string }>, proto: string, host: string, port: number) => run(['python3', PEER_ECHO, 'ask', proto, host, String(port)]);
