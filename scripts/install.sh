@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 # busybox (nslookup): DNS tests; dnsmasq-base: the DNS benchmark baseline;
 # iptables/nftables: the NAT benchmark baseline, and the test that Ferry
 # leaves their rule sets empty; socat: the userspace relay baseline;
-# g++/make/python3: node-gyp (python3 also runs test fixtures).
-packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat)
+# g++/make/python3: node-gyp (python3 also runs test fixtures); libpcap-dev:
+# BPF filters for ferry capture, compiled by libpcap; tshark: a second reader
+# of the pcapng files in tests.
+packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev tshark)
 # Debian's own Node.js when none is installed; libnode-dev gives node-gyp the
 # headers locally, so building the addon downloads nothing.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm libnode-dev)

@@ -4,8 +4,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 namespace ferry {
 
@@ -31,6 +33,9 @@ Engine::Engine(const EngineConfig& config, Graph& graph)
   update_clock();
   start_ns_ = ctx_.now_ns;
   ctx_.now = 0;
+  timespec rt;
+  clock_gettime(CLOCK_REALTIME, &rt);
+  realtime_offset_ns_ = int64_t(uint64_t(rt.tv_sec) * 1000000000ull + uint64_t(rt.tv_nsec)) - int64_t(ctx_.now_ns);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -119,6 +124,24 @@ uint32_t Engine::attach_port(std::unique_ptr<Port> port, PortRole role) {
   return id;
 }
 
+void Engine::attach_tap(CaptureTap* tap, const std::vector<uint32_t>& ids) {
+  for (uint32_t id : ids) port_or_throw(id);
+  for (uint32_t id : ids) ports_[id]->taps.push_back(tap);
+  taps_++;
+}
+
+void Engine::detach_tap(CaptureTap* tap) {
+  for (auto& p : ports_)
+    if (p) p->taps.erase(std::remove(p->taps.begin(), p->taps.end(), tap), p->taps.end());
+  if (taps_) taps_--;
+}
+
+void Engine::capture_rx(Port* port, Packet** pkts, uint32_t n) {
+  const uint64_t t = realtime_ns();
+  for (CaptureTap* tap : port->taps)
+    for (uint32_t i = 0; i < n; i++) tap->record(*pkts[i], port->id, CaptureDirection::in, t);
+}
+
 void Engine::detach_port(uint32_t id, bool destroy) {
   Port& p = port_or_throw(id);
   for (NodeId s = 0; s < graph_.size(); s++) graph_.stage(s).port_removed(id);
@@ -163,14 +186,20 @@ void Engine::run_graph(Batch& batch) {
 }
 
 void Engine::finish_run(bool count) {
+  const uint64_t now = taps_ ? realtime_ns() : 0;
   for (Port* out : tx_dirty_) {
+    out->capture_clock_ns = now;
     out->flush();
     out->tx_pending = false;
   }
   tx_dirty_.clear();
   for (Packet* p : dropped_) {
     if (count)
-      if (Port* in = port(p->in_port)) in->counters.drops[p->drop_reason]++;
+      if (Port* in = port(p->in_port)) {
+        in->counters.drops[p->drop_reason]++;
+        for (CaptureTap* tap : in->taps)
+          if (tap->wants_drops()) tap->record(*p, in->id, CaptureDirection::dropped, now);
+      }
     pool_.put(p);
   }
   dropped_.clear();

@@ -86,6 +86,10 @@ class Engine {
   // A dry run transmits nothing and changes no table (ferry trace --inject).
   void inject(uint32_t port, const uint8_t* frame, uint32_t len, const VnetHdr& vnet, bool dry_run);
 
+  // Captures: a tap watches the given ports until it is detached.
+  void attach_tap(CaptureTap* tap, const std::vector<uint32_t>& ports);
+  void detach_tap(CaptureTap* tap);
+
   Graph& graph() { return graph_; }
   Tracer& tracer() { return tracer_; }
   uint32_t now_seconds() const { return ctx_.now; }
@@ -106,6 +110,8 @@ class Engine {
 
   void loop();
   void run_graph(Batch& batch);
+  void capture_rx(Port* port, Packet** pkts, uint32_t n);
+  uint64_t realtime_ns() const { return uint64_t(int64_t(ctx_.now_ns) + realtime_offset_ns_); }
   void finish_run(bool count);  // transmit what was queued, count drops, free what is done
   void run_commands();
   void tick();
@@ -135,6 +141,8 @@ class Engine {
 
   uint64_t start_ns_ = 0;
   uint64_t next_tick_ns_ = 0;
+  int64_t realtime_offset_ns_ = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC, for capture timestamps
+  uint32_t taps_ = 0;               // taps attached anywhere: 0 makes every capture hook one test
 };
 
 }  // namespace ferry

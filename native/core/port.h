@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/capture.h"
 #include "core/drop_reasons.h"
 #include "core/packet.h"
 
@@ -55,6 +56,9 @@ class Port {
   PortRole role = PortRole::container;
   std::string name;
   PortCounters counters;
+  // Captures watching this port (core/capture.h); empty almost always.
+  std::vector<CaptureTap*> taps;
+  uint64_t capture_clock_ns = 0;  // the realtime of this run, for what a flush captures
 
   // Frames queued for this port during the current pipeline run.
   Packet* txq[kBatchMax];
@@ -77,7 +81,11 @@ class Port {
     txq[txq_len++] = p;
   }
   void flush() {
-    if (txq_len) tx_burst(txq, txq_len);
+    if (!txq_len) return;
+    if (!taps.empty())
+      for (CaptureTap* t : taps)
+        for (uint32_t i = 0; i < txq_len; i++) t->record(*txq[i], id, CaptureDirection::out, capture_clock_ns);
+    tx_burst(txq, txq_len);
     txq_len = 0;
   }
 };

@@ -101,7 +101,9 @@ void Engine::loop() {
       Port* port = this->port(ready[i]);
       if (!port) continue;  // removed by a command just now
       if (batch.n + config_.burst > kBatchMax) run_graph(batch);
-      batch.n += port->rx_burst(pool_, batch.pkts + batch.n, config_.burst);
+      const uint32_t got = port->rx_burst(pool_, batch.pkts + batch.n, config_.burst);
+      if (!port->taps.empty()) capture_rx(port, batch.pkts + batch.n, got);
+      batch.n += got;
     }
     if (batch.n > 0) {
       run_graph(batch);

@@ -36,6 +36,10 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::TraceStop>("traceStop"),
                          InstanceMethod<&EngineBinding::TraceRead>("traceRead"),
                          InstanceMethod<&EngineBinding::Inject>("inject"),
+                         InstanceMethod<&EngineBinding::CaptureStart>("captureStart"),
+                         InstanceMethod<&EngineBinding::CaptureRead>("captureRead"),
+                         InstanceMethod<&EngineBinding::CaptureStop>("captureStop"),
+                         InstanceMethod<&EngineBinding::CaptureClose>("captureClose"),
                          InstanceMethod<&EngineBinding::Shutdown>("shutdown"),
                      });
 }
@@ -61,7 +65,7 @@ EngineBinding::EngineBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
 }
 
 EngineBinding::~EngineBinding() {
-  if (dp_) dp_->engine().shutdown();
+  if (dp_) dp_->engine().shutdown();  // the worker stops before the captures it writes to go
 }
 
 void EngineBinding::run(Napi::Env env, const std::function<void(Dataplane&)>& fn) {

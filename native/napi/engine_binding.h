@@ -1,6 +1,7 @@
 #pragma once
 #include <napi.h>
 
+#include <map>
 #include <memory>
 
 #include "dataplane/dataplane.h"
@@ -47,6 +48,11 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value TraceStop(const Napi::CallbackInfo& info);
   Napi::Value TraceRead(const Napi::CallbackInfo& info);
   Napi::Value Inject(const Napi::CallbackInfo& info);
+  // Packet capture (capture_binding.cc).
+  Napi::Value CaptureStart(const Napi::CallbackInfo& info);
+  Napi::Value CaptureRead(const Napi::CallbackInfo& info);
+  Napi::Value CaptureStop(const Napi::CallbackInfo& info);
+  Napi::Value CaptureClose(const Napi::CallbackInfo& info);
 
   // Runs fn on the worker with the dataplane, turning a ControlError into a coded JS error.
   void run(Napi::Env env, const std::function<void(Dataplane&)>& fn);
@@ -55,6 +61,9 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   // Shared with nothing but a weak_ptr in the env's cleanup hook: the hook
   // may run after this object is garbage-collected, and must then find nothing.
   std::shared_ptr<Dataplane> dp_;
+  // Captures by id; read on this thread, written by the worker (lock-free ring).
+  std::map<uint32_t, std::shared_ptr<CaptureTap>> captures_;
+  uint32_t next_capture_ = 1;
 };
 
 // Exported at load: every name TypeScript needs from this side (names.cc).

@@ -48,12 +48,18 @@ export class Client {
    * NDJSON, one parsed object per line) until the daemon ends it. An error
    * the daemon sends in the stream rejects.
    */
-  stream(method: string, path: string, body: unknown, onData: { line?: (value: unknown) => void | Promise<void>; bytes?: (chunk: Buffer) => void | Promise<void> }): Promise<void> {
+  stream(
+    method: string,
+    path: string,
+    body: unknown,
+    onData: { line?: (value: unknown) => void | Promise<void>; bytes?: (chunk: Buffer) => void | Promise<void>; headers?: (h: Record<string, string | string[] | undefined>) => void },
+  ): Promise<Record<string, string>> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = http.request({ socketPath: this.socket, method, path, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
         if ((res.statusCode ?? 500) >= 400) {
           const chunks: Buffer[] = [];
+          res.on('error', reject);
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const err = (JSON.parse(Buffer.concat(chunks).toString() || '{}') as { error?: { code: string; message: string } }).error;
@@ -61,6 +67,7 @@ export class Client {
           });
           return;
         }
+        onData.headers?.(res.headers);
         let pending = '';
         let failed: DaemonError | undefined;
         const handle = async (c: Buffer) => {
@@ -81,7 +88,7 @@ export class Client {
           res.pause();
           chain = chain.then(() => handle(c)).then(() => void res.resume());
         });
-        res.on('end', () => void chain.then(() => (failed ? reject(failed) : resolve()), reject));
+        res.on('end', () => void chain.then(() => (failed ? reject(failed) : resolve(res.trailers as Record<string, string>)), reject));
         res.on('error', reject);
       });
       req.on('error', (e: NodeJS.ErrnoException) => reject(this.unreachable(e)));

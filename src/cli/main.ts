@@ -22,13 +22,15 @@ commands:
   conntrack [-L] [--json]       the NAT's tracked flows, like conntrack -L
   trace [--count N] [--port P]  each stage's decision for the next N packets
   trace --inject C -- PACKET    the path a packet from container C would take (a dry run)
+  capture PORT [-w FILE|-] [-c N] [--filter BPF] [--drops]
+                                pcapng of what crosses a port (a container, ferry0, uplink)
   demo [--seconds N]            two containers on a Ferry bridge: ping, a TCP transfer, counters
   version                       print the version
   help                          this text
 
 The daemon is found at --socket, else $FERRY_SOCKET, else ${DEFAULT_SOCKET}.`;
 
-const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'conntrack', 'trace', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
+const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'conntrack', 'trace', 'capture', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   let socket = process.env.FERRY_SOCKET || DEFAULT_SOCKET;
@@ -57,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       if (args.join(' ') !== 'stats') throw new UsageError('"dns" takes one subcommand: ferry dns stats');
       out(JSON.stringify(await new Client(socket).request('GET', '/v1/dns'), null, 4));
       return 0;
+    case 'capture':
+      return (await import('./commands/capture')).captureCommand(args, new Client(socket));
     case 'trace':
       return (await import('./commands/trace')).traceCommand(args, new Client(socket), out);
     case 'conntrack': {

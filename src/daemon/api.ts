@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Daemon } from './daemon';
 import { FerryError, badRequest, notFound } from './errors';
 import { containerInspect, networkInspect } from './inspect';
-import { ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillRequest, NetworkCreateRequest, RunRequest, StopRequest, TraceRequest, parseRequest } from './requests';
+import { CaptureRequest, ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillRequest, NetworkCreateRequest, RunRequest, StopRequest, TraceRequest, parseRequest } from './requests';
 
 /**
  * HTTP and JSON over a unix socket (mode 0600: root only). Errors answer
@@ -17,8 +17,9 @@ import { ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillReq
 export class Streamed {
   constructor(
     readonly contentType: 'application/x-ndjson' | 'application/octet-stream',
-    /** Writes until done; `closed` turns true when the client has gone. */
-    readonly produce: (write: (chunk: Buffer | string) => Promise<void>, closed: () => boolean) => Promise<void>,
+    /** Writes until done; `closed` turns true when the client has gone. What it returns is sent as HTTP trailers. */
+    readonly produce: (write: (chunk: Buffer | string) => Promise<void>, closed: () => boolean) => Promise<Record<string, string> | void>,
+    readonly headers: Record<string, string> = {},
   ) {}
 }
 
@@ -53,6 +54,18 @@ const routes: [string, RegExp, Handler][] = [
       await write(`${JSON.stringify({ done: summary })}\n`);
     });
   }],
+  ['POST', /^\/v1\/capture$/, async (d, _p, b) => {
+    const session = d.captures.open(parseRequest(CaptureRequest, b));
+    return new Streamed(
+      'application/octet-stream',
+      async (write, closed) => {
+        const c = await d.captures.run(session, write, closed);
+        return { 'x-ferry-captured': String(c.written), 'x-ferry-lost': String(c.lost), 'x-ferry-filtered': String(c.filtered) };
+      },
+      { 'x-ferry-capture': String(session.id), trailer: 'x-ferry-captured, x-ferry-lost, x-ferry-filtered' },
+    );
+  }],
+  ['POST', /^\/v1\/capture\/(\d+)\/stop$/, async (d, [id], b) => (parseRequest(EmptyRequest, b), d.captures.stop(Number(id)))],
   ['POST', /^\/v1\/trace\/inject$/, async (d, _p, b) => {
     const o = parseRequest(InjectRequest, b);
     return d.tracing.inject(o.from, o.packet, !!o.send);
@@ -99,7 +112,7 @@ function decodePathPart(part: string): string {
 function stream(res: http.ServerResponse, s: Streamed, onError: (e: Error) => void): void {
   let closed = false;
   res.on('close', () => (closed = true));
-  res.writeHead(200, { 'content-type': s.contentType });
+  res.writeHead(200, { ...s.headers, 'content-type': s.contentType, 'transfer-encoding': 'chunked' });
   const write = (chunk: Buffer | string) =>
     new Promise<void>((resolve) => {
       if (closed || res.write(chunk)) return resolve();
@@ -112,7 +125,10 @@ function stream(res: http.ServerResponse, s: Streamed, onError: (e: Error) => vo
       res.once('close', done);
     });
   s.produce(write, () => closed).then(
-    () => res.end(),
+    (trailers) => {
+      if (trailers) res.addTrailers(trailers);
+      res.end();
+    },
     (e: Error) => {
       onError(e);
       if (s.contentType === 'application/x-ndjson') res.end(`${JSON.stringify({ error: { code: e instanceof FerryError ? e.code : 'internal', message: e.message } })}\n`);

@@ -10,7 +10,9 @@ import { Networks } from './networks';
 import { isAlive } from './processes';
 import { Sandboxes } from './sandboxes';
 import { State } from './state';
-import { type PortDirectory, Tracing } from './tracing';
+import type { PortDirectory } from './port-names';
+import { Tracing } from './tracing';
+import { Captures } from './capture';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
 export type DaemonStats = Omit<NativeStats, 'ports' | 'domains'> & {
@@ -59,6 +61,7 @@ export class Daemon {
   readonly containers: Containers;
   readonly dns: DnsService;
   readonly tracing: Tracing;
+  readonly captures: Captures;
   private readonly bridges: Bridges;
   private readonly sandboxes: Sandboxes;
   private reaper?: NodeJS.Timeout;
@@ -77,6 +80,7 @@ export class Daemon {
     this.dns = new DnsService(this.state, { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
     this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher);
     this.tracing = new Tracing(this.engine, this.state, this.portDirectory());
+    this.captures = new Captures(this.engine, this.state, this.portDirectory());
   }
 
   /** The engine's ports by the names users know them by. */

@@ -85,6 +85,18 @@ export const TraceRequest = Type.Object(
   strict,
 );
 
+/** ferry capture: the frames crossing a port (see src/daemon/capture.ts), as pcapng. */
+export const CaptureRequest = Type.Object(
+  {
+    port: Type.String(),
+    filter: Type.Optional(Type.String()),
+    count: Type.Optional(Type.Integer({ minimum: 1 })),
+    drops: Type.Optional(Type.Boolean()),
+    snaplen: Type.Optional(Type.Integer({ minimum: 14, maximum: 262144 })),
+  },
+  strict,
+);
+
 /** One packet built from a spec (src/trace/packet-spec.ts) as CONTAINER[/IFACE] would send it; a dry run unless `send`. */
 export const InjectRequest = Type.Object({ from: Type.String(), packet: Type.String(), send: Type.Optional(Type.Boolean()) }, strict);
 

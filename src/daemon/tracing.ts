@@ -2,19 +2,9 @@ import { isIPv4 } from 'node:net';
 import type { Engine, TracedPacket } from '../dataplane';
 import { contains, parseCidr } from '../ipam';
 import { PacketSpecError, buildPacket, parsePacketSpec } from '../trace/packet-spec';
-import { badRequest, conflict, notFound } from './errors';
-import type { ContainerDoc } from './model';
+import { badRequest, conflict } from './errors';
+import { type PortDirectory, resolvePorts } from './port-names';
 import type { State } from './state';
-
-/** What tracing needs to know of the daemon: port ids and the names users give them. */
-export interface PortDirectory {
-  /** Engine port id -> what it carries ("alpine1/eth0 on web", "host interface ferry0 of bridge", "uplink eth0"). */
-  names(): Map<number, string>;
-  /** The engine port of a container's interface. */
-  containerPort(c: ContainerDoc, ifname: string): number | undefined;
-  /** A host interface (ferry0, br-..., or its network's name) or the uplink ("uplink" or its interface name). */
-  hostPort(ref: string): number | undefined;
-}
 
 /** Where an injected frame for an address nobody on the link holds goes: a MAC no one has. */
 const UNKNOWN_MAC = '02:00:00:00:00:01';
@@ -44,17 +34,7 @@ export class Tracing {
 
   /** A port by the name users give it: CONTAINER[/IFACE], a host interface (ferry0, br-...), "uplink", or its id. */
   resolvePort(ref: string): number {
-    if (/^\d+$/.test(ref) && this.ports.names().has(Number(ref))) return Number(ref);
-    const [cref, ifname = 'eth0'] = ref.split('/');
-    const c = this.state.findContainer(cref!);
-    if (c) {
-      const port = this.ports.containerPort(c, ifname);
-      if (port === undefined) throw badRequest(`container "${c.name}" has no interface ${ifname} in Ferry's data path`);
-      return port;
-    }
-    const port = this.ports.hostPort(ref);
-    if (port !== undefined) return port;
-    throw notFound(`no port "${ref}": give CONTAINER[/IFACE], a network's host interface (ferry0, br-...), "uplink" or a port id`);
+    return resolvePorts(this.ports, this.state, ref, false)[0]!;
   }
 
   /** Streams each traced packet as it completes; resolves when `count` are done, at the timeout, or when the caller stops. */

@@ -1,6 +1,8 @@
 import { native } from './errors';
 import {
   loadNative,
+  type CaptureCounters,
+  type CaptureOptions,
   type ConntrackEntry,
   type ConntrackTimeouts,
   type MacEntry,
@@ -165,6 +167,21 @@ export class Engine {
    */
   inject(port: number, frame: Buffer, opts: { dryRun?: boolean } = {}): TracedPacket | null {
     return native(() => this.handle.inject({ port, frame, dryRun: opts.dryRun ?? true }));
+  }
+  /** Starts copying the frames crossing these ports into a ring; returns the capture's id. */
+  captureStart(opts: CaptureOptions): number {
+    return native(() => this.handle.captureStart(opts));
+  }
+  /** What the ring holds now (records of native/core/capture.h; see src/capture/pcapng.ts), or null. */
+  captureRead(id: number): Buffer | null {
+    return native(() => this.handle.captureRead(id));
+  }
+  /** No more frames are copied; what the ring holds can still be read, then close(). */
+  captureStop(id: number): CaptureCounters {
+    return native(() => this.handle.captureStop(id));
+  }
+  captureClose(id: number): void {
+    native(() => this.handle.captureClose(id));
   }
   /** Stops the worker and closes every port; TAP devices disappear with their fds. */
   shutdown(): void {

@@ -2,6 +2,8 @@ export * from './engine';
 export * from './errors';
 export type {
   BridgeOutcomes,
+  CaptureCounters,
+  CaptureOptions,
   ConntrackEntry,
   ConntrackTuple,
   ConntrackTimeouts,

@@ -145,6 +145,28 @@ export interface NativeEngine {
   traceStop(): void;
   traceRead(): { packets: TracedPacket[]; pending: number; lost: number };
   inject(opts: { port: number; frame: Buffer; dryRun: boolean }): TracedPacket | null;
+  captureStart(opts: CaptureOptions): number;
+  captureRead(id: number): Buffer | null;
+  captureStop(id: number): CaptureCounters;
+  captureClose(id: number): void;
+}
+
+export interface CaptureOptions {
+  ports: number[];
+  /** A BPF expression (tcpdump's syntax), compiled by libpcap. */
+  filter?: string;
+  snaplen?: number;
+  /** Also record frames the graph dropped, with their reason. */
+  drops?: boolean;
+  /** The ring between the worker and the reader (default 32 MB). */
+  bufferBytes?: number;
+}
+
+export interface CaptureCounters {
+  captured: number;
+  /** Frames that matched but did not fit in the ring: the reader was too slow. */
+  lost: number;
+  filtered: number;
 }
 
 /** What names.cc exports: each list is [{name, help}]. */
