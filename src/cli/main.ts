@@ -17,8 +17,9 @@ commands:
   network create|ls|inspect|rm|prune|connect|disconnect
   run [OPTIONS] -- CMD [ARG...] run a container (a process in its own namespaces)
   ps [-a], inspect, exec, logs, stop, start, kill [-s SIGNAL], rm [-f]
-  stats [--json]                the data plane's counters, per port and network
+  stats [--stages] [--json]     the data plane's counters, per port and network (or per stage)
   dns stats                     counters of the embedded resolver
+  events [--format json]        containers and networks as they change, like docker events
   conntrack [-L] [--json]       the NAT's tracked flows, like conntrack -L
   trace [--count N] [--port P]  each stage's decision for the next N packets
   trace --inject C -- PACKET    the path a packet from container C would take (a dry run)
@@ -30,7 +31,7 @@ commands:
 
 The daemon is found at --socket, else $FERRY_SOCKET, else ${DEFAULT_SOCKET}.`;
 
-const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'conntrack', 'trace', 'capture', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
+const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'conntrack', 'trace', 'capture', 'events', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   let socket = process.env.FERRY_SOCKET || DEFAULT_SOCKET;
@@ -49,16 +50,22 @@ async function main(argv: string[]): Promise<number> {
     case 'network':
       return (await import('./commands/network')).networkCommand(args, new Client(socket), out);
     case 'stats': {
-      const { options: o, rest } = parseOptions('stats', args, [{ flag: '--json', help: 'the raw counters' }]);
+      const { options: o, rest } = parseOptions('stats', args, [
+        { flag: '--json', help: 'the raw counters' },
+        { flag: '--stages', help: 'per stage of the graph: packets, time per packet, outcomes' },
+      ]);
       if (rest.length) throw new UsageError(`"stats" takes no arguments (got "${rest.join(' ')}")`);
       const stats = await new Client(socket).request<import('../daemon/daemon').DaemonStats>('GET', '/v1/stats');
-      out(o.json ? JSON.stringify(stats, null, 4) : (await import('./commands/stats')).formatDaemonStats(stats));
+      const f = await import('./commands/stats');
+      out(o.json ? JSON.stringify(o.stages ? stats.stages : stats, null, 4) : o.stages ? f.formatStageStats(stats) : f.formatDaemonStats(stats));
       return 0;
     }
     case 'dns':
       if (args.join(' ') !== 'stats') throw new UsageError('"dns" takes one subcommand: ferry dns stats');
       out(JSON.stringify(await new Client(socket).request('GET', '/v1/dns'), null, 4));
       return 0;
+    case 'events':
+      return (await import('./commands/events')).eventsCommand(args, new Client(socket), out);
     case 'capture':
       return (await import('./commands/capture')).captureCommand(args, new Client(socket));
     case 'trace':

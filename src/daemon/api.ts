@@ -44,6 +44,19 @@ const routes: [string, RegExp, Handler][] = [
     return d.state.exclusive(() => d.networks.disconnect(ref!, spec.container));
   }],
   ['GET', /^\/v1\/dns$/, async (d) => d.dns.counters],
+  ['GET', /^\/v1\/events$/, async (d, _p, _b, q) => {
+    const since = q.get('since');
+    if (since !== null && !/^\d+$/.test(since)) throw badRequest('since must be a time in nanoseconds since the epoch');
+    return new Streamed('application/x-ndjson', async (write, closed) => {
+      let queue = Promise.resolve();
+      const off = d.events.subscribe((e) => (queue = queue.then(() => write(`${JSON.stringify(e)}\n`))), since === null ? undefined : Number(since));
+      try {
+        while (!closed()) await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        off();
+      }
+    });
+  }],
   ['GET', /^\/v1\/stats$/, async (d) => d.stats()],
   ['GET', /^\/v1\/conntrack$/, async (d) => d.engine.conntrack()],
   ['POST', /^\/v1\/trace$/, async (d, _p, b) => {

@@ -13,6 +13,7 @@ import type { RunSpec } from './requests';
 import { BRIDGE_OPTIONS, rethrowIpam } from './networks';
 import { Publisher, type PublishedPort } from '../nat/publisher';
 import { isAlive, pidStartTime, spawnContainer, stopProcessGroup } from './processes';
+import type { Events } from './events';
 import type { Sandboxes } from './sandboxes';
 import type { State } from './state';
 
@@ -44,11 +45,13 @@ export class Containers {
     private readonly hostResolvConf: string,
     private readonly dns: DnsService,
     private readonly publisher: Publisher,
+    private readonly events: Events,
   ) {}
 
   async run(spec: RunSpec): Promise<ContainerDoc> {
     const doc = this.validate(spec);
     await this.state.saveContainer(doc);
+    this.events.emit('container', 'create', doc.id, { name: doc.name });
     try {
       await this.start(doc);
     } catch (e) {
@@ -111,6 +114,7 @@ export class Containers {
       c.exitCode = undefined;
       c.finishedAt = undefined;
       await this.state.saveContainer(c);
+      this.events.emit('container', 'start', c.id, { name: c.name });
     } catch (e) {
       this.dns.detach(c.id);
       this.publisher.unpublish(c.id);
@@ -143,6 +147,7 @@ export class Containers {
     const name = (/^SIG/.test(signal) ? signal : `SIG${signal}`).toUpperCase();
     if (!(name in constants.signals)) throw badRequest(`"${signal}" is not a signal (for example SIGTERM, INT, KILL)`);
     if (c.state !== 'running') throw conflict(`container "${c.name}" is not running`);
+    this.events.emit('container', 'kill', c.id, { name: c.name, signal: String(constants.signals[name as NodeJS.Signals]) });
     try {
       process.kill(-c.pid!, name as NodeJS.Signals);
     } catch {
@@ -164,6 +169,7 @@ export class Containers {
       const now = this.state.containers.get(c.id);
       if (now?.state === 'running' && now.pid === pid) await this.exited(now);
     });
+    this.events.emit('container', 'stop', c.id, { name: c.name });
   }
 
   async remove(c: ContainerDoc, force: boolean): Promise<void> {
@@ -179,6 +185,7 @@ export class Containers {
     await this.state.deleteContainer(c.id);
     rmSync(containerFiles(this.stateDir, c.id).dir, { recursive: true, force: true });
     this.log('container.remove', { id: c.id, name: c.name });
+    this.events.emit('container', 'destroy', c.id, { name: c.name });
   }
 
   /** Called when the process is gone: release the sandbox (and the addresses) as Docker does. */
@@ -196,6 +203,7 @@ export class Containers {
     await this.sandboxes.destroy(c);
     await this.state.saveContainer(c);
     this.log('container.exit', { id: c.id, name: c.name, exitCode: c.exitCode });
+    this.events.emit('container', 'die', c.id, { name: c.name, exitCode: String(c.exitCode) });
     const result: ExitResult = { exitCode: c.exitCode, log: this.readLog(c) };
     (this.waiters.get(c.id) ?? []).forEach((w) => w(result));
     this.waiters.delete(c.id);

@@ -13,6 +13,7 @@ import { State } from './state';
 import type { PortDirectory } from './port-names';
 import { Tracing } from './tracing';
 import { Captures } from './capture';
+import { Events } from './events';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
 export type DaemonStats = Omit<NativeStats, 'ports' | 'domains'> & {
@@ -62,6 +63,7 @@ export class Daemon {
   readonly dns: DnsService;
   readonly tracing: Tracing;
   readonly captures: Captures;
+  readonly events = new Events();
   private readonly bridges: Bridges;
   private readonly sandboxes: Sandboxes;
   private reaper?: NodeJS.Timeout;
@@ -76,9 +78,9 @@ export class Daemon {
     this.publisher = new Publisher(this.engine, () => this.uplink, () => this.hostAddresses);
     this.bridges = new Bridges(this.engine, () => void this.refreshHostAddresses());
     this.sandboxes = new Sandboxes(this.engine, this.bridges, this.state, options.netnsPrefix);
-    this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log);
+    this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log, this.events);
     this.dns = new DnsService(this.state, { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
-    this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher);
+    this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher, this.events);
     this.tracing = new Tracing(this.engine, this.state, this.portDirectory());
     this.captures = new Captures(this.engine, this.state, this.portDirectory());
   }
@@ -164,6 +166,22 @@ export class Daemon {
       }
     });
     return this.hostAddressRefresh;
+  }
+
+  /** Labels of each port for metrics: its interface, and the container and network it serves. */
+  portLabels(): Map<number, Record<string, string>> {
+    const out = new Map<number, Record<string, string>>();
+    for (const c of this.state.containers.values())
+      for (const ep of c.endpoints) {
+        const port = this.sandboxes.portOf(c, ep.ifname);
+        if (port !== undefined) out.set(port, { interface: ep.ifname, container: c.name, network: this.state.networks.get(ep.networkId)?.name ?? '' });
+      }
+    for (const [port, networkId] of this.bridges.owners().ports) {
+      const n = this.state.networks.get(networkId);
+      if (n) out.set(port, { interface: n.hostInterface ?? '', network: n.name });
+    }
+    if (this.uplink) out.set(this.uplink.port, { interface: this.uplink.ifname });
+    return out;
   }
 
   /** The engine's counters, each port and domain named by what it carries. */

@@ -4,6 +4,7 @@ import { type Cidr, CidrError, IpamError, type SubnetConfig, contains, familyOf,
 import { listLinks, listRouteDestinations } from '../netns';
 import type { Bridges } from './bridges';
 import { badRequest, conflict } from './errors';
+import type { Events } from './events';
 import type { Logger } from './log';
 import type { ContainerDoc, NetworkDoc } from './model';
 import type { NetworkCreateSpec } from './requests';
@@ -29,6 +30,7 @@ export class Networks {
     private readonly bridges: Bridges,
     private readonly sandboxes: Sandboxes,
     private readonly log: Logger,
+    private readonly events: Events,
   ) {}
 
   /** At first start: bridge (172.17.0.0/16, ferry0), host and none, as `docker network ls` shows them. */
@@ -79,6 +81,7 @@ export class Networks {
       throw e;
     }
     this.log('network.create', { id: net.id, name: net.name, subnets: subnets.map((s) => s.subnet), hostInterface });
+    this.events.emit('network', 'create', net.id, { name: net.name, type: net.driver });
     return net;
   }
 
@@ -93,6 +96,7 @@ export class Networks {
     this.bridges.down(net.id);
     await this.state.deleteNetwork(net.id);
     this.log('network.remove', { id: net.id, name: net.name });
+    this.events.emit('network', 'destroy', net.id, { name: net.name, type: net.driver });
   }
 
   /** Removes every user-defined network no container uses; returns their names. */
@@ -126,6 +130,7 @@ export class Networks {
     }
     await this.state.saveContainer(c);
     this.log('network.connect', { network: net.name, container: c.name });
+    this.events.emit('network', 'connect', net.id, { container: c.id, name: net.name, type: net.driver });
   }
 
   async disconnect(ref: string, containerRef: string): Promise<void> {
@@ -137,6 +142,7 @@ export class Networks {
     c.mode.networks = c.mode.networks.filter((r) => r.networkId !== net.id);
     await this.state.saveContainer(c);
     this.log('network.disconnect', { network: net.name, container: c.name });
+    this.events.emit('network', 'disconnect', net.id, { container: c.id, name: net.name, type: net.driver });
   }
 
   private stoppedUsers(networkId: string): ContainerDoc[] {

@@ -26,6 +26,7 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
     { flag: '--external-gateway', value: 'IP', help: 'the next hop for destinations off the uplink\'s subnet' },
     { flag: '--conntrack-max', value: 'N', parse: positiveInt(1 << 30), help: 'bound on tracked flows (default 262144)' },
     { flag: '--conntrack-timeout', value: 'NAME=SECONDS', repeat: true, parse: conntrackTimeout, help: 'change one of the Linux default timeouts' },
+    { flag: '--metrics-addr', value: 'HOST:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics (off by default)' },
   ]);
   const uplinkName = options.uplink as string | undefined;
   const externalIp = options['external-ip'] as string | undefined;
@@ -43,17 +44,21 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
     log,
   });
   let server;
+  let metrics: import('node:http').Server | undefined;
   try {
     server = await serve(daemon, socket);
+    if (options['metrics-addr']) metrics = await (await import('../../daemon/metrics')).serveMetrics(daemon, options['metrics-addr'] as string);
   } catch (e) {
+    server?.close();
     daemon.stop();
     throw e;
   }
-  log('daemon.listen', { socket });
+  log('daemon.listen', { socket, ...(options['metrics-addr'] ? { metrics: options['metrics-addr'] } : {}) });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log('daemon.signal', { signal });
       server.close();
+      metrics?.close();
       daemon.stop();
       resolve();
     };

@@ -15,3 +15,17 @@ export function formatDaemonStats(s: DaemonStats): string {
   const w = s.worker;
   return `${ports}\n\n${nets}\n\nworker: ${w.packets} packets in ${w.batches} batches, ${w.wakeups} wake-ups; parse dropped ${s.stages.parse.dropped}`;
 }
+
+/** `ferry stats --stages`: where the time goes, stage by stage (sampled on one run in 16), and each stage's outcomes. */
+export function formatStageStats(s: DaemonStats): string {
+  const rows = Object.entries(s.stages).map(([name, st]) => {
+    const outcomes = Object.entries(st)
+      .filter(([k, v]) => !['packets', 'batches', 'nsPerPacket'].includes(k) && v > 0)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    return [name, String(st.packets), String(st.batches), st.packets ? (st.packets / Math.max(st.batches, 1)).toFixed(1) : '-', st.nsPerPacket ? st.nsPerPacket.toFixed(1) : '-', outcomes || '-'];
+  });
+  const w = s.worker;
+  const busy = w.uptimeNs ? ((100 * w.busyNs) / w.uptimeNs).toFixed(2) : '0';
+  return `${table(['STAGE', 'PACKETS', 'RUNS', 'PER RUN', 'NS/PACKET', 'OUTCOMES'], rows)}\n\nworker: busy ${busy}% of ${(w.uptimeNs / 1e9).toFixed(0)} s, ${w.wakeups} wake-ups, ${w.polls} polls`;
+}
