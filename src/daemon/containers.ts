@@ -27,8 +27,8 @@ export interface ExitResult {
 export class Containers {
   /** Exit codes of processes this daemon started (it is their parent). */
   private readonly exitCodes = new Map<number, number>();
-  /** Pids this daemon started: their exit arrives as an event, no polling needed. */
-  private readonly children = new Set<number>();
+  /** Pids this daemon started, and when they exit: their exit arrives as an event, no polling needed. */
+  private readonly children = new Map<number, Promise<number>>();
   /** Callers of wait(), answered when the container exits, before --rm removes it. */
   private readonly waiters = new Map<string, ((r: ExitResult) => void)[]>();
   /**
@@ -89,7 +89,7 @@ export class Containers {
         hostname: c.hostname,
         isolated: c.mode.kind !== 'host',
       });
-      this.children.add(pid);
+      this.children.set(pid, exited);
       void exited.then((code) => {
         this.exitCodes.set(pid, code);
         this.children.delete(pid);
@@ -165,6 +165,7 @@ export class Containers {
     if (c.state !== 'running') return;
     const { pid, pidStart } = c;
     await stopProcessGroup(pid!, pidStart, graceSeconds * 1000);
+    await this.children.get(pid!); // our child: its exit code comes with the exit event
     await this.state.exclusive(async () => {
       const now = this.state.containers.get(c.id);
       if (now?.state === 'running' && now.pid === pid) await this.exited(now);
@@ -178,6 +179,7 @@ export class Containers {
     if (users.length) throw conflict(`container "${c.name}" shares its network with ${users.map((u) => u.name).join(', ')}; remove them first`);
     if (c.state === 'running') {
       await stopProcessGroup(c.pid!, c.pidStart, 0); // SIGKILL at once: a short wait, under the lock
+      await this.children.get(c.pid!);
       await this.exited(c);
     }
     // Forget it first, then delete its files: no request may find the
