@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sweep } from '../src/netns/sweep';
+import { sweep } from '../src/demo/sweep';
 import { formatTable, type SuiteResult } from './lib/report';
 import { bridgeSuite } from './suites/bridge';
 import { dnsSuite } from './suites/dns';

@@ -1,4 +1,4 @@
-import { leftoverLinks, leftoverNamespaces, sweep } from '../src/netns/sweep';
+import { leftoverLinks, leftoverNamespaces, sweep } from '../src/demo/sweep';
 
 /**
  * Before the run: remove what an interrupted earlier run left. After it: every

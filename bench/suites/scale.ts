@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '../../src/cli/client';
-import { ferryCliOk, launchDaemon, stopDaemon } from '../../src/daemon/launch';
+import { ferryCliOk, launchDaemon, stopDaemon } from '../../src/demo/launch';
 import { createNetns, execIn } from '../../src/netns';
-import { sweep } from '../../src/netns/sweep';
+import { sweep } from '../../src/demo/sweep';
 import { median, metric, type Metric } from '../lib/report';
 import { KernelBridge } from '../lib/topology';
 import type { SuiteContext } from './suite';

@@ -1,6 +1,6 @@
 // A port is where frames enter and leave the engine: a TAP (a container's
-// eth0, or the host's interface of a network), an AF_PACKET socket on a host
-// interface (the uplink), later a VXLAN UDP socket. The worker sees only this
+// eth0, or the host's interface of a network) or an AF_PACKET socket on a host
+// interface (the uplink). The worker sees only this
 // interface, batched in both directions: rx_burst fills an array, and tx
 // queues are flushed once per pipeline run.
 //

@@ -3,7 +3,11 @@
 // one frame: the kernel tells us "this is GSO, cut it into gso_size pieces
 // later" and "the L4 checksum is not computed yet (CHECKSUM_PARTIAL), it goes at
 // csum_start + csum_offset". Ferry passes both through untouched unless a stage
-// must change the packet, and segments only at an egress that cannot take GSO.
+// must change the packet (NAT rewrites headers and the pseudo-header sum, see
+// core/checksum.h). Ferry never segments: every port it has takes GSO frames
+// (TAP with TUNSETOFFLOAD, AF_PACKET with PACKET_VNET_HDR), and the kernel
+// cuts them at the far end; a port that could not would need a segmenting
+// stage before it.
 //
 // We use the 10-byte legacy layout everywhere (TAP's default, AF_PACKET's only
 // layout before PACKET_VNET_HDR_SZ), in the host's byte order, so one struct

@@ -5,8 +5,9 @@
 // Opened with IFF_VNET_HDR and TUNSETOFFLOAD so the kernel hands us, and takes
 // from us, GSO frames up to 64 KB with their checksum still partial: one read
 // and one write per 64 KB of TCP instead of ~45. TAP has no batched read or
-// write, so a burst is a loop of readv/writev; the batching that matters is
-// that every stage after rx sees the whole burst.
+// write, so a burst is a loop of plain read()/write() calls (the vnet header
+// sits in the headroom, see tap_port.cc); the batching that matters is that
+// every stage after rx sees the whole burst.
 #pragma once
 #include <string>
 

@@ -1,5 +1,6 @@
 /** A frame or header that cannot be parsed: which layer, and why. */
 export class MalformedPacket extends Error {
+  readonly code = 'malformed';
   constructor(
     readonly layer: string,
     readonly reason: string,

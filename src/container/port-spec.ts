@@ -20,6 +20,7 @@ export interface PortBinding {
 export const PORT_SPEC_FORM = '[IP:][HOST[-HOST]:]CONTAINER[-CONTAINER][/tcp|udp|sctp]';
 
 export class PortSpecError extends Error {
+  readonly code = 'invalid';
   constructor(spec: string, why: string) {
     super(`invalid port spec "${spec}": ${why}; expected ${PORT_SPEC_FORM}`);
     this.name = 'PortSpecError';

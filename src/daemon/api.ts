@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Daemon } from './daemon';
-import { FerryError, badRequest, notFound } from './errors';
+import { badRequest, notFound, toFerryError } from './errors';
 import { containerInspect, networkInspect } from './inspect';
 import { CaptureRequest, ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillRequest, NetworkCreateRequest, RunRequest, StopRequest, TraceRequest, parseRequest } from './requests';
 
@@ -144,7 +144,8 @@ function stream(res: http.ServerResponse, s: Streamed, onError: (e: Error) => vo
     },
     (e: Error) => {
       onError(e);
-      if (s.contentType === 'application/x-ndjson') res.end(`${JSON.stringify({ error: { code: e instanceof FerryError ? e.code : 'internal', message: e.message } })}\n`);
+      const err = toFerryError(e);
+      if (s.contentType === 'application/x-ndjson') res.end(`${JSON.stringify({ error: { code: err.code, message: err.message } })}\n`);
       else res.destroy(e);
     },
   );
@@ -181,7 +182,7 @@ export async function serve(d: Daemon, socket: string): Promise<http.Server> {
     })().then(
       (value) => (value instanceof Streamed ? stream(res, value, (e) => d.options.log('api.stream', { path: url.pathname, error: e.message }, 'warn')) : send(200, value)),
       (e: unknown) => {
-        const err = e instanceof FerryError ? e : new FerryError('internal', (e as Error).message);
+        const err = toFerryError(e);
         if (err.code === 'internal') d.options.log('api.error', { method: req.method, path: url.pathname, error: err.message }, 'error');
         send(err.status, { error: { code: err.code, message: err.message } });
       },

@@ -49,13 +49,7 @@ export class Captures {
   /** Checks the request and names the session, before the stream starts (errors are a 4xx, not a broken stream). */
   open(request: CaptureRequest): CaptureSession {
     const ports = resolvePorts(this.ports, this.state, request.port, true);
-    let engineId: number;
-    try {
-      engineId = this.engine.captureStart({ ports, filter: request.filter, snaplen: request.snaplen ?? DEFAULT_SNAPLEN, drops: request.drops });
-    } catch (e) {
-      if ((e as { code?: string }).code === 'bad_argument') throw badRequest((e as Error).message);
-      throw e;
-    }
+    const engineId = this.engine.captureStart({ ports, filter: request.filter, snaplen: request.snaplen ?? DEFAULT_SNAPLEN, drops: request.drops });
     const session = { id: this.nextId++, request, ports, engineId, stopping: false };
     this.sessions.set(session.id, session);
     return session;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
-import { type PortBinding, PortSpecError, parseExpose, parsePortSpec } from '../container/port-spec';
+import { type PortBinding, parseExpose, parsePortSpec } from '../container/port-spec';
 import { netnsPath } from '../netns';
 import { badRequest, conflict, notFound } from './errors';
 import { RESOLVER_ADDRESS, type DnsService } from '../dns/server';
@@ -10,7 +10,7 @@ import { containerFiles, writeHosts, writeResolvConf } from './files';
 import type { Logger } from './log';
 import type { ContainerDoc, NetworkMode, NetworkRequest } from './model';
 import type { RunSpec } from './requests';
-import { BRIDGE_OPTIONS, rethrowIpam } from './networks';
+import { BRIDGE_OPTIONS } from './networks';
 import { Publisher, type PublishedPort } from '../nat/publisher';
 import { isAlive, pidStartTime, spawnContainer, stopProcessGroup } from './processes';
 import type { Events } from './events';
@@ -71,7 +71,7 @@ export class Containers {
       if (!target || target.state !== 'running') throw conflict(`container "${c.name}" joins the network of a container that is not running`);
       joinPath = target.netns ? netnsPath(target.netns) : undefined;
     }
-    await this.sandboxes.create(c).catch(rethrowIpam);
+    await this.sandboxes.create(c);
     try {
       const files = containerFiles(this.stateDir, c.id);
       const addresses = c.endpoints.flatMap((e) => [e.ipv4, e.ipv6]).filter((a): a is string => !!a);
@@ -251,8 +251,8 @@ export class Containers {
     const id = randomBytes(32).toString('hex');
     const name = spec.name ?? `ferry_${id.slice(0, 8)}`;
     if (!NAME.test(name)) throw badRequest(`container name "${name}" is invalid: 2 or more of [a-zA-Z0-9_.-], starting with a letter or digit`);
-    const clash = [...this.state.containers.values()].find((c) => c.name === name);
-    if (clash) throw conflict(`container name "${name}" is already in use by container ${clash.id.slice(0, 12)}; remove or rename that container`);
+    const clash = this.state.findContainer(name);
+    if (clash?.name === name) throw conflict(`container name "${name}" is already in use by container ${clash.id.slice(0, 12)}; remove or rename that container`);
     if (spec.mac !== undefined) checkMac(spec.mac);
     const mode = this.mode(spec);
     for (const d of spec.dns ?? []) if (!isIP(d)) throw badRequest(`--dns ${d}: not an IP address`);
@@ -263,15 +263,8 @@ export class Containers {
       if (!host || !isIP(ip)) throw badRequest(`--add-host "${h}": expected NAME:IP`);
       return { name: host, ip };
     });
-    let ports: PortBinding[];
-    let exposed: { port: number; protocol: 'tcp' | 'udp' | 'sctp' }[];
-    try {
-      ports = (spec.ports ?? []).flatMap(parsePortSpec);
-      exposed = (spec.expose ?? []).flatMap(parseExpose);
-    } catch (e) {
-      if (e instanceof PortSpecError) throw badRequest(e.message);
-      throw e;
-    }
+    const ports: PortBinding[] = (spec.ports ?? []).flatMap(parsePortSpec);
+    const exposed = (spec.expose ?? []).flatMap(parseExpose);
     return {
       id,
       name,

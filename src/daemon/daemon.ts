@@ -13,6 +13,7 @@ import { State } from './state';
 import type { PortDirectory } from './port-names';
 import { Tracing } from './tracing';
 import { Captures } from './capture';
+import { dnsDirectory } from './dns-directory';
 import { Events } from './events';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
@@ -79,7 +80,7 @@ export class Daemon {
     this.bridges = new Bridges(this.engine, () => void this.refreshHostAddresses());
     this.sandboxes = new Sandboxes(this.engine, this.bridges, this.state, options.netnsPrefix);
     this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log, this.events);
-    this.dns = new DnsService(this.state, { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
+    this.dns = new DnsService(dnsDirectory(this.state), { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
     this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher, this.events);
     this.tracing = new Tracing(this.engine, this.state, this.portDirectory());
     this.captures = new Captures(this.engine, this.state, this.portDirectory());

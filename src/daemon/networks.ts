@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
-import { type Cidr, CidrError, IpamError, type SubnetConfig, contains, familyOf, nextFreePool, overlaps, parseCidr, formatCidr, ulaSubnetFor, validateSubnet } from '../ipam';
+import { type Cidr, type SubnetConfig, contains, familyOf, nextFreePool, overlaps, parseCidr, formatCidr, ulaSubnetFor, validateSubnet } from '../ipam';
 import { listLinks, listRouteDestinations } from '../netns';
 import type { Bridges } from './bridges';
 import { badRequest, conflict } from './errors';
@@ -121,7 +121,7 @@ export class Networks {
     try {
       if (c.state === 'running') {
         this.sandboxes.setIpv6(c); // an IPv6 network turns the container's IPv6 on
-        await this.sandboxes.addNetwork(c, req).catch(rethrowIpam);
+        await this.sandboxes.addNetwork(c, req);
       }
     } catch (e) {
       c.mode.networks.pop();
@@ -205,11 +205,7 @@ export class Networks {
       if (!cidrs.some((c) => safeContains(c, ip))) throw badRequest(`aux-address ${name}=${ip} is not in subnet ${all}`);
     return cidrs.map((c) => {
       const aux = Object.fromEntries(Object.entries(spec.auxAddresses ?? {}).filter(([, ip]) => safeContains(c, ip)));
-      try {
-        return validateSubnet({ subnet: formatCidr(c), gateway: pick(spec.gateways, c, 'gateway'), ipRange: pick(spec.ipRanges, c, 'ip-range'), auxAddresses: aux });
-      } catch (e) {
-        return rethrowIpam(e);
-      }
+      return validateSubnet({ subnet: formatCidr(c), gateway: pick(spec.gateways, c, 'gateway'), ipRange: pick(spec.ipRanges, c, 'ip-range'), auxAddresses: aux });
     });
   }
 
@@ -244,11 +240,6 @@ function safeContains(c: Cidr, ip: string): boolean {
   }
 }
 
-/** IPAM's and CIDR's errors are the caller's bad input: answer them as such. */
-export function rethrowIpam(e: unknown): never {
-  if (e instanceof IpamError || e instanceof CidrError) throw badRequest(e.message);
-  throw e;
-}
 
 function randomMac(): string {
   const b = randomBytes(6);

@@ -71,6 +71,7 @@ export class Sandboxes {
     this.ports.set(ep.endpointId, iface.port.id);
     this.route(ep);
     c.endpoints.push(ep);
+    this.state.reindex(c);
     return ep;
   }
 
@@ -89,12 +90,14 @@ export class Sandboxes {
   removeNetwork(c: ContainerDoc, networkId: string): void {
     for (const ep of c.endpoints.filter((e) => e.networkId === networkId)) this.release(ep);
     c.endpoints = c.endpoints.filter((e) => e.networkId !== networkId);
+    this.state.reindex(c);
   }
 
   /** Removes every interface (the TAPs are deleted) and the namespace. */
   async destroy(c: ContainerDoc): Promise<void> {
     for (const ep of c.endpoints) this.release(ep);
     c.endpoints = [];
+    this.state.reindex(c);
     if (c.netns) await deleteNetns(c.netns).catch(() => undefined);
     c.netns = undefined;
   }

@@ -16,6 +16,15 @@ export class State {
   readonly networks = new Map<string, NetworkDoc>();
   readonly containers = new Map<string, ContainerDoc>();
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Network id -> ids of the containers with an endpoint on it, kept on every
+   * save, so allocating an address or answering a DNS query looks at one
+   * network's members, never at every container.
+   */
+  private readonly members = new Map<string, Set<string>>();
+  private readonly memberOf = new Map<string, Set<string>>();
+  /** Container name -> id: names are unique, and looked up on every request. */
+  private readonly byName = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -31,9 +40,33 @@ export class State {
       else this.onDamaged('network', String(n?.id));
     }
     for (const c of await this.store.list<ContainerDoc>('containers')) {
-      if (usable(c)) this.containers.set(c.id, c);
+      if (usable(c)) this.setContainer(c);
       else this.onDamaged('container', String(c?.id));
     }
+  }
+
+  private setContainer(c: ContainerDoc): void {
+    const old = this.containers.get(c.id);
+    if (old && old.name !== c.name) this.byName.delete(old.name);
+    this.containers.set(c.id, c);
+    this.byName.set(c.name, c.id);
+    this.reindex(c);
+  }
+
+  /** Keeps the per-network index right after a container's endpoints changed in memory, before it is saved. */
+  reindex(c: ContainerDoc): void {
+    if (this.containers.get(c.id) === c) this.index(c.id, new Set(c.endpoints.map((e) => e.networkId)));
+  }
+
+  private index(id: string, now: Set<string>): void {
+    const before = this.memberOf.get(id) ?? new Set<string>();
+    for (const n of before) if (!now.has(n)) this.members.get(n)?.delete(id);
+    for (const n of now) {
+      if (!this.members.has(n)) this.members.set(n, new Set());
+      this.members.get(n)!.add(id);
+    }
+    if (now.size) this.memberOf.set(id, now);
+    else this.memberOf.delete(id);
   }
 
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -52,11 +85,14 @@ export class State {
   }
   async saveContainer(c: ContainerDoc): Promise<void> {
     await this.store.put('containers', c.id, c);
-    this.containers.set(c.id, c);
+    this.setContainer(c);
   }
   async deleteContainer(id: string): Promise<void> {
     await this.store.delete('containers', id);
+    const old = this.containers.get(id);
+    if (old && this.byName.get(old.name) === id) this.byName.delete(old.name);
     this.containers.delete(id);
+    this.index(id, new Set());
   }
 
   /** By exact name, full id, or a unique id prefix, as Docker resolves references. */
@@ -69,17 +105,24 @@ export class State {
     return resolve([...this.networks.values()], ref);
   }
   container(ref: string): ContainerDoc {
-    const c = resolve([...this.containers.values()], ref);
+    const c = this.findContainer(ref);
     if (!c) throw notFound(`container "${ref}" not found`);
     return c;
   }
+  /** By name or full id in one probe; a short id prefix needs a scan, as in Docker. */
   findContainer(ref: string): ContainerDoc | undefined {
-    return resolve([...this.containers.values()], ref);
+    const id = this.byName.get(ref);
+    return (id !== undefined ? this.containers.get(id) : undefined) ?? this.containers.get(ref) ?? resolve([...this.containers.values()], ref);
   }
 
   /** Containers with an endpoint on the network now. */
   attached(networkId: string): ContainerDoc[] {
-    return [...this.containers.values()].filter((c) => c.endpoints.some((e) => e.networkId === networkId));
+    const out: ContainerDoc[] = [];
+    for (const id of this.members.get(networkId) ?? []) {
+      const c = this.containers.get(id);
+      if (c?.endpoints.some((e) => e.networkId === networkId)) out.push(c);
+    }
+    return out;
   }
 
   /** An allocator for one subnet of a network, seeded with the addresses in use. */

@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
 import type { Engine, TracedPacket } from '../dataplane';
 import { contains, parseCidr } from '../ipam';
-import { PacketSpecError, buildPacket, parsePacketSpec } from '../trace/packet-spec';
+import { buildPacket, parsePacketSpec } from '../trace/packet-spec';
 import { badRequest, conflict } from './errors';
 import { type PortDirectory, resolvePorts } from './port-names';
 import type { State } from './state';
@@ -77,9 +77,7 @@ export class Tracing {
     const port = ep ? this.ports.containerPort(c, ifname) : undefined;
     if (!ep || port === undefined) throw badRequest(`container "${c.name}" has no interface ${ifname} in Ferry's data path (is it running, on a bridge network?)`);
     const net = this.state.networks.get(ep.networkId)!;
-    let frame: Buffer;
-    try {
-      frame = buildPacket(parsePacketSpec(spec), {
+    const frame = buildPacket(parsePacketSpec(spec), {
         srcMac: ep.mac,
         nextHopMac: (ip) => {
           // Off the link, or the gateway itself: the gateway's MAC. On it: that
@@ -93,10 +91,6 @@ export class Tracing {
           return UNKNOWN_MAC;
         },
       });
-    } catch (e) {
-      if (e instanceof PacketSpecError) throw badRequest(e.message);
-      throw e;
-    }
     const traced = this.engine.inject(port, frame, { dryRun: !send });
     if (!traced) throw badRequest('the engine recorded nothing for the injected packet');
     return this.name(traced);

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ferryCliOk, launchDaemon, stopDaemon } from '../daemon/launch';
-import { configureInterface, createNetns, execIn, sweep } from '../netns';
+import { ferryCliOk, launchDaemon, stopDaemon } from './launch';
+import { configureInterface, createNetns, execIn } from '../netns';
+import { sweep } from './sweep';
 
 /**
  * The demo's second part: the control plane as a user drives it. A daemon in

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Engine, type NativeStats } from '../dataplane';
 import { attachEndpoint, detachEndpoint, type Endpoint } from '../endpoint';
-import { BridgeDomain } from '../l2';
-import { execIn, sweep } from '../netns';
+import { BridgeDomain } from './bridge-domain';
+import { execIn } from '../netns';
+import { sweep } from './sweep';
 import { controlPlaneDemo } from './control-plane';
 
 /**

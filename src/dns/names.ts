@@ -1,7 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { ipToBigint } from '../ipam';
-import type { ContainerDoc, NetworkDoc } from '../daemon/model';
-import type { State } from '../daemon/state';
+import type { DnsContainer, DnsDirectory, DnsNetwork } from './directory';
 
 /**
  * Which names a container can resolve, read from the live state on every
@@ -18,16 +17,16 @@ export type Lookup = { kind: 'records'; type: 'A' | 'AAAA' | 'PTR'; data: string
 
 interface Entry {
   names: string[];
-  container: ContainerDoc;
-  network: NetworkDoc;
+  container: DnsContainer;
+  network: DnsNetwork;
   ipv4?: string;
   ipv6?: string;
 }
 
 export class Names {
-  constructor(private readonly state: State) {}
+  constructor(private readonly directory: DnsDirectory) {}
 
-  lookup(asker: ContainerDoc, qname: string, qtype: string): Lookup {
+  lookup(asker: DnsContainer, qname: string, qtype: string): Lookup {
     const name = qname.toLowerCase().replace(/\.$/, '');
     const entries = this.visible(asker);
     if (qtype === 'PTR') return this.reverse(entries, name);
@@ -44,18 +43,19 @@ export class Names {
     return { kind: 'records', type: qtype, data: shuffle(data) };
   }
 
-  private visible(asker: ContainerDoc): Entry[] {
-    const networks = new Set(asker.endpoints.map((e) => e.networkId).filter((id) => !this.state.networks.get(id)?.isDefault));
+  /** The names of the containers on the asker's user-defined networks: only those networks' members are looked at. */
+  private visible(asker: DnsContainer): Entry[] {
     const out: Entry[] = [];
-    for (const c of this.state.containers.values()) {
-      if (c.state !== 'running' || c.mode.kind !== 'bridge') continue;
-      for (const ep of c.endpoints) {
-        if (!networks.has(ep.networkId)) continue;
-        const network = this.state.networks.get(ep.networkId)!;
-        const req = c.mode.networks.find((r) => r.networkId === ep.networkId);
-        const base = [c.name, c.id.slice(0, 12), ...(c.hostname && c.hostname !== c.id.slice(0, 12) ? [c.hostname] : []), ...(req?.aliases ?? [])].map((n) => n.toLowerCase());
-        const net = network.name.toLowerCase();
-        out.push({ names: [...base, ...base.map((n) => `${n}.${net}`)], container: c, network, ipv4: ep.ipv4, ipv6: ep.ipv6 });
+    for (const networkId of new Set(asker.endpoints.map((e) => e.networkId))) {
+      const network = this.directory.network(networkId);
+      if (!network || network.isDefault) continue;
+      const net = network.name.toLowerCase();
+      for (const c of this.directory.members(networkId)) {
+        for (const ep of c.endpoints) {
+          if (ep.networkId !== networkId) continue;
+          const base = [c.name, c.id.slice(0, 12), ...(c.hostname && c.hostname !== c.id.slice(0, 12) ? [c.hostname] : []), ...c.aliases(networkId)].map((n) => n.toLowerCase());
+          out.push({ names: [...base, ...base.map((n) => `${n}.${net}`)], container: c, network, ipv4: ep.ipv4, ipv6: ep.ipv6 });
+        }
       }
     }
     return out;

@@ -1,8 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
-import type { ContainerDoc } from '../daemon/model';
-import type { State } from '../daemon/state';
+import type { DnsContainer, DnsDirectory } from './directory';
 import { loadNative } from '../dataplane/native';
 import { netnsPath } from '../netns';
 import { Names } from './names';
@@ -64,14 +63,14 @@ export class DnsService {
   private readonly listeners = new Map<string, Listener>();
 
   constructor(
-    private readonly state: State,
+    private readonly directory: DnsDirectory,
     private readonly options: DnsOptions,
   ) {
-    this.names = new Names(state);
+    this.names = new Names(directory);
   }
 
   /** Starts answering inside the container's namespace. */
-  attach(c: ContainerDoc): void {
+  attach(c: { id: string; netns?: string }): void {
     if (!c.netns || this.listeners.has(c.id)) return;
     const fds = loadNative().openListenSockets(netnsPath(c.netns), RESOLVER_ADDRESS, 53);
     // A large receive buffer: a flood reaches the rate limiter and is counted
@@ -150,7 +149,7 @@ export class DnsService {
       return undefined;
     }
     this.counters.queries++;
-    const asker = this.state.containers.get(containerId);
+    const asker = this.directory.container(containerId);
     if (!asker) return undefined;
     const flags = ((query.flags ?? 0) & RD) | RA;
     const limit = transport === 'tcp' ? 65535 : udpLimit(query);
@@ -190,7 +189,7 @@ export class DnsService {
   }
 
   /** The container's --dns servers, else the host's nameservers. */
-  private upstreams(c: ContainerDoc): string[] {
+  private upstreams(c: DnsContainer): string[] {
     return c.dns.length ? c.dns : readResolvConf(this.options.hostResolvConf).nameservers;
   }
 }

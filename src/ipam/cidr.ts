@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ipv4ToBytes, ipv6FromBytes, ipv6ToBytes } from '../codec/address';
+import { IpamError } from './errors';
 
 /**
  * IPv4 and IPv6 prefixes as bigints, so one set of arithmetic serves both
@@ -12,12 +13,6 @@ export interface Cidr {
   prefix: number;
 }
 
-export class CidrError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CidrError';
-  }
-}
 
 const bits = (family: 4 | 6) => (family === 4 ? 32 : 128);
 
@@ -25,7 +20,7 @@ export function ipToBigint(ip: string): bigint {
   const family = isIP(ip);
   if (family === 4) return BigInt(ipv4ToBytes(ip).readUInt32BE(0));
   if (family === 6) return BigInt(`0x${ipv6ToBytes(ip).toString('hex')}`);
-  throw new CidrError(`"${ip}" is not an IP address`);
+  throw new IpamError('invalid', `"${ip}" is not an IP address`);
 }
 
 export function bigintToIp(value: bigint, family: 4 | 6): string {
@@ -35,7 +30,7 @@ export function bigintToIp(value: bigint, family: 4 | 6): string {
 
 export function familyOf(ip: string): 4 | 6 {
   const f = isIP(ip);
-  if (f === 0) throw new CidrError(`"${ip}" is not an IP address`);
+  if (f === 0) throw new IpamError('invalid', `"${ip}" is not an IP address`);
   return f as 4 | 6;
 }
 
@@ -46,12 +41,12 @@ export function parseCidr(text: string, opts: { strict?: boolean } = {}): Cidr {
   const len = slash < 0 ? '' : text.slice(slash + 1);
   const family = isIP(ip);
   if (!family || !/^\d{1,3}$/.test(len) || Number(len) > bits(family as 4 | 6))
-    throw new CidrError(`"${text}" is not a CIDR (for example 172.18.0.0/16 or 2001:db8:1::/64)`);
+    throw new IpamError('invalid', `"${text}" is not a CIDR (for example 172.18.0.0/16 or 2001:db8:1::/64)`);
   const f = family as 4 | 6;
   const prefix = Number(len);
   const value = ipToBigint(ip);
   const base = value & mask(f, prefix);
-  if (opts.strict && base !== value) throw new CidrError(`"${text}" has host bits set; did you mean ${bigintToIp(base, f)}/${prefix}?`);
+  if (opts.strict && base !== value) throw new IpamError('invalid', `"${text}" has host bits set; did you mean ${bigintToIp(base, f)}/${prefix}?`);
   return { family: f, base, prefix };
 }
 

@@ -2,3 +2,4 @@ export * from './cidr';
 export * from './pools';
 export * from './subnet';
 export * from './ula';
+export * from './errors';

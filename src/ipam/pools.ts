@@ -1,4 +1,5 @@
 import { type Cidr, overlaps, parseCidr } from './cidr';
+import { IpamError } from './errors';
 
 /**
  * Docker's default address pools for local (bridge) networks, in the order
@@ -11,15 +12,9 @@ export function* defaultPools(): Generator<Cidr> {
   for (let c = 0; c < 256; c += 16) yield parseCidr(`192.168.${c}.0/20`);
 }
 
-export class PoolsExhausted extends Error {
-  constructor() {
-    super('all predefined address pools (172.17-31.0.0/16, 192.168.0.0/16 in /20s) overlap existing networks or host routes; give --subnet');
-    this.name = 'PoolsExhausted';
-  }
-}
 
 /** The first default pool that overlaps none of `taken` (existing subnets and host routes). */
 export function nextFreePool(taken: Cidr[]): Cidr {
   for (const pool of defaultPools()) if (!taken.some((t) => overlaps(pool, t))) return pool;
-  throw new PoolsExhausted();
+  throw new IpamError('exhausted', 'all predefined address pools (172.17-31.0.0/16, 192.168.0.0/16 in /20s) overlap existing networks or host routes; give --subnet');
 }

@@ -1,3 +1,4 @@
+import { IpamError } from './errors';
 import { type Cidr, bigintToIp, contains, familyOf, formatCidr, ipToBigint, last, parseCidr, within } from './cidr';
 
 /**
@@ -20,12 +21,6 @@ export interface SubnetConfig {
   auxAddresses: Record<string, string>;
 }
 
-export class IpamError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IpamError';
-  }
-}
 
 function reserved(c: Cidr, ip: bigint): boolean {
   // The network address, and for IPv4 the broadcast address, are never hosts.
@@ -34,16 +29,16 @@ function reserved(c: Cidr, ip: bigint): boolean {
 
 export function validateSubnet(spec: SubnetSpec): SubnetConfig {
   const subnet = parseCidr(spec.subnet, { strict: true });
-  if (subnet.family === 4 && subnet.prefix > 30) throw new IpamError(`subnet ${spec.subnet} is too small: IPv4 subnets need a prefix of /30 or shorter`);
-  if (subnet.family === 6 && subnet.prefix > 126) throw new IpamError(`subnet ${spec.subnet} is too small: IPv6 subnets need a prefix of /126 or shorter`);
+  if (subnet.family === 4 && subnet.prefix > 30) throw new IpamError('invalid', `subnet ${spec.subnet} is too small: IPv4 subnets need a prefix of /30 or shorter`);
+  if (subnet.family === 6 && subnet.prefix > 126) throw new IpamError('invalid', `subnet ${spec.subnet} is too small: IPv6 subnets need a prefix of /126 or shorter`);
   const inside = (what: string, ip: string) => {
-    if (familyOf(ip) !== subnet.family || !contains(subnet, ip)) throw new IpamError(`${what} ${ip} is not in subnet ${formatCidr(subnet)}`);
-    if (reserved(subnet, ipToBigint(ip))) throw new IpamError(`${what} ${ip} is the network or broadcast address of ${formatCidr(subnet)}`);
+    if (familyOf(ip) !== subnet.family || !contains(subnet, ip)) throw new IpamError('invalid', `${what} ${ip} is not in subnet ${formatCidr(subnet)}`);
+    if (reserved(subnet, ipToBigint(ip))) throw new IpamError('invalid', `${what} ${ip} is the network or broadcast address of ${formatCidr(subnet)}`);
   };
   let ipRange: string | undefined;
   if (spec.ipRange) {
     const range = parseCidr(spec.ipRange, { strict: true });
-    if (!within(range, subnet)) throw new IpamError(`ip-range ${spec.ipRange} is not inside subnet ${formatCidr(subnet)}`);
+    if (!within(range, subnet)) throw new IpamError('invalid', `ip-range ${spec.ipRange} is not inside subnet ${formatCidr(subnet)}`);
     ipRange = formatCidr(range);
   }
   const gateway = spec.gateway ?? bigintToIp(subnet.base + 1n, subnet.family);
@@ -86,7 +81,7 @@ export class SubnetAllocator {
         return bigintToIp(ip, this.subnet.family);
       }
     }
-    throw new IpamError(`no free address left in ${this.config.ipRange ? `ip-range ${this.config.ipRange}` : `subnet ${this.config.subnet}`}`);
+    throw new IpamError('exhausted', `no free address left in ${this.config.ipRange ? `ip-range ${this.config.ipRange}` : `subnet ${this.config.subnet}`}`);
   }
 
   release(ip: string): void {
@@ -106,13 +101,13 @@ export class SubnetAllocator {
     try {
       v = ipToBigint(ip);
     } catch {
-      throw new IpamError(`"${ip}" is not an IP address`);
+      throw new IpamError('invalid', `"${ip}" is not an IP address`);
     }
-    if (familyOf(ip) !== this.subnet.family || !contains(this.subnet, v)) throw new IpamError(`address ${ip} is not in subnet ${this.config.subnet}`);
-    if (reserved(this.subnet, v)) throw new IpamError(`address ${ip} is the network or broadcast address of ${this.config.subnet}`);
-    if (v === ipToBigint(this.config.gateway)) throw new IpamError(`address ${ip} is the gateway of ${this.config.subnet}`);
-    if (this.excluded.has(v)) throw new IpamError(`address ${ip} is reserved by --aux-address`);
-    if (this.used.has(v)) throw new IpamError(`address ${ip} is already in use`);
+    if (familyOf(ip) !== this.subnet.family || !contains(this.subnet, v)) throw new IpamError('invalid', `address ${ip} is not in subnet ${this.config.subnet}`);
+    if (reserved(this.subnet, v)) throw new IpamError('invalid', `address ${ip} is the network or broadcast address of ${this.config.subnet}`);
+    if (v === ipToBigint(this.config.gateway)) throw new IpamError('invalid', `address ${ip} is the gateway of ${this.config.subnet}`);
+    if (this.excluded.has(v)) throw new IpamError('invalid', `address ${ip} is reserved by --aux-address`);
+    if (this.used.has(v)) throw new IpamError('in_use', `address ${ip} is already in use`);
     this.used.add(v);
     return ip;
   }

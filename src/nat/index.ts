@@ -2,3 +2,4 @@ export * from './host-addresses';
 export * from './publisher';
 export * from './relay';
 export * from './uplink';
+export * from './errors';

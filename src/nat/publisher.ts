@@ -1,7 +1,7 @@
 import { isIPv6 } from 'node:net';
 import type { PortBinding, Protocol } from '../container/port-spec';
 import type { Engine } from '../dataplane';
-import { badRequest, conflict } from '../daemon/errors';
+import { NatError } from './errors';
 import { openRelay, type Relay } from './relay';
 import type { Uplink } from './uplink';
 
@@ -52,9 +52,9 @@ export class Publisher {
   async publish(containerId: string, bindings: PortBinding[], targetIp: string, defaultHostIp: string): Promise<PublishedPort[]> {
     const ports: PublishedPort[] = [];
     for (const b of bindings) {
-      if (b.protocol === 'sctp') throw badRequest(`cannot publish ${b.containerPort}/sctp: Ferry's NAT handles tcp and udp`);
+      if (b.protocol === 'sctp') throw new NatError('bad_binding', `cannot publish ${b.containerPort}/sctp: Ferry's NAT handles tcp and udp`);
       const hostIp = b.hostIp || defaultHostIp;
-      if (isIPv6(hostIp)) throw badRequest(`cannot publish on ${hostIp}: Ferry publishes ports on IPv4 addresses`);
+      if (isIPv6(hostIp)) throw new NatError('bad_binding', `cannot publish on ${hostIp}: Ferry publishes ports on IPv4 addresses`);
       ports.push({ protocol: b.protocol, hostIp: ANY.includes(hostIp) ? '' : hostIp, hostPort: this.choosePort(b, ports), containerPort: b.containerPort, targetIp });
     }
     const record = { ports: [] as PublishedPort[], relays: [] as Relay[] };
@@ -90,13 +90,13 @@ export class Publisher {
     const taken = (port: number) => this.used.has(`${b.protocol}/${port}`) || chosen.some((p) => p.protocol === b.protocol && p.hostPort === port);
     const shown = `${b.hostIp || '0.0.0.0'}:`;
     if (b.hostPortStart !== undefined && b.hostPortStart === b.hostPortEnd) {
-      if (taken(b.hostPortStart)) throw conflict(`Bind for ${shown}${b.hostPortStart} failed: port is already allocated`);
+      if (taken(b.hostPortStart)) throw new NatError('port_allocated', `Bind for ${shown}${b.hostPortStart} failed: port is already allocated`);
       return b.hostPortStart;
     }
     const first = b.hostPortStart ?? CHOSEN_PORTS.first;
     const last = b.hostPortEnd ?? CHOSEN_PORTS.last;
     for (let port = first; port <= last; port++) if (!taken(port)) return port;
-    throw conflict(`Bind for ${shown}${first}-${last} failed: every port of the range is already allocated`);
+    throw new NatError('port_allocated', `Bind for ${shown}${first}-${last} failed: every port of the range is already allocated`);
   }
 
   private fastPath(p: PublishedPort): boolean {
@@ -106,7 +106,7 @@ export class Publisher {
 
   private async install(containerId: string, p: PublishedPort, record: { ports: PublishedPort[]; relays: Relay[] }): Promise<void> {
     const relayed = p.hostIp === '' || this.hostAddresses().includes(p.hostIp);
-    if (!this.fastPath(p) && !relayed) throw badRequest(`cannot publish on ${p.hostIp}: it is neither the external address nor an address of this host`);
+    if (!this.fastPath(p) && !relayed) throw new NatError('bad_binding', `cannot publish on ${p.hostIp}: it is neither the external address nor an address of this host`);
     this.used.set(`${p.protocol}/${p.hostPort}`, containerId);
     record.ports.push(p);
     if (relayed) {
@@ -115,7 +115,7 @@ export class Publisher {
       } catch (e) {
         record.ports.pop();
         this.used.delete(`${p.protocol}/${p.hostPort}`);
-        throw conflict(`Bind for ${p.hostIp || '0.0.0.0'}:${p.hostPort} failed: ${(e as Error).message}`);
+        throw new NatError('port_allocated', `Bind for ${p.hostIp || '0.0.0.0'}:${p.hostPort} failed: ${(e as Error).message}`);
       }
     }
     if (this.fastPath(p)) this.engine.publish({ protocol: p.protocol, port: p.hostPort, bindIp: p.hostIp || undefined, targetIp: p.targetIp, targetPort: p.containerPort });

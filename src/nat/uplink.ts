@@ -3,6 +3,7 @@ import { macFromIpv4 } from '../codec';
 import type { Engine } from '../dataplane';
 import { parseCidr } from '../ipam';
 import { run } from '../netns';
+import { NatError } from './errors';
 
 /** `--uplink IFACE --external-ip CIDR [--external-gateway IP]`. */
 export interface UplinkSpec {
@@ -21,12 +22,7 @@ export interface Uplink {
   port: number;
 }
 
-export class UplinkError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UplinkError';
-  }
-}
+
 
 /** The interface's MTU, or undefined when it does not exist (asked through netlink: /sys may show another namespace). */
 async function linkMtu(ifname: string): Promise<number | undefined> {
@@ -39,8 +35,8 @@ async function linkMtu(ifname: string): Promise<number | undefined> {
 /** Checks the options before anything is touched; returns the parsed address. */
 export async function validateUplink(spec: UplinkSpec, hostAddresses: string[]): Promise<{ address: string; prefixLen: number; mtu: number }> {
   const mtu = await linkMtu(spec.ifname);
-  if (mtu === undefined) throw new UplinkError(`option --uplink IFACE: no interface "${spec.ifname}" in this namespace (see ip link)`);
-  if (spec.ifname === 'lo') throw new UplinkError('option --uplink IFACE: the loopback interface cannot be an uplink');
+  if (mtu === undefined) throw new NatError('bad_uplink', `option --uplink IFACE: no interface "${spec.ifname}" in this namespace (see ip link)`);
+  if (spec.ifname === 'lo') throw new NatError('bad_uplink', 'option --uplink IFACE: the loopback interface cannot be an uplink');
   let address: string, prefixLen: number;
   try {
     const [ip, len] = spec.externalIp.split('/');
@@ -49,12 +45,12 @@ export async function validateUplink(spec: UplinkSpec, hostAddresses: string[]):
     address = ip!;
     prefixLen = c.prefix;
   } catch {
-    throw new UplinkError(`option --external-ip CIDR: "${spec.externalIp}" is not an IPv4 address with a prefix, e.g. 192.0.2.10/24`);
+    throw new NatError('bad_uplink', `option --external-ip CIDR: "${spec.externalIp}" is not an IPv4 address with a prefix, e.g. 192.0.2.10/24`);
   }
   if (spec.externalGateway !== undefined && !isIPv4(spec.externalGateway))
-    throw new UplinkError(`option --external-gateway IP: "${spec.externalGateway}" is not an IPv4 address`);
+    throw new NatError('bad_uplink', `option --external-gateway IP: "${spec.externalGateway}" is not an IPv4 address`);
   if (hostAddresses.includes(address))
-    throw new UplinkError(`option --external-ip: ${address} is configured in the kernel; Ferry owns the external address itself, so remove it from the host first`);
+    throw new NatError('bad_uplink', `option --external-ip: ${address} is configured in the kernel; Ferry owns the external address itself, so remove it from the host first`);
   return { address, prefixLen, mtu };
 }
 
@@ -69,7 +65,7 @@ export const externalMac = (address: string) => macFromIpv4([0x02, 0x46], addres
 export async function attachUplink(engine: Engine, spec: UplinkSpec, hostAddresses: string[]): Promise<Uplink> {
   const { address, prefixLen, mtu } = await validateUplink(spec, hostAddresses);
   const up = await run('ip', ['link', 'set', spec.ifname, 'up']);
-  if (up.code !== 0) throw new UplinkError(`cannot bring ${spec.ifname} up: ${up.stderr.trim()}`);
+  if (up.code !== 0) throw new NatError('bad_uplink', `cannot bring ${spec.ifname} up: ${up.stderr.trim()}`);
   const mac = externalMac(address);
   const port = engine.setUplink({ ifname: spec.ifname, address, prefixLen, gateway: spec.externalGateway, mac, mtu });
   return { ifname: spec.ifname, address, prefixLen, gateway: spec.externalGateway, mac, port };

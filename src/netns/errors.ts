@@ -4,6 +4,7 @@
  * `cannot add address 192.0.2.1/24 on eth0 in namespace "a": Address already assigned`.
  */
 export class KernelSetupError extends Error {
+  readonly code = 'kernel_setup';
   constructor(
     readonly operation: string,
     readonly object: string,

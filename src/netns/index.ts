@@ -2,5 +2,4 @@ export * from './errors';
 export * from './links';
 export * from './namespaces';
 export * from './run';
-export * from './sweep';
 export * from './sysctl';

@@ -81,7 +81,7 @@ export class FileStore implements Store {
     try {
       return JSON.parse(text) as T;
     } catch (e) {
-      throw new StoreError(`stored ${collection} "${key}" (${this.file(collection, key)}) is not valid JSON: ${(e as Error).message}`);
+      throw new StoreError('corrupt', `stored ${collection} "${key}" (${this.file(collection, key)}) is not valid JSON: ${(e as Error).message}`);
     }
   }
 

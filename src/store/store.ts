@@ -18,7 +18,10 @@ export interface Store {
 }
 
 export class StoreError extends Error {
-  constructor(message: string) {
+  constructor(
+    readonly code: 'invalid_key' | 'corrupt',
+    message: string,
+  ) {
     super(message);
     this.name = 'StoreError';
   }
@@ -27,5 +30,5 @@ export class StoreError extends Error {
 const KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 
 export function checkKey(kind: string, key: string): void {
-  if (!KEY.test(key) || key.startsWith('.')) throw new StoreError(`${kind} "${key}" is not a valid store key ([A-Za-z0-9_.-], not starting with a dot)`);
+  if (!KEY.test(key) || key.startsWith('.')) throw new StoreError('invalid_key', `${kind} "${key}" is not a valid store key ([A-Za-z0-9_.-], not starting with a dot)`);
 }

@@ -51,6 +51,7 @@ export type PacketSpec = {
 );
 
 export class PacketSpecError extends Error {
+  readonly code = 'invalid';
   constructor(spec: string, why: string) {
     super(`packet "${spec}": ${why}`);
     this.name = 'PacketSpecError';

@@ -59,7 +59,7 @@ describe('the default bridge', () => {
     const out = await d().ok('stats');
     expect(out).toMatch(/^PORT\s+CARRIES\s+RX PACKETS/m);
     expect(out).toMatch(/\balpine1\/eth0 on bridge\s+\d+/);
-    expect(out).toMatch(/host interface of bridge/);
+    expect(out).toMatch(/host interface ferry0 of bridge/);
     expect(out).toMatch(/^bridge\s+3\s+/m); // ferry0, alpine1, alpine2
     const json = JSON.parse(await d().ok('stats', '--json'));
     const a1 = json.ports.find((p: { carries?: string }) => p.carries === 'alpine1/eth0 on bridge');

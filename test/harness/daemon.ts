@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { type CliResult, ferryCli, ferryCliOk, launchDaemon, stopDaemon } from '../../src/daemon/launch';
+import { type CliResult, ferryCli, ferryCliOk, launchDaemon, stopDaemon } from '../../src/demo/launch';
 import { createNetns, execIn } from '../../src/netns';
-import { TEST_PREFIX, sweep } from '../../src/netns/sweep';
+import { TEST_PREFIX, sweep } from '../../src/demo/sweep';
 import { randomBytes } from 'node:crypto';
 
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { Engine, PacketSocket, type EngineOptions } from '../../src/dataplane';
 import { attachEndpoint, type Endpoint, type EndpointSpec } from '../../src/endpoint';
 import { createNetns, execIn, netnsPath, type RunResult } from '../../src/netns';
-import { TEST_PREFIX, sweep } from '../../src/netns/sweep';
+import { TEST_PREFIX, sweep } from '../../src/demo/sweep';
 
 /**
  * A test topology: an engine plus namespaces and ports, all named with one

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BridgeOutcomes } from '../../src/dataplane';
-import { BridgeDomain } from '../../src/l2';
+import { BridgeDomain } from '../../src/demo/bridge-domain';
 import type { Lab } from '../harness/lab';
 import { useLab } from '../harness/lab';
 import { carries, udpFrame } from '../harness/frames';
