@@ -23,6 +23,7 @@
         "native/dataplane/graph.cc",
         "native/dataplane/drops.cc",
         "native/parse/parse_stage.cc",
+        "native/police/rate_limit_stage.cc",
         "native/l2/mac_table.cc",
         "native/l2/domains.cc",
         "native/l2/bridge_stage.cc",

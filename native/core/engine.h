@@ -97,6 +97,7 @@ class Engine {
   const EngineConfig& config() const { return config_; }
   const WorkerCounters& worker_counters() const { return worker_; }
   uint64_t uptime_ns() const { return ctx_.now_ns - start_ns_; }
+  uint64_t now_ns() const { return ctx_.now_ns; }  // the clock stages see (monotonic)
 
  private:
   // Marks the eventfd in epoll data; ports use their id, which attach_port keeps below it.

@@ -17,6 +17,7 @@
 #include "nat/conntrack.h"
 #include "nat/nat_stage.h"
 #include "parse/parse_stage.h"
+#include "police/rate_limit_stage.h"
 
 namespace ferry {
 
@@ -35,6 +36,7 @@ class Dataplane {
   Routes& routes() { return routes_; }
   Neighbors& neighbors() { return neighbors_; }
   NatStage& nat() { return nat_; }
+  RateLimitStage& rate_limit() { return rate_limit_; }
 
   // Control, on the worker (inside engine().run()).
   // A port joins a bridge domain (container and host ports) or becomes the uplink.
@@ -52,6 +54,7 @@ class Dataplane {
   Neighbors neighbors_{routes_};
   // Stages, in graph order.
   ParseStage parse_;
+  RateLimitStage rate_limit_;
   BridgeStage bridge_{domains_};
   UplinkStage uplink_{neighbors_, routes_};
   Ip4InputStage ip4_input_{domains_, routes_};

@@ -10,10 +10,12 @@
 #include "l3/uplink_stage.h"
 #include "nat/nat_stage.h"
 #include "parse/parse_stage.h"
+#include "police/rate_limit_stage.h"
 
 #define FERRY_DROP_REASONS(X) \
   FERRY_CORE_DROPS(X)         \
   FERRY_PARSE_DROPS(X)        \
+  FERRY_RATE_LIMIT_DROPS(X)   \
   FERRY_BRIDGE_DROPS(X)       \
   FERRY_UPLINK_DROPS(X)       \
   FERRY_IP4_INPUT_DROPS(X)    \

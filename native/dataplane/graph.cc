@@ -2,7 +2,8 @@
 // role's frames enter. A new stage is its own folder, one member in
 // Dataplane, and its lines here.
 //
-//   container, host ─▶ parse ─▶ bridge ──────────────▶ sent (to a port)
+//   container ───────▶ parse ─▶ rate-limit ─┐
+//   host ────────────▶ parse ───────────────┴▶ bridge ─▶ sent (to a port)
 //                                  └─(gateway MAC)─┐
 //   uplink ──────────▶ parse ─▶ uplink ─(ARP)─▶ sent│
 //                                  └─(IPv4)──▶ ip4-input ─▶ nat ─▶ ip4-forward ─▶ sent (into a domain)
@@ -15,6 +16,7 @@ namespace ferry {
 
 Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.conntrack_max) {
   const NodeId parse = graph_.add(&parse_);
+  const NodeId rate_limit = graph_.add(&rate_limit_);
   const NodeId bridge = graph_.add(&bridge_);
   const NodeId uplink = graph_.add(&uplink_);
   const NodeId ip4_input = graph_.add(&ip4_input_);
@@ -23,7 +25,8 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   const NodeId neighbor = graph_.add(&neighbor_);
 
   for (PortRole role : {PortRole::container, PortRole::host, PortRole::uplink}) graph_.set_entry(role, parse);
-  graph_.connect(parse, int(PortRole::container), bridge);
+  graph_.connect(parse, int(PortRole::container), rate_limit);
+  graph_.connect(rate_limit, int(RateLimitStage::Next::forward), bridge);
   graph_.connect(parse, int(PortRole::host), bridge);
   graph_.connect(parse, int(PortRole::uplink), uplink);
   graph_.connect(bridge, int(BridgeStage::Next::router), ip4_input);

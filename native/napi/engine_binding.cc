@@ -22,6 +22,7 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::MacTable>("macTable"),
                          InstanceMethod<&EngineBinding::Stats>("stats"),
                          InstanceMethod<&EngineBinding::PinWorker>("pinWorker"),
+                         InstanceMethod<&EngineBinding::SetRateLimit>("setRateLimit"),
                          InstanceMethod<&EngineBinding::ConfigureNetwork>("configureNetwork"),
                          InstanceMethod<&EngineBinding::SetUplink>("setUplink"),
                          InstanceMethod<&EngineBinding::SetHostAddresses>("setHostAddresses"),
@@ -226,6 +227,34 @@ Napi::Value EngineBinding::PinWorker(const Napi::CallbackInfo& info) {
   int cpu = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
   run(info.Env(), [&](Dataplane& dp) { dp.engine().pin_worker(cpu < 0 ? -1 : cpu); });
   return info.Env().Undefined();
+}
+
+// setRateLimit(port, {bytesPerSecond | packetsPerSecond, burst?}) or (port, null) to clear.
+Napi::Value EngineBinding::SetRateLimit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t port = u32_arg(info, 0, "port");
+  const bool clear = info.Length() < 2 || info[1].IsNull() || info[1].IsUndefined();
+  RateLimit limit;
+  if (!clear) {
+    Napi::Object o = object_arg(info, 1);
+    const bool bytes = o.Has("bytesPerSecond"), packets = o.Has("packetsPerSecond");
+    if (bytes == packets) throw_js(env, ErrorCode::bad_argument, "give one of bytesPerSecond or packetsPerSecond");
+    auto rate = [&](const char* key) {
+      Napi::Value v = o.Get(key);
+      const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+      if (!(d >= 1 && d <= 1e12)) throw_js(env, ErrorCode::bad_argument, std::string(key) + " must be a number from 1 to 1e12");
+      return uint64_t(d);
+    };
+    limit.unit = bytes ? RateLimit::Unit::bytes : RateLimit::Unit::packets;
+    limit.per_second = rate(bytes ? "bytesPerSecond" : "packetsPerSecond");
+    limit.burst = get_u32(o, "burst", 0);
+  }
+  run(env, [&](Dataplane& dp) {
+    dp.engine().port_or_throw(port);
+    if (clear) dp.rate_limit().clear(port);
+    else dp.rate_limit().set(port, limit, dp.engine().now_ns());
+  });
+  return env.Undefined();
 }
 
 Napi::Value EngineBinding::Shutdown(const Napi::CallbackInfo& info) {

@@ -29,6 +29,7 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value RemoveMac(const Napi::CallbackInfo& info);
   Napi::Value MacTable(const Napi::CallbackInfo& info);
   Napi::Value PinWorker(const Napi::CallbackInfo& info);
+  Napi::Value SetRateLimit(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
   // Counters of ports, domains, stages and the worker (stats_binding.cc).
   Napi::Value Stats(const Napi::CallbackInfo& info);

@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import { type PortBinding, parseExpose, parsePortSpec } from '../container/port-spec';
+import { parseRateLimit } from '../container/rate-limit';
 import { netnsPath } from '../netns';
 import { badRequest, conflict, notFound } from './errors';
 import { RESOLVER_ADDRESS, type DnsService } from '../dns/server';
@@ -263,6 +264,7 @@ export class Containers {
       if (!host || !isIP(ip)) throw badRequest(`--add-host "${h}": expected NAME:IP`);
       return { name: host, ip };
     });
+    if (spec.rateLimit !== undefined) parseRateLimit(spec.rateLimit);
     const ports: PortBinding[] = (spec.ports ?? []).flatMap(parsePortSpec);
     const exposed = (spec.expose ?? []).flatMap(parseExpose);
     return {
@@ -281,6 +283,7 @@ export class Containers {
       exposed,
       publishAll: !!spec.publishAll,
       autoRemove: !!spec.autoRemove,
+      rateLimit: spec.rateLimit,
       state: 'created',
       endpoints: [],
     };
@@ -298,6 +301,7 @@ export class Containers {
         [spec.ports?.length || spec.publishAll || spec.expose?.length, 'port publishing'],
         [spec.ip || spec.ip6, 'ip'],
         [spec.aliases?.length, 'network-alias'],
+        [spec.rateLimit, 'rate-limit'],
       ];
       for (const [given, what] of conflicts) if (given) throw badRequest(`conflicting options: ${what} and the network mode (container:)`);
       const target = this.state.findContainer(net.slice('container:'.length));

@@ -132,6 +132,8 @@ export function containerInspect(c: ContainerDoc, state: State): Record<string, 
       DnsSearch: c.dnsSearch,
       ExtraHosts: c.extraHosts.map((h) => `${h.name}:${h.ip}`),
       AutoRemove: c.autoRemove,
+      // Ferry's own: --rate-limit (Docker has no such option).
+      FerryRateLimit: c.rateLimit ?? '',
     },
     NetworkSettings: {
       SandboxKey: c.netns ? `/run/netns/${c.netns}` : '',

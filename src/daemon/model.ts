@@ -63,6 +63,8 @@ export interface ContainerDoc {
   exposed: { port: number; protocol: Protocol }[];
   publishAll: boolean;
   autoRemove: boolean;
+  /** --rate-limit: what each of its interfaces may send (src/container/rate-limit.ts). */
+  rateLimit?: string;
   state: 'created' | 'running' | 'exited';
   pid?: number;
   /** /proc/PID/stat start time, to tell our process from a later one with the same pid. */

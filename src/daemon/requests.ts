@@ -62,6 +62,7 @@ export const RunRequest = Type.Object(
     publishAll: Type.Optional(Type.Boolean()),
     expose: Type.Optional(Strings),
     autoRemove: Type.Optional(Type.Boolean()),
+    rateLimit: Type.Optional(Type.String()),
   },
   strict,
 );

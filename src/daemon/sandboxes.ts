@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../dataplane';
 import { macFromIpv4 } from '../codec';
+import { parseRateLimit } from '../container/rate-limit';
 import { addInterface } from '../endpoint';
 import { configureInterface, createNetns, deleteNetns, netnsPath, pinNetnsToProcess, setNetnsSysctl, type Route } from '../netns';
 import type { Bridges } from './bridges';
@@ -69,6 +70,7 @@ export class Sandboxes {
     const ep: Endpoint = { networkId: net.id, endpointId: randomBytes(32).toString('hex'), ifname, mac, ipv4, ipv6 };
     const iface = await addInterface(this.engine, { netns: c.netns!, domain: this.bridges.domain(net.id), ifname, mac, mtu: net.mtu, addresses, routes, persist: true });
     this.ports.set(ep.endpointId, iface.port.id);
+    this.limit(c, iface.port.id);
     this.route(ep);
     c.endpoints.push(ep);
     this.state.reindex(c);
@@ -121,8 +123,14 @@ export class Sandboxes {
     for (const ep of c.endpoints) {
       const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true });
       this.ports.set(ep.endpointId, port.id);
+      this.limit(c, port.id);
       this.route(ep);
     }
+  }
+
+  /** --rate-limit: the engine polices what the interface sends. */
+  private limit(c: ContainerDoc, port: number): void {
+    if (c.rateLimit) this.engine.setRateLimit(port, parseRateLimit(c.rateLimit));
   }
 
   /** Tells the gateway router where the endpoint's address lives (for replies and published ports). */

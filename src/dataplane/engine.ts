@@ -117,6 +117,10 @@ export class Engine {
   pinWorker(cpu: number): void {
     native(() => this.handle.pinWorker(cpu));
   }
+  /** Polices what arrives on a port (a container's sending), or lifts the limit (null). */
+  setRateLimit(port: number, limit: { bytesPerSecond: number } | { packetsPerSecond: number } | null): void {
+    native(() => this.handle.setRateLimit(port, limit));
+  }
   /** Makes a domain a routed network behind a gateway, or a plain L2 domain again. */
   configureNetwork(domain: number, routing: NetworkRouting | { routed: false }): void {
     native(() => this.handle.configureNetwork(domain, routing));

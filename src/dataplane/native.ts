@@ -130,6 +130,7 @@ export interface NativeEngine {
   macTable(domain: number): MacEntry[];
   stats(): NativeStats;
   pinWorker(cpu: number): void;
+  setRateLimit(port: number, limit: { bytesPerSecond: number } | { packetsPerSecond: number } | null): void;
   shutdown(): void;
   configureNetwork(domain: number, opts: NetworkRouting | { routed: false }): void;
   setUplink(opts: UplinkOptions): number;

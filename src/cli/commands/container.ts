@@ -30,6 +30,7 @@ const RUN: OptionSpec[] = [
   { flag: '--publish-all', short: '-P', help: 'publish every exposed port' },
   { flag: '--expose', value: 'PORT', repeat: true, help: 'PORT[-PORT][/tcp|udp|sctp]' },
   { flag: '--rm', help: 'remove the container when it exits' },
+  { flag: '--rate-limit', value: 'RATE', help: 'police what each interface sends: 100mbit, 2mbps, 20kpps (a Ferry extension)' },
 ];
 
 const ref = (s: string) => `/v1/containers/${encodeURIComponent(s)}`;
@@ -75,6 +76,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
         publishAll: !!o['publish-all'],
         expose: o.expose,
         autoRemove: !!o.rm,
+        rateLimit: o['rate-limit'],
       });
       if (o.detach) {
         out(c.Id);

@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.join(__dirname, '..', '..');
+
+/**
+ * A test program linked with the engine as the addon's build compiled it
+ * (its object files, without the N-API layer), so a test compiles only
+ * itself: stages fed frames in memory, no root, no TAP.
+ */
+export function buildNativeTest(name: string, sources: string[]): { bin: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), `ferry-${name}-`));
+  const gyp = JSON.parse(readFileSync(path.join(root, 'binding.gyp'), 'utf8')) as { targets: { sources: string[] }[] };
+  const objects = gyp.targets[0]!.sources
+    .filter((s) => !/napi|addon|tools/.test(s))
+    .map((s) => path.join(root, 'build', 'Release', 'obj.target', 'ferry_native', s.replace(/\.cc$/, '.o')));
+  const bin = path.join(dir, name);
+  execFileSync('g++', ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', '-Wno-unused-parameter', '-I', path.join(root, 'native'), '-I', __dirname, ...sources, ...objects, '-o', bin, '-lpcap', '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return { bin, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe('native stages in memory', () => {
+  it('bridge, parse, dry runs and the rate limiter, on frames built byte by byte', () => {
+    const { bin, cleanup } = buildNativeTest('stages', [path.join(__dirname, 'stages_test.cc')]);
+    try {
+      expect(execFileSync(bin, { encoding: 'utf8' })).toBe('ok\n');
+    } finally {
+      cleanup();
+    }
+  }, 180_000);
+});
