@@ -5,12 +5,13 @@ import path from 'node:path';
 import { sweep } from '../src/demo/sweep';
 import { formatTable, type SuiteResult } from './lib/report';
 import { bridgeSuite } from './suites/bridge';
+import { costSuite } from './suites/cost';
 import { dnsSuite } from './suites/dns';
 import { natSuite } from './suites/nat';
 import { scaleSuite } from './suites/scale';
 import type { Suite } from './suites/suite';
 
-const SUITES: Record<string, Suite> = { bridge: bridgeSuite, dns: dnsSuite, nat: natSuite, scale: scaleSuite };
+const SUITES: Record<string, Suite> = { bridge: bridgeSuite, cost: costSuite, dns: dnsSuite, nat: natSuite, scale: scaleSuite };
 
 const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--seconds N] [--rounds N] [--attach-samples N]
   SUITE             one of: ${Object.keys(SUITES).join(', ')}

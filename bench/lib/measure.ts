@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import type { Engine } from '../../src/dataplane';
 import { execIn, listLinks, run } from '../../src/netns';
 import { median } from './report';
 
@@ -20,6 +21,30 @@ export async function tcpGbps(clientNs: string, serverNs: string, serverIp: stri
   if (r.code !== 0) throw new Error(`iperf3 in ${clientNs} failed: ${r.stderr || r.stdout.slice(0, 300)}`);
   const j = JSON.parse(r.stdout) as { end: { sum_received: { bits_per_second: number } } };
   return j.end.sum_received.bits_per_second / 1e9;
+}
+
+/**
+ * Runs fn while a capture of every frame on the port is read as fast as the
+ * reader can (the bytes are read and let go, as by a reader writing to a
+ * fast disk); returns fn's result and how many frames were lost.
+ */
+export async function whileCapturing<T>(engine: Engine, port: number, fn: () => Promise<T>): Promise<{ result: T; captured: number; lost: number }> {
+  const id = engine.captureStart({ ports: [port] });
+  let reading = true;
+  const reader = (async () => {
+    while (reading) {
+      while (engine.captureRead(id));
+      await sleep(5);
+    }
+  })();
+  try {
+    const result = await fn();
+    return { result, ...engine.captureStop(id) };
+  } finally {
+    reading = false;
+    await reader;
+    engine.captureClose(id);
+  }
 }
 
 /** ping at 10 ms intervals; the median round trip in microseconds. */

@@ -16,6 +16,8 @@ export interface Pair {
   serverIp: string;
   clientMac: string;
   serverMac: string;
+  /** Ferry's pairs: the engine ports of the client's and the server's eth0. */
+  ports?: [number, number];
   destroy(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function ferryPair(prefix: string, engine: Engine, label = 'ferry')
     serverIp: ip(SERVER_CIDR),
     clientMac: await macOf(eps[0]!.netns, 'eth0'),
     serverMac: await macOf(eps[1]!.netns, 'eth0'),
+    ports: [eps[0]!.port.id, eps[1]!.port.id],
     async destroy() {
       for (const ep of eps) await detachEndpoint(engine, ep).catch(() => undefined);
       engine.removeDomain(domain);

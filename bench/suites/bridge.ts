@@ -1,7 +1,7 @@
 import { Engine } from '../../src/dataplane';
 import { attachEndpoint, detachEndpoint, type Endpoint } from '../../src/endpoint';
 import { deleteNetns } from '../../src/netns';
-import { rttMicros, tcpGbps, timeMs, udp64Pps } from '../lib/measure';
+import { rttMicros, tcpGbps, timeMs, udp64Pps, whileCapturing } from '../lib/measure';
 import { median, metric, type Metric } from '../lib/report';
 import { KernelBridge, ferryPair, kernelPair, type Pair } from '../lib/topology';
 import type { SuiteContext } from './suite';
@@ -45,6 +45,12 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
         try {
           record(pair.label, 'rtt_us_p50', await rttMicros(pair.clientNs, pair.serverIp, 200));
           record(pair.label, 'tcp_gbps', await tcpGbps(pair.clientNs, pair.serverNs, pair.serverIp, ctx.seconds));
+          if (pair.label === 'ferry') {
+            // The same stream while every frame on the client's port is captured and read.
+            const c = await whileCapturing(engine, pair.ports![0], () => tcpGbps(pair.clientNs, pair.serverNs, pair.serverIp, ctx.seconds));
+            record('ferry-capturing', 'tcp_gbps', c.result);
+            ctx.log(`  ferry-capturing    captured ${c.captured} frames, lost ${c.lost}`);
+          }
           // The generator is pinned to CPU 0 and Ferry's worker to CPU 1, so the
           // scheduler cannot stack them on one core in some runs and not in
           // others. Only here: for ping, an unpinned worker is woken next to
@@ -98,6 +104,10 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
     ['rtt_us_p50', 'us', false],
     ['attach_ms_p50', 'ms', false],
   ];
+  const capturing = samples.get('ferry-capturing')?.get('tcp_gbps');
+  const plain = ferry.get('tcp_gbps');
+  // Ferry with a capture running, against Ferry without: what capturing costs.
+  if (capturing && plain) metrics.push(metric('tcp_gbps_capturing', 'Gbit/s', 'ferry, no capture', median(plain), median(capturing), true));
   for (const [name, unit, higher] of spec) {
     for (const base of ['kernel-bridge', 'kernel-bridge-napi', 'ferry-baseline']) {
       const b = samples.get(base)?.get(name);

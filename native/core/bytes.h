@@ -2,22 +2,29 @@
 // every header view and rewriting stage uses.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 namespace ferry {
 
-inline uint16_t load16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+// memcpy and a byte swap: one load and one bswap, whatever the alignment.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "Ferry runs on little-endian hosts (the vnet header is in host order too)");
+inline uint16_t load16(const uint8_t* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return __builtin_bswap16(v);
+}
 inline void store16(uint8_t* p, uint16_t v) {
-  p[0] = uint8_t(v >> 8);
-  p[1] = uint8_t(v);
+  v = __builtin_bswap16(v);
+  std::memcpy(p, &v, 2);
 }
 inline uint32_t load32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return __builtin_bswap32(v);
 }
 inline void store32(uint8_t* p, uint32_t v) {
-  p[0] = uint8_t(v >> 24);
-  p[1] = uint8_t(v >> 16);
-  p[2] = uint8_t(v >> 8);
-  p[3] = uint8_t(v);
+  v = __builtin_bswap32(v);
+  std::memcpy(p, &v, 4);
 }
 
 }  // namespace ferry

@@ -193,7 +193,8 @@ void Engine::finish_run(bool count) {
     out->tx_pending = false;
   }
   tx_dirty_.clear();
-  for (Packet* p : dropped_) {
+  for (uint32_t i = 0; i < dropped_.n; i++) {
+    Packet* p = dropped_.pkts[i];
     if (count)
       if (Port* in = port(p->in_port)) {
         in->counters.drops[p->drop_reason]++;
@@ -202,9 +203,9 @@ void Engine::finish_run(bool count) {
       }
     pool_.put(p);
   }
-  dropped_.clear();
-  for (Packet* p : sent_) pool_.put(p);
-  sent_.clear();
+  dropped_.n = 0;
+  for (uint32_t i = 0; i < sent_.n; i++) pool_.put(sent_.pkts[i]);
+  sent_.n = 0;
   for (Packet* p : finished_) pool_.put(p);
   finished_.clear();
 }

@@ -126,7 +126,8 @@ class Engine {
   WorkerCounters worker_;
   std::vector<std::unique_ptr<Port>> ports_;  // index = port id; null = free slot
   std::vector<Port*> tx_dirty_;               // ports with frames queued this run
-  std::vector<Packet*> sent_, dropped_, finished_;
+  Batch sent_, dropped_;           // this run's packets that were sent or dropped
+  std::vector<Packet*> finished_;  // generated or released this run, freed after transmit
   StageContext ctx_;
 
   int epoll_fd_ = -1;

@@ -36,6 +36,10 @@ class Graph {
   NodeId add(Stage* stage);
   // Lets `from` send to `to` through its Next slot `slot`; `to` must come later.
   void connect(NodeId from, int slot, NodeId to);
+  // A stage with one successor and nothing to do (the rate limiter with no
+  // limit set) can be bypassed: packets sent to it go to its successor, and
+  // the pass over the batch is saved. Control calls it, between batches.
+  void bypass(NodeId stage, bool on);
   // Where the frames of a port with this role enter.
   void set_entry(PortRole role, NodeId node) { entry_[int(role)] = node; }
   NodeId entry(PortRole role) const { return entry_[int(role)]; }
@@ -43,20 +47,29 @@ class Graph {
   // Runs the batch: packets enter by their ingress port's role. Afterwards
   // each packet is in sent (freed after transmit), dropped (caller counts
   // and frees), or held by a stage.
-  void run(StageContext& ctx, Batch& batch, std::vector<Packet*>& sent, std::vector<Packet*>& dropped);
+  // `sent` and `dropped` hold at most the batch's packets, each once.
+  void run(StageContext& ctx, Batch& batch, Batch& sent, Batch& dropped);
 
-  size_t size() const { return stages_.size(); }
+  size_t size() const { return count_; }
   Stage& stage(NodeId id) const { return *stages_[id]; }
   const StageStats& stats(NodeId id) const { return stats_[id]; }
   const char* node_name(NodeId id) const;
 
  private:
-  void push(NodeId node, Packet* p) { inputs_[node].pkts[inputs_[node].n++] = p; }
+  void push(NodeId node, Packet* p) {
+    Batch& in = inputs_[redirect_[node]];
+    in.pkts[in.n++] = p;
+  }
+  void resolve_redirects();
 
-  std::vector<Stage*> stages_;
-  std::vector<uint64_t> allowed_;  // bit n: the stage may send to node n
-  std::vector<StageStats> stats_;
-  std::vector<Batch> inputs_;
+  // Fixed arrays, not vectors: the loops over them run once per batch and stage.
+  Stage* stages_[kMaxStages] = {};
+  uint64_t allowed_[kMaxStages] = {};  // bit n: the stage may send to node n
+  StageStats stats_[kMaxStages];
+  Batch inputs_[kMaxStages];
+  uint32_t count_ = 0;
+  NodeId redirect_[kMaxStages];  // a node, or where its packets go while it is bypassed
+  bool bypassed_[kMaxStages] = {};
   NodeId entry_[kPortRoleCount];
   uint64_t runs_ = 0;
 };

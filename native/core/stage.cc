@@ -13,7 +13,7 @@ const char* port_role_name(PortRole r) {
   return int(r) < kPortRoleCount ? names[int(r)] : "?";
 }
 
-void StageContext::tx(Port* out, Packet* p) {
+void StageContext::tx_traced(Port* out, Packet* p) {
   if (p->trace && tracer_) {
     TraceTx t{out->id, dry_run};
     tracer_->record(p->trace, TraceEntry::tx, current, &t, sizeof t, now_ns);

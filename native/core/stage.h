@@ -59,7 +59,10 @@ class StageContext {
 
   // Queues p for transmit on out at the end of this run. The same packet may
   // be queued on several ports (a flood). In a dry run: traced, not queued.
-  void tx(Port* out, Packet* p);
+  void tx(Port* out, Packet* p) {
+    if (__builtin_expect(p->trace != 0 || dry_run, 0)) return tx_traced(out, p);
+    out->enqueue(p, *tx_dirty_);
+  }
   // A buffer for a packet the stage generates (an ARP request, an ICMP
   // error); it is freed after this run's transmit. nullptr when the pool is
   // empty, and always in a dry run.
@@ -78,6 +81,7 @@ class StageContext {
     if (p->trace) trace_bytes(p, &record, sizeof record);
   }
   void trace_bytes(const Packet* p, const void* rec, uint32_t len);
+  void tx_traced(Port* out, Packet* p);
 
   // Wired by the engine.
   std::vector<std::unique_ptr<Port>>* ports_ = nullptr;

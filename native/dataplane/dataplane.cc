@@ -31,6 +31,7 @@ void Dataplane::detach_port(uint32_t id, bool destroy) {
     routes_.clear_uplink();
   }
   engine_->detach_port(id, destroy);
+  graph_.bypass(rate_limit_node_, !rate_limit_.any());  // its limit went with it
 }
 
 void Dataplane::configure_network(uint32_t domain, bool routed, const NetworkL3& l3, bool icc) {
@@ -43,6 +44,12 @@ void Dataplane::configure_network(uint32_t domain, bool routed, const NetworkL3&
     n.domain = domain;
     routes_.set_network(n);
   }
+}
+
+void Dataplane::set_rate_limit(uint32_t port, const RateLimit* limit) {
+  if (limit) rate_limit_.set(port, *limit, engine_->now_ns());
+  else rate_limit_.clear(port);
+  graph_.bypass(rate_limit_node_, !rate_limit_.any());
 }
 
 void Dataplane::remove_domain(uint32_t id) {

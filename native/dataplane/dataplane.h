@@ -46,6 +46,8 @@ class Dataplane {
   // Makes a domain a routed network, or (routed=false) a plain L2 domain again.
   void configure_network(uint32_t domain, bool routed, const NetworkL3& l3, bool icc);
   void remove_domain(uint32_t id);
+  // A port's --rate-limit, or none; the stage is bypassed while no port has one.
+  void set_rate_limit(uint32_t port, const RateLimit* limit);
 
  private:
   // Tables first: stages refer to them.
@@ -62,6 +64,7 @@ class Dataplane {
   Ip4ForwardStage ip4_forward_{domains_, routes_};
   NeighborStage neighbor_{neighbors_, routes_};
   Graph graph_;
+  NodeId rate_limit_node_ = kNodeUnset;
   // Last: destroyed first, so its worker stops before the stages go.
   std::unique_ptr<Engine> engine_;
 };

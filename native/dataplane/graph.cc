@@ -16,7 +16,7 @@ namespace ferry {
 
 Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.conntrack_max) {
   const NodeId parse = graph_.add(&parse_);
-  const NodeId rate_limit = graph_.add(&rate_limit_);
+  const NodeId rate_limit = rate_limit_node_ = graph_.add(&rate_limit_);
   const NodeId bridge = graph_.add(&bridge_);
   const NodeId uplink = graph_.add(&uplink_);
   const NodeId ip4_input = graph_.add(&ip4_input_);
@@ -34,6 +34,7 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   graph_.connect(ip4_input, int(Ip4InputStage::Next::nat), nat);
   graph_.connect(nat, int(NatStage::Next::forward), ip4_forward);
   graph_.connect(ip4_forward, int(Ip4ForwardStage::Next::neighbor), neighbor);
+  graph_.bypass(rate_limit, true);  // until a port has a limit
 
   EngineConfig engine = config.engine;
   engine.held_packets = Neighbors::kMaxPending * Neighbors::kHoldPerNeighbor;

@@ -21,17 +21,6 @@ struct BridgeTrace {
   uint32_t out_port;  // unicast: the port; flood: how many ports
 };
 
-Learned learned_of(MacTable::LearnResult r) {
-  switch (r) {
-    case MacTable::LearnResult::refreshed: return Learned::refreshed;
-    case MacTable::LearnResult::learned: return Learned::learned;
-    case MacTable::LearnResult::moved: return Learned::moved;
-    case MacTable::LearnResult::refused_full: return Learned::refused_full;
-    case MacTable::LearnResult::static_conflict: return Learned::static_conflict;
-  }
-  return Learned::not_learned;
-}
-
 // Dry run: what learning would do, without doing it.
 Learned would_learn(const Domain& d, uint64_t mac, uint32_t port) {
   const MacEntry* e = d.macs.find(mac);
@@ -52,18 +41,22 @@ void BridgeStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
     }
     BridgeCounters& c = ctx.dry_run ? scratch_ : d->counters;
     EthernetView eth(p->data);
-    BridgeTrace t{d->id, eth.src(), eth.dst(), Learned::not_learned, BridgeDecision::dropped, kNoPort};
+    const uint64_t src = eth.src(), dst = eth.dst();
+    BridgeTrace t;  // filled as it goes, written only for a traced packet
+    if (__builtin_expect(p->trace != 0, 0)) t = BridgeTrace{d->id, src, dst, Learned::not_learned, BridgeDecision::dropped, kNoPort};
 
-    t.learned = ctx.dry_run ? would_learn(*d, t.src, p->in_port) : learned_of(d->macs.learn(t.src, p->in_port, ctx.now));
-    switch (t.learned) {
-      case Learned::learned: c.learned++; break;
-      case Learned::moved: c.moved++; break;
-      case Learned::refused_full: c.learn_refused_full++; break;
-      case Learned::static_conflict: c.static_conflict++; break;
-      default: break;
+    if (ctx.dry_run) {
+      t.learned = would_learn(*d, src, p->in_port);
+    } else {
+      switch (d->macs.learn(src, p->in_port, ctx.now)) {
+        case MacTable::LearnResult::refreshed: t.learned = Learned::refreshed; break;
+        case MacTable::LearnResult::learned: t.learned = Learned::learned; c.learned++; break;
+        case MacTable::LearnResult::moved: t.learned = Learned::moved; c.moved++; break;
+        case MacTable::LearnResult::refused_full: t.learned = Learned::refused_full; c.learn_refused_full++; break;
+        case MacTable::LearnResult::static_conflict: t.learned = Learned::static_conflict; c.static_conflict++; break;
+      }
     }
 
-    const uint64_t dst = t.dst;
     if (d->gateway_mac && dst == d->gateway_mac && eth.outer_type() == kEtherTypeIPv4 &&
         ctx.port(p->in_port)->role != PortRole::host) {
       c.to_router++;
@@ -84,7 +77,7 @@ void BridgeStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
     } else if (e->port == p->in_port) {
       c.filtered_same_port++;
       drop(p, DropReason::same_port);
-    } else if (!Domains::icc_allows(ctx, *d, p->in_port, e->port)) {
+    } else if (!d->icc && !Domains::icc_allows(ctx, *d, p->in_port, e->port)) {
       c.icc_blocked++;
       drop(p, DropReason::icc_blocked);
     } else {
@@ -94,7 +87,7 @@ void BridgeStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       ctx.tx(ctx.port(e->port), p);
       sent(p);
     }
-    ctx.trace(p, t);
+    if (p->trace) ctx.trace(p, t);
   }
 }
 

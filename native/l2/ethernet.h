@@ -23,10 +23,7 @@ struct EthOffsets {  // field offsets, smoltcp-style
   static constexpr int dst = 0, src = 6, ethertype = 12, vlan_tci = 14, inner_ethertype = 16;
 };
 
-inline uint64_t load_mac(const uint8_t* p) {
-  return uint64_t(p[0]) << 40 | uint64_t(p[1]) << 32 | uint64_t(p[2]) << 24 | uint64_t(p[3]) << 16 |
-         uint64_t(p[4]) << 8 | uint64_t(p[5]);
-}
+inline uint64_t load_mac(const uint8_t* p) { return uint64_t(load16(p)) << 32 | load32(p + 2); }
 inline void store_mac(uint8_t* p, uint64_t mac) {
   for (int i = 0; i < 6; i++) p[i] = uint8_t(mac >> (40 - 8 * i));
 }

@@ -8,16 +8,6 @@ constexpr uint32_t kInitialSlots = 1024;
 
 MacTable::MacTable(uint32_t max_entries) : slots_(kInitialSlots), mask_(kInitialSlots - 1), max_(max_entries) {}
 
-uint32_t MacTable::slot_of(uint64_t mac) const {
-  uint32_t i = home(mac);
-  while (slots_[i].mac && slots_[i].mac != mac) i = (i + 1) & mask_;
-  return i;
-}
-
-const MacEntry* MacTable::find(uint64_t mac) const {
-  const MacEntry& e = slots_[slot_of(mac)];
-  return e.mac ? &e : nullptr;
-}
 
 MacEntry* MacTable::insert(uint64_t mac) {
   if (count_ >= max_) return nullptr;

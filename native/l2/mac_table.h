@@ -27,7 +27,10 @@ class MacTable {
 
   enum class LearnResult { refreshed, learned, moved, refused_full, static_conflict };
   LearnResult learn(uint64_t mac, uint32_t port, uint32_t now);
-  const MacEntry* find(uint64_t mac) const;
+  const MacEntry* find(uint64_t mac) const {
+    const MacEntry& e = slots_[slot_of(mac)];
+    return e.mac ? &e : nullptr;
+  }
 
   bool add_static(uint64_t mac, uint32_t port);  // false when the table is full
   bool remove(uint64_t mac);
@@ -47,7 +50,12 @@ class MacTable {
 
  private:
   uint32_t home(uint64_t mac) const { return uint32_t((mac * 0x9E3779B97F4A7C15ull) >> 32) & mask_; }
-  uint32_t slot_of(uint64_t mac) const;  // index holding mac, or of the empty slot where it would go
+  // The index holding mac, or of the empty slot where it would go.
+  uint32_t slot_of(uint64_t mac) const {
+    uint32_t i = home(mac);
+    while (slots_[i].mac && slots_[i].mac != mac) i = (i + 1) & mask_;
+    return i;
+  }
   MacEntry* insert(uint64_t mac);        // nullptr when full
   void erase_at(uint32_t i);
   template <typename Pred>

@@ -251,8 +251,7 @@ Napi::Value EngineBinding::SetRateLimit(const Napi::CallbackInfo& info) {
   }
   run(env, [&](Dataplane& dp) {
     dp.engine().port_or_throw(port);
-    if (clear) dp.rate_limit().clear(port);
-    else dp.rate_limit().set(port, limit, dp.engine().now_ns());
+    dp.set_rate_limit(port, clear ? nullptr : &limit);
   });
   return env.Undefined();
 }

@@ -39,6 +39,7 @@ struct RateLimitTrace {
 void RateLimitStage::set(uint32_t port, const RateLimit& limit, uint64_t now_ns) {
   if (buckets_.size() <= port) buckets_.resize(port + 1);
   Bucket& b = buckets_[port];
+  if (!b.on) limited_++;
   b.limit = limit;
   uint64_t burst = limit.burst ? limit.burst : limit.per_second * kBurstNs / kNano;
   const uint64_t whole_frame = limit.unit == RateLimit::Unit::bytes ? kMaxFrame + 64 * 64 : 64;
@@ -51,7 +52,9 @@ void RateLimitStage::set(uint32_t port, const RateLimit& limit, uint64_t now_ns)
 }
 
 void RateLimitStage::clear(uint32_t port) {
-  if (port < buckets_.size()) buckets_[port] = Bucket{};
+  if (port >= buckets_.size() || !buckets_[port].on) return;
+  buckets_[port] = Bucket{};
+  limited_--;
 }
 
 const RateLimit* RateLimitStage::limit_of(uint32_t port) const {

@@ -56,6 +56,7 @@ class RateLimitStage : public Stage {
   void set(uint32_t port, const RateLimit& limit, uint64_t now_ns);
   void clear(uint32_t port);
   const RateLimit* limit_of(uint32_t port) const;
+  bool any() const { return limited_ > 0; }
 
   RateLimitCounters counters, scratch;
 
@@ -69,6 +70,7 @@ class RateLimitStage : public Stage {
     bool on = false;
   };
   std::vector<Bucket> buckets_;  // index = port id
+  uint32_t limited_ = 0;         // ports with a limit
 };
 
 }  // namespace ferry

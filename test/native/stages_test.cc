@@ -107,13 +107,14 @@ static void rate_limit_polices_a_port() {
   b.out[2].clear();
   b.out[3].clear();
   // 1000 bytes per second; the bucket holds one GSO frame's worth (a little over 64 KB).
-  b.dp.engine().run([&](Engine& e) { b.dp.rate_limit().set(b.port[0], RateLimit{RateLimit::Unit::bytes, 1000, 0}, e.now_ns()); });
+  const RateLimit limit{RateLimit::Unit::bytes, 1000, 0};
+  b.dp.engine().run([&](Engine&) { b.dp.set_rate_limit(b.port[0], &limit); });
   const auto frame = udp_frame(B, A, 1, 2, 1400);
   for (int i = 0; i < 100; i++) b.inject(0, frame);
   const size_t passed = b.out[1].size();
   CHECK(passed >= 40 && passed <= 50, "about one bucket (66 KB) of 1442-byte frames passes, the rest is dropped");
   CHECK(b.drops(0, DropReason::rate_limited) == 100 - passed, "every frame that did not pass is counted as rate_limited");
-  b.dp.engine().run([&](Engine&) { b.dp.rate_limit().clear(b.port[0]); });
+  b.dp.engine().run([&](Engine&) { b.dp.set_rate_limit(b.port[0], nullptr); });
   b.inject(0, frame);
   CHECK(b.out[1].size() == passed + 1, "without the limit, frames pass again");
   b.inject(2, frame);
