@@ -106,11 +106,30 @@ void Conntrack::remove(uint32_t index) {
   count_--;
 }
 
-bool Conntrack::evict_unassured_near(uint32_t bucket, uint32_t now) {
+// What Linux's early_drop and its collector may evict when the table is
+// (nearly) full: a flow never answered, one already expired, or a TCP
+// connection that is closing (tcp_can_early_drop: FIN_WAIT, CLOSE_WAIT,
+// LAST_ACK, TIME_WAIT, CLOSE), even when it was assured.
+bool Conntrack::can_early_drop(const ConntrackEntry& e, uint32_t now) {
+  if (!(e.flags & kCtAssured) || e.expires <= now) return true;
+  if (e.key[0].proto != 6) return false;
+  switch (e.tcp) {
+    case TcpState::fin_wait:
+    case TcpState::close_wait:
+    case TcpState::last_ack:
+    case TcpState::time_wait:
+    case TcpState::close:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Conntrack::evict_near(uint32_t bucket, uint32_t now) {
   for (uint32_t b = 0; b < kEvictScanBuckets; b++) {
     for (uint32_t ref = buckets_[(bucket + b) & mask_]; ref != kNil;) {
       ConntrackEntry& e = entries_[ref >> 1];
-      if (!(e.flags & kCtAssured) || e.expires <= now) {
+      if (can_early_drop(e, now)) {
         remove(ref >> 1);
         counters.early_drop++;
         return true;
@@ -122,7 +141,7 @@ bool Conntrack::evict_unassured_near(uint32_t bucket, uint32_t now) {
 }
 
 uint32_t Conntrack::create(const FlowKey& original, const FlowKey& reply, uint8_t flags, uint32_t now) {
-  if (free_head_ == kNil && !evict_unassured_near(bucket_of(original), now)) {
+  if (free_head_ == kNil && !evict_near(bucket_of(original), now)) {
     counters.insert_refused++;
     return kNil;
   }
@@ -213,6 +232,11 @@ void Conntrack::sweep(uint32_t now) {
     if ((e.flags & kCtInUse) && e.expires <= now) {
       remove(sweep_cursor_);
       counters.expired++;
+    } else if ((e.flags & kCtInUse) && uint64_t(count_) * 100 > uint64_t(n) * 95 && can_early_drop(e, now)) {
+      // Above 95%, as Linux's collector (nf_conntrack_max95): closing and
+      // unanswered flows make room before new ones are refused.
+      remove(sweep_cursor_);
+      counters.early_drop++;
     }
     if (++sweep_cursor_ == n) sweep_cursor_ = 0;
   }

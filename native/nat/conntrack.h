@@ -17,8 +17,10 @@
 // a lookup that meets them and by a sweep that visits a slice of the array
 // each second, so no pass is ever linear in the table within one batch.
 // When the table is full, an entry not yet answered ("unassured", like
-// Linux's early_drop) near the new flow's bucket is evicted; if none is
-// found the new flow is refused. Established flows are never evicted.
+// Linux's early_drop), or a TCP connection that is closing, near the new
+// flow's bucket is evicted; if none is found the new flow is refused. Above
+// 95% the once-a-second sweep evicts such entries too, as Linux's collector
+// does. Established flows are never evicted.
 //
 // TCP is tracked by flags only (SYN, SYN-ACK, ACK, FIN, RST), as a state
 // machine shaped like Linux's; sequence-window tracking is not done.
@@ -148,7 +150,8 @@ class Conntrack {
   uint32_t bucket_of(const FlowKey& k) const;
   void link(uint32_t ref);
   void unlink(uint32_t ref);
-  bool evict_unassured_near(uint32_t bucket, uint32_t now);
+  bool evict_near(uint32_t bucket, uint32_t now);
+  static bool can_early_drop(const ConntrackEntry& e, uint32_t now);
   uint32_t timeout_for(const ConntrackEntry& e) const;
 
   std::vector<ConntrackEntry> entries_;

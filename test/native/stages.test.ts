@@ -31,4 +31,13 @@ describe('native stages in memory', () => {
       cleanup();
     }
   }, 180_000);
+
+  it('conntrack, NAT rewrites and the prefix table, against expected state', () => {
+    const { bin, cleanup } = buildNativeTest('nat', [path.join(__dirname, 'nat_test.cc')]);
+    try {
+      expect(execFileSync(bin, { encoding: 'utf8' })).toBe('ok\n');
+    } finally {
+      cleanup();
+    }
+  }, 180_000);
 });
