@@ -24,6 +24,8 @@
         "native/dataplane/drops.cc",
         "native/parse/parse_stage.cc",
         "native/police/rate_limit_stage.cc",
+        "native/security/port_security_stage.cc",
+        "native/resolver/resolver_stages.cc",
         "native/l2/mac_table.cc",
         "native/l2/domains.cc",
         "native/l2/bridge_stage.cc",

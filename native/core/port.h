@@ -55,6 +55,10 @@ class Port {
   uint32_t id = kNoPort;
   PortRole role = PortRole::container;
   std::string name;
+  // The device's MTU: a frame that is not GSO and carries more IP than this
+  // is refused on egress (too_big), as the receiving kernel would drop it.
+  // 0: not known, nothing is checked.
+  uint32_t mtu = 0;
   PortCounters counters;
   // Captures watching this port (core/capture.h); empty almost always.
   std::vector<CaptureTap*> taps;

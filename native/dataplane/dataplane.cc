@@ -31,7 +31,8 @@ void Dataplane::detach_port(uint32_t id, bool destroy) {
     routes_.clear_uplink();
   }
   engine_->detach_port(id, destroy);
-  graph_.bypass(rate_limit_node_, !rate_limit_.any());  // its limit went with it
+  graph_.bypass(rate_limit_node_, !rate_limit_.any());  // its limit and identity went with it
+  graph_.bypass(port_security_node_, !port_security_.any());
 }
 
 void Dataplane::configure_network(uint32_t domain, bool routed, const NetworkL3& l3, bool icc) {
@@ -50,6 +51,12 @@ void Dataplane::set_rate_limit(uint32_t port, const RateLimit* limit) {
   if (limit) rate_limit_.set(port, *limit, engine_->now_ns());
   else rate_limit_.clear(port);
   graph_.bypass(rate_limit_node_, !rate_limit_.any());
+}
+
+void Dataplane::set_identity(uint32_t port, const PortIdentity* identity) {
+  if (identity) port_security_.set(port, *identity);
+  else port_security_.clear(port);
+  graph_.bypass(port_security_node_, !port_security_.any());
 }
 
 void Dataplane::remove_domain(uint32_t id) {

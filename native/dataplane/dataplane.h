@@ -18,6 +18,8 @@
 #include "nat/nat_stage.h"
 #include "parse/parse_stage.h"
 #include "police/rate_limit_stage.h"
+#include "resolver/resolver_stages.h"
+#include "security/port_security_stage.h"
 
 namespace ferry {
 
@@ -48,6 +50,8 @@ class Dataplane {
   void remove_domain(uint32_t id);
   // A port's --rate-limit, or none; the stage is bypassed while no port has one.
   void set_rate_limit(uint32_t port, const RateLimit* limit);
+  // Who a container port may send as, or none (the stage is bypassed while no port has one).
+  void set_identity(uint32_t port, const PortIdentity* identity);
 
  private:
   // Tables first: stages refer to them.
@@ -56,15 +60,19 @@ class Dataplane {
   Neighbors neighbors_{routes_};
   // Stages, in graph order.
   ParseStage parse_;
+  PortSecurityStage port_security_;
   RateLimitStage rate_limit_;
+  ResolverReplyStage resolver_reply_{domains_, routes_};
   BridgeStage bridge_{domains_};
   UplinkStage uplink_{neighbors_, routes_};
   Ip4InputStage ip4_input_{domains_, routes_};
+  ResolverQueryStage resolver_query_{routes_};
   NatStage nat_;
   Ip4ForwardStage ip4_forward_{domains_, routes_};
   NeighborStage neighbor_{neighbors_, routes_};
   Graph graph_;
   NodeId rate_limit_node_ = kNodeUnset;
+  NodeId port_security_node_ = kNodeUnset;
   // Last: destroyed first, so its worker stops before the stages go.
   std::unique_ptr<Engine> engine_;
 };

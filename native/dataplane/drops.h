@@ -11,14 +11,18 @@
 #include "nat/nat_stage.h"
 #include "parse/parse_stage.h"
 #include "police/rate_limit_stage.h"
+#include "resolver/resolver_stages.h"
+#include "security/port_security_stage.h"
 
 #define FERRY_DROP_REASONS(X) \
   FERRY_CORE_DROPS(X)         \
   FERRY_PARSE_DROPS(X)        \
+  FERRY_PORT_SECURITY_DROPS(X) \
   FERRY_RATE_LIMIT_DROPS(X)   \
   FERRY_BRIDGE_DROPS(X)       \
   FERRY_UPLINK_DROPS(X)       \
   FERRY_IP4_INPUT_DROPS(X)    \
+  FERRY_RESOLVER_DROPS(X)     \
   FERRY_NAT_DROPS(X)          \
   FERRY_IP4_FORWARD_DROPS(X)  \
   FERRY_NEIGHBOR_DROPS(X)

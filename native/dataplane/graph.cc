@@ -2,12 +2,13 @@
 // role's frames enter. A new stage is its own folder, one member in
 // Dataplane, and its lines here.
 //
-//   container ───────▶ parse ─▶ rate-limit ─┐
-//   host ────────────▶ parse ───────────────┴▶ bridge ─▶ sent (to a port)
-//                                  └─(gateway MAC)─┐
+//   container ───────▶ parse ─▶ port-security ─▶ rate-limit ──┐
+//   host ────────────▶ parse ─▶ resolver-reply ────────────────┴▶ bridge ─▶ sent (to a port)
+//                                                                  └─(gateway MAC)─┐
 //   uplink ──────────▶ parse ─▶ uplink ─(ARP)─▶ sent│
 //                                  └─(IPv4)──▶ ip4-input ─▶ nat ─▶ ip4-forward ─▶ sent (into a domain)
-//                                                                    └─▶ neighbor ─▶ sent (uplink) / held
+//                                                 │                  └─▶ neighbor ─▶ sent (uplink) / held
+//                                                 └─(127.0.0.11)─▶ resolver-query ─▶ sent (host port)
 //
 // Every stage may also end a packet: sent, dropped (with a reason), held.
 #include "dataplane/dataplane.h"
@@ -16,25 +17,32 @@ namespace ferry {
 
 Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.conntrack_max) {
   const NodeId parse = graph_.add(&parse_);
+  const NodeId port_security = port_security_node_ = graph_.add(&port_security_);
   const NodeId rate_limit = rate_limit_node_ = graph_.add(&rate_limit_);
+  const NodeId resolver_reply = graph_.add(&resolver_reply_);
   const NodeId bridge = graph_.add(&bridge_);
   const NodeId uplink = graph_.add(&uplink_);
   const NodeId ip4_input = graph_.add(&ip4_input_);
+  const NodeId resolver_query = graph_.add(&resolver_query_);
   const NodeId nat = graph_.add(&nat_);
   const NodeId ip4_forward = graph_.add(&ip4_forward_);
   const NodeId neighbor = graph_.add(&neighbor_);
 
   for (PortRole role : {PortRole::container, PortRole::host, PortRole::uplink}) graph_.set_entry(role, parse);
-  graph_.connect(parse, int(PortRole::container), rate_limit);
+  graph_.connect(parse, int(PortRole::container), port_security);
+  graph_.connect(port_security, int(PortSecurityStage::Next::forward), rate_limit);
   graph_.connect(rate_limit, int(RateLimitStage::Next::forward), bridge);
-  graph_.connect(parse, int(PortRole::host), bridge);
+  graph_.connect(parse, int(PortRole::host), resolver_reply);
+  graph_.connect(resolver_reply, int(ResolverReplyStage::Next::forward), bridge);
   graph_.connect(parse, int(PortRole::uplink), uplink);
   graph_.connect(bridge, int(BridgeStage::Next::router), ip4_input);
   graph_.connect(uplink, int(UplinkStage::Next::ip4), ip4_input);
   graph_.connect(ip4_input, int(Ip4InputStage::Next::nat), nat);
+  graph_.connect(ip4_input, int(Ip4InputStage::Next::resolver), resolver_query);
   graph_.connect(nat, int(NatStage::Next::forward), ip4_forward);
   graph_.connect(ip4_forward, int(Ip4ForwardStage::Next::neighbor), neighbor);
-  graph_.bypass(rate_limit, true);  // until a port has a limit
+  graph_.bypass(rate_limit, true);     // until a port has a limit
+  graph_.bypass(port_security, true);  // until a port has an identity
 
   EngineConfig engine = config.engine;
   engine.held_packets = Neighbors::kMaxPending * Neighbors::kHoldPerNeighbor;

@@ -11,7 +11,7 @@ namespace ferry {
 namespace {
 
 enum class BridgeDecision : uint8_t { unicast, flood, to_router, dropped };
-enum class Learned : uint8_t { refreshed, learned, moved, refused_full, static_conflict, not_learned };
+enum class Learned : uint8_t { refreshed, learned, moved, refused_full, static_conflict, not_learned, refused_port };
 
 struct BridgeTrace {
   uint32_t domain;
@@ -24,9 +24,11 @@ struct BridgeTrace {
 // Dry run: what learning would do, without doing it.
 Learned would_learn(const Domain& d, uint64_t mac, uint32_t port) {
   const MacEntry* e = d.macs.find(mac);
+  if (e && e->port == port) return Learned::refreshed;
+  if (e && e->is_static) return Learned::static_conflict;
+  if (d.macs.max_per_port() && d.macs.learned_on(port) >= d.macs.max_per_port()) return Learned::refused_port;
   if (!e) return d.macs.size() >= d.macs.max_entries() ? Learned::refused_full : Learned::learned;
-  if (e->port == port) return Learned::refreshed;
-  return e->is_static ? Learned::static_conflict : Learned::moved;
+  return Learned::moved;
 }
 
 }  // namespace
@@ -53,6 +55,7 @@ void BridgeStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
         case MacTable::LearnResult::learned: t.learned = Learned::learned; c.learned++; break;
         case MacTable::LearnResult::moved: t.learned = Learned::moved; c.moved++; break;
         case MacTable::LearnResult::refused_full: t.learned = Learned::refused_full; c.learn_refused_full++; break;
+        case MacTable::LearnResult::refused_port_limit: t.learned = Learned::refused_port; c.learn_refused_port++; break;
         case MacTable::LearnResult::static_conflict: t.learned = Learned::static_conflict; c.static_conflict++; break;
       }
     }
@@ -65,26 +68,30 @@ void BridgeStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
     } else if (mac_is_group(dst)) {
       c.flood_multicast++;
       t.decision = BridgeDecision::flood;
-      t.out_port = Domains::flood(ctx, *d, p, p->in_port);
+      bool too_big = false;
+      t.out_port = Domains::flood(ctx, *d, p, p->in_port, &too_big);
       if (t.out_port) sent(p);
-      else drop(p, DropReason::no_tx_port);
+      else drop(p, too_big ? DropReason::too_big : DropReason::no_tx_port);
     } else if (const MacEntry* e = d->macs.find(dst); !e) {
       c.flood_unknown++;
       t.decision = BridgeDecision::flood;
-      t.out_port = Domains::flood(ctx, *d, p, p->in_port);
+      bool too_big = false;
+      t.out_port = Domains::flood(ctx, *d, p, p->in_port, &too_big);
       if (t.out_port) sent(p);
-      else drop(p, DropReason::no_tx_port);
+      else drop(p, too_big ? DropReason::too_big : DropReason::no_tx_port);
     } else if (e->port == p->in_port) {
       c.filtered_same_port++;
       drop(p, DropReason::same_port);
     } else if (!d->icc && !Domains::icc_allows(ctx, *d, p->in_port, e->port)) {
       c.icc_blocked++;
       drop(p, DropReason::icc_blocked);
+    } else if (Port* out = ctx.port(e->port); !Domains::fits(out, p)) {
+      drop(p, DropReason::too_big);
     } else {
       c.unicast++;
       t.decision = BridgeDecision::unicast;
       t.out_port = e->port;
-      ctx.tx(ctx.port(e->port), p);
+      ctx.tx(out, p);
       sent(p);
     }
     if (p->trace) ctx.trace(p, t);
@@ -116,7 +123,7 @@ void BridgeStage::for_each_counter(const CounterVisitor& visit) const {
 std::string BridgeStage::format_trace(const uint8_t* record, uint32_t len) const {
   BridgeTrace t;
   std::memcpy(&t, record, sizeof t);
-  static const char* const learned[] = {"known", "learned", "moved", "not learned: table full", "not moved: static elsewhere", ""};
+  static const char* const learned[] = {"known", "learned", "moved", "not learned: table full", "not moved: static elsewhere", "", "not learned: the port's share is full"};
   char s[200];
   int k = std::snprintf(s, sizeof s, "domain %u: %s > %s, source %s", t.domain, format_mac(t.src).c_str(), format_mac(t.dst).c_str(), learned[int(t.learned)]);
   switch (t.decision) {

@@ -26,7 +26,8 @@
   X(same_port, "destination was learned on the port the frame came from")   \
   X(no_domain, "port is not in a bridge domain")                            \
   X(no_tx_port, "nowhere to send (flood with no other port in the domain)") \
-  X(icc_blocked, "container to container on a network with enable_icc=false")
+  X(icc_blocked, "container to container on a network with enable_icc=false")          \
+  X(too_big, "not a GSO frame, and longer than the egress port's MTU")
 
 namespace ferry {
 

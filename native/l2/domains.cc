@@ -1,5 +1,7 @@
 #include "l2/domains.h"
 
+#include "l2/ethernet.h"
+
 namespace ferry {
 
 uint32_t Domains::create(uint32_t max_entries, uint32_t aging_seconds) {
@@ -8,6 +10,7 @@ uint32_t Domains::create(uint32_t max_entries, uint32_t aging_seconds) {
   if (id == domains_.size()) domains_.emplace_back();
   domains_[id] = std::make_unique<Domain>(id, max_entries);
   domains_[id]->aging_seconds = aging_seconds;
+  domains_[id]->macs.set_max_per_port(Domain::kDefaultMaxPerPort);
   return id;
 }
 
@@ -49,20 +52,36 @@ bool Domains::icc_allows(const StageContext& ctx, const Domain& d, uint32_t from
   return (a && a->role == PortRole::host) || (b && b->role == PortRole::host);
 }
 
-uint32_t Domains::flood(StageContext& ctx, const Domain& d, Packet* p, uint32_t from) {
+bool Domains::fits(const Port* out, const Packet* p) {
+  if (!out->mtu || vnet_is_gso(p->vnet)) return true;
+  const uint32_t l2 = EthernetView(p->data).header_len();
+  return p->len <= l2 || p->len - l2 <= out->mtu;
+}
+
+uint32_t Domains::flood(StageContext& ctx, const Domain& d, Packet* p, uint32_t from, bool* too_big) {
   uint32_t sent = 0;
   for (uint32_t member : d.ports) {
-    if (member == from || !icc_allows(ctx, d, from, member)) continue;
-    ctx.tx(ctx.port(member), p);
+    if (member == from || (!d.icc && !icc_allows(ctx, d, from, member))) continue;
+    Port* out = ctx.port(member);
+    if (!fits(out, p)) {
+      *too_big = true;
+      continue;
+    }
+    ctx.tx(out, p);
     sent++;
   }
   return sent;
 }
 
-uint32_t Domains::output(StageContext& ctx, const Domain& d, Packet* p, uint64_t dst, uint32_t from) {
+uint32_t Domains::output(StageContext& ctx, const Domain& d, Packet* p, uint64_t dst, uint32_t from, bool* too_big) {
   const MacEntry* e = d.macs.find(dst);
-  if (!e) return flood(ctx, d, p, from);
-  ctx.tx(ctx.port(e->port), p);
+  if (!e) return flood(ctx, d, p, from, too_big);
+  Port* out = ctx.port(e->port);
+  if (!fits(out, p)) {
+    *too_big = true;
+    return 0;
+  }
+  ctx.tx(out, p);
   return 1;
 }
 

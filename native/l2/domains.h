@@ -20,6 +20,7 @@
   X(learned, "new source MAC learned")                                        \
   X(moved, "source MAC seen on another port, entry moved")                    \
   X(learn_refused_full, "table full: source not learned, frames to it flood") \
+  X(learn_refused_port, "the port's share of the table is full: source not learned") \
   X(static_conflict, "source MAC is static on another port, not moved")       \
   X(filtered_same_port, "destination is on the ingress port, dropped")        \
   X(aged, "dynamic entries removed by aging")                                  \
@@ -34,6 +35,7 @@ struct BridgeCounters {
 
 struct Domain {
   static constexpr uint32_t kDefaultAgingSeconds = 300;  // as Linux's bridge
+  static constexpr uint32_t kDefaultMaxPerPort = 256;    // learned MACs per port
 
   Domain(uint32_t id_, uint32_t max_entries) : id(id_), macs(max_entries) {}
   uint32_t id;
@@ -72,8 +74,12 @@ class Domains {
   // port dst was learned on, else to every member but `from`; with icc off,
   // only between the host port and the others. Returns how many ports it was
   // queued on (0: nowhere to send).
-  static uint32_t output(StageContext& ctx, const Domain& d, Packet* p, uint64_t dst, uint32_t from);
-  static uint32_t flood(StageContext& ctx, const Domain& d, Packet* p, uint32_t from);
+  // A frame larger than a port's MTU (and not GSO) is not sent to it:
+  // *too_big tells the caller why nothing was sent.
+  static uint32_t output(StageContext& ctx, const Domain& d, Packet* p, uint64_t dst, uint32_t from, bool* too_big);
+  static uint32_t flood(StageContext& ctx, const Domain& d, Packet* p, uint32_t from, bool* too_big);
+  // Does the frame fit the port's MTU (GSO frames always do: they are cut later)?
+  static bool fits(const Port* out, const Packet* p);
   static bool icc_allows(const StageContext& ctx, const Domain& d, uint32_t from, uint32_t to);
 
  private:

@@ -19,6 +19,8 @@ constexpr uint16_t kEtherTypeVlan = 0x8100;
 constexpr uint16_t kEtherTypeQinQ = 0x88a8;
 constexpr uint16_t kEtherTypeIPv6 = 0x86dd;
 
+constexpr uint32_t kArpLen = 28;  // an ARP body for IPv4 over Ethernet
+
 struct EthOffsets {  // field offsets, smoltcp-style
   static constexpr int dst = 0, src = 6, ethertype = 12, vlan_tci = 14, inner_ethertype = 16;
 };

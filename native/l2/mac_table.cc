@@ -32,6 +32,7 @@ void MacTable::grow() {
 // until a slot that is empty or already at its home position.
 void MacTable::erase_at(uint32_t hole) {
   if (slots_[hole].is_static) static_count_--;
+  else count(slots_[hole].port, -1);
   count_--;
   uint32_t j = hole;
   for (;;) {
@@ -55,22 +56,29 @@ MacTable::LearnResult MacTable::learn(uint64_t mac, uint32_t port, uint32_t now)
       return LearnResult::refreshed;
     }
     if (e.is_static) return LearnResult::static_conflict;
+    if (port_full(port)) return LearnResult::refused_port_limit;
+    count(e.port, -1);
+    count(port, +1);
     e.port = port;
     e.last_seen = now;
     return LearnResult::moved;
   }
+  if (port_full(port)) return LearnResult::refused_port_limit;
   MacEntry* fresh = insert(mac);
   if (!fresh) return LearnResult::refused_full;
   fresh->port = port;
   fresh->last_seen = now;
+  count(port, +1);
   return LearnResult::learned;
 }
 
 bool MacTable::add_static(uint64_t mac, uint32_t port) {
   MacEntry* e = const_cast<MacEntry*>(find(mac));
+  const bool learned = e && !e->is_static;
   if (!e) e = insert(mac);
   if (!e) return false;
   if (!e->is_static) static_count_++;
+  if (learned) count(e->port, -1);  // a learned entry becomes static: no longer counted
   e->port = port;
   e->is_static = true;
   return true;

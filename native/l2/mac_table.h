@@ -25,7 +25,7 @@ class MacTable {
 
   explicit MacTable(uint32_t max_entries = kDefaultMaxEntries);
 
-  enum class LearnResult { refreshed, learned, moved, refused_full, static_conflict };
+  enum class LearnResult { refreshed, learned, moved, refused_full, refused_port_limit, static_conflict };
   LearnResult learn(uint64_t mac, uint32_t port, uint32_t now);
   const MacEntry* find(uint64_t mac) const {
     const MacEntry& e = slots_[slot_of(mac)];
@@ -41,6 +41,11 @@ class MacTable {
   uint32_t dynamic_count() const { return count_ - static_count_; }
   uint32_t max_entries() const { return max_; }
   void set_max_entries(uint32_t max) { max_ = max; }
+  // At most this many learned (dynamic) entries per port, 0 for no limit: one
+  // port flooding random source MACs cannot fill the table for the others.
+  void set_max_per_port(uint32_t max) { max_per_port_ = max; }
+  uint32_t max_per_port() const { return max_per_port_; }
+  uint32_t learned_on(uint32_t port) const { return port < learned_on_.size() ? learned_on_[port] : 0; }
 
   template <typename F>
   void for_each(F f) const {
@@ -58,6 +63,11 @@ class MacTable {
   }
   MacEntry* insert(uint64_t mac);        // nullptr when full
   void erase_at(uint32_t i);
+  void count(uint32_t port, int delta) {
+    if (port >= learned_on_.size()) learned_on_.resize(port + 1, 0);
+    learned_on_[port] = uint32_t(int64_t(learned_on_[port]) + delta);
+  }
+  bool port_full(uint32_t port) const { return max_per_port_ && learned_on(port) >= max_per_port_; }
   template <typename Pred>
   uint32_t erase_if(Pred pred);
   void grow();
@@ -67,6 +77,8 @@ class MacTable {
   uint32_t count_ = 0;
   uint32_t static_count_ = 0;
   uint32_t max_;
+  uint32_t max_per_port_ = 0;
+  std::vector<uint32_t> learned_on_;  // dynamic entries per port id
 };
 
 }  // namespace ferry

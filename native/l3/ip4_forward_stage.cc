@@ -117,12 +117,13 @@ void Ip4ForwardStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       t.via = hop.domain->id;
       t.mac = hop.mac;
       // Routed frames come from the gateway's side of the domain.
-      if (Domains::output(ctx, *hop.domain, p, hop.mac, hop.network->host_port)) {
+      bool too_big = false;
+      if (Domains::output(ctx, *hop.domain, p, hop.mac, hop.network->host_port, &too_big)) {
         sent(p);
         c.to_container++;
         t.decision = ForwardDecision::to_container;
       } else {
-        drop(p, DropReason::no_tx_port);
+        drop(p, too_big ? DropReason::too_big : DropReason::no_tx_port);
         t.decision = ForwardDecision::no_port;
       }
     }

@@ -23,6 +23,64 @@ struct Ip4InputTrace {
   Ip4Decision decision;
 };
 
+// IPv4 options: a source route (LSRR 131, SSRR 137) is refused, as Linux
+// does with accept_source_route=0; an option list that runs past the header
+// is malformed.
+uint16_t options_verdict(const Ipv4Packet& ip) {
+  for (uint32_t i = kIpv4MinHdr; i < ip.hdr_len;) {
+    const uint8_t type = ip.ip[i];
+    if (type == 0) break;  // end of options
+    if (type == 1) {       // no-op
+      i++;
+      continue;
+    }
+    if (i + 1 >= ip.hdr_len || ip.ip[i + 1] < 2 || i + ip.ip[i + 1] > ip.hdr_len) return uint16_t(DropReason::bad_ip);
+    if (type == 131 || type == 137) return uint16_t(DropReason::source_routed);
+    i += ip.ip[i + 1];
+  }
+  return 0;
+}
+
+// Linux's tcp_valid_flags (nf_conntrack_proto_tcp.c): the combinations a
+// connection uses, with ECE, CWR and PSH left out.
+bool tcp_flags_valid(uint8_t f) {
+  switch (f & ~(0x40 | 0x80 | 0x08)) {
+    case kTcpSyn:
+    case kTcpSyn | 0x20:
+    case kTcpSyn | kTcpAck:
+    case kTcpRst:
+    case kTcpRst | kTcpAck:
+    case kTcpFin | kTcpAck:
+    case kTcpFin | kTcpAck | 0x20:
+    case kTcpAck:
+    case kTcpAck | 0x20:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What a router refuses before routing; 0 when the packet may go on (runt,
+// reason 0, is never one of these).
+uint16_t sanity(const Packet& p, const Ipv4Packet& ip) {
+  const bool gso = vnet_is_gso(p.vnet);
+  if (ip.total_len() < ip.hdr_len) return uint16_t(DropReason::bad_ip);
+  // A GSO frame's header is rewritten per segment by the kernel; a plain one must be right as it is.
+  if (!gso && csum_fold(csum_partial(ip.ip, ip.hdr_len)) != 0xffff) return uint16_t(DropReason::bad_ip_checksum);
+  if (ip.hdr_len > kIpv4MinHdr)
+    if (uint16_t r = options_verdict(ip)) return r;
+  if (ip.proto() == kProtoTcp && !(ip.frag() & kIpFragOffsetMask)) {
+    const uint32_t segment = gso ? ip.l4_len : ip.total_len() - ip.hdr_len;
+    if (!ip.l4 || segment < 20) return uint16_t(DropReason::bad_tcp);
+    const uint32_t offset = uint32_t(ip.l4[12] >> 4) * 4;
+    if (offset < 20 || offset > segment) return uint16_t(DropReason::bad_tcp);
+    if (!tcp_flags_valid(ip.l4[kTcpFlagsAt])) return uint16_t(DropReason::bad_tcp_flags);
+  }
+  return 0;
+}
+
+bool martian(const Routes& routes, uint32_t src) { return routes.in_networks(src) || routes.endpoint(src) || routes.is_host(src); }
+
 }  // namespace
 
 void Ip4InputStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
@@ -42,9 +100,19 @@ void Ip4InputStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
     } else if (!ip.parse(p->data + kEthHdrLen, p->len - kEthHdrLen) ||
                (!vnet_is_gso(p->vnet) && ip.total_len() > p->len - kEthHdrLen)) {
       drop(p, DropReason::bad_ip);
+    } else if (uint16_t why = sanity(*p, ip)) {
+      t = {ip.src(), ip.dst(), ip.proto(), ip.ttl(), ip.total_len(), m.from, Ip4Decision::refused};
+      drop(p, why);
+    } else if (from_uplink && martian(routes_, ip.src())) {
+      t = {ip.src(), ip.dst(), ip.proto(), ip.ttl(), ip.total_len(), m.from, Ip4Decision::refused};
+      drop(p, DropReason::martian_source);
     } else {
       t = {ip.src(), ip.dst(), ip.proto(), ip.ttl(), ip.total_len(), m.from, Ip4Decision::refused};
-      if (!from_uplink && routes_.is_host(ip.dst())) {
+      if (!from_uplink && (ip.dst() >> 24) == 127) {
+        p->next = next_of(Next::resolver);  // the embedded resolver's address, or another loopback one (refused there)
+        c.routed++;
+        t.decision = Ip4Decision::route;
+      } else if (!from_uplink && routes_.is_host(ip.dst())) {
         // The host's own address: its kernel answers, as behind any bridge.
         ctx.tx(ctx.port(net->host_port), p);
         sent(p);

@@ -3,18 +3,27 @@
 // the uplink). It checks the IPv4 header once, so the NAT and forwarding
 // stages can trust it; hands traffic for the host's own addresses to the
 // network's host port (the host's kernel answers it, as with any bridge);
-// answers pings to the external address itself; and refuses what a router
-// refuses before routing: fragments (the NAT does not reassemble), and
-// anything leaving an --internal network.
+// answers pings to the external address itself; sends queries for the
+// embedded resolver (127.0.0.11) on to resolver-query; and refuses what Linux
+// refuses before routing: a header whose total length or checksum is wrong,
+// a source route (accept_source_route=0), a TCP header that is malformed or
+// carries flags no connection uses (conntrack's INVALID), a packet from the
+// world claiming a source inside Ferry's networks (rp_filter), fragments
+// (the NAT does not reassemble), and anything leaving an --internal network.
 #pragma once
 #include "core/stage.h"
 #include "l2/domains.h"
 #include "l3/routes.h"
 
-#define FERRY_IP4_INPUT_DROPS(X)                                    \
-  X(bad_ip, "IPv4 header malformed or truncated")                   \
-  X(ip_fragment, "IPv4 fragment: the NAT does not reassemble")      \
-  X(no_egress, "from an --internal network: no traffic leaves it") \
+#define FERRY_IP4_INPUT_DROPS(X)                                                         \
+  X(bad_ip, "IPv4 header malformed or truncated (total length shorter than the header)") \
+  X(bad_ip_checksum, "IPv4 header checksum wrong")                                       \
+  X(source_routed, "IPv4 with a loose or strict source route option (LSRR/SSRR)")        \
+  X(bad_tcp, "TCP header malformed: data offset below 5 or past the packet's end")       \
+  X(bad_tcp_flags, "TCP flags no connection uses (SYN+FIN, SYN+RST, none, ...)")         \
+  X(martian_source, "from the uplink with a source inside a Ferry network or the host")  \
+  X(ip_fragment, "IPv4 fragment: the NAT does not reassemble")                           \
+  X(no_egress, "from an --internal network: no traffic leaves it")                      \
   X(not_routed, "arrived for a gateway of a domain that is not a routed network")
 
 #define FERRY_IP4_INPUT_COUNTERS(X)                                 \
@@ -30,7 +39,7 @@ struct Ip4InputCounters {
 
 class Ip4InputStage : public Stage {
  public:
-  enum class Next { nat };
+  enum class Next { nat, resolver };
 
   Ip4InputStage(const Domains& domains, const Routes& routes) : domains_(domains), routes_(routes) {}
   static constexpr const char* kName = "ip4-input";

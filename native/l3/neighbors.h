@@ -65,7 +65,6 @@ class Neighbors {
 
 // Writes an Ethernet + ARP frame for IPv4 over Ethernet; returns its length.
 uint32_t write_arp(uint8_t* f, uint16_t op, uint64_t eth_dst, uint64_t sha, uint32_t spa, uint64_t tha, uint32_t tpa);
-constexpr uint32_t kArpLen = 28;
 constexpr uint16_t kArpRequest = 1, kArpReply = 2;
 
 }  // namespace ferry

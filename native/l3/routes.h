@@ -28,6 +28,7 @@ struct NetworkL3 {
   uint32_t mtu = 1500;
   bool masquerade = true;     // com.docker.network.bridge.enable_ip_masquerade
   bool internal = false;      // --internal: nothing leaves the network
+  uint16_t resolver_port = 0; // where the daemon's resolver listens on the gateway address (0: none)
 };
 
 struct UplinkConfig {

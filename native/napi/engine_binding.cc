@@ -1,5 +1,7 @@
 #include "napi/engine_binding.h"
 
+#include <arpa/inet.h>
+
 #include <memory>
 
 #include "napi/convert.h"
@@ -23,6 +25,7 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::Stats>("stats"),
                          InstanceMethod<&EngineBinding::PinWorker>("pinWorker"),
                          InstanceMethod<&EngineBinding::SetRateLimit>("setRateLimit"),
+                         InstanceMethod<&EngineBinding::SetPortIdentity>("setPortIdentity"),
                          InstanceMethod<&EngineBinding::ConfigureNetwork>("configureNetwork"),
                          InstanceMethod<&EngineBinding::SetUplink>("setUplink"),
                          InstanceMethod<&EngineBinding::SetHostAddresses>("setHostAddresses"),
@@ -93,12 +96,13 @@ Napi::Value EngineBinding::RemoveDomain(const Napi::CallbackInfo& info) {
 Napi::Value EngineBinding::ConfigureDomain(const Napi::CallbackInfo& info) {
   uint32_t id = u32_arg(info, 0, "domain");
   Napi::Object o = object_arg(info, 1);
-  const bool has_aging = o.Has("agingSeconds"), has_max = o.Has("maxEntries");
-  uint32_t aging = get_u32(o, "agingSeconds", 0), max_entries = get_u32(o, "maxEntries", 0);
+  const bool has_aging = o.Has("agingSeconds"), has_max = o.Has("maxEntries"), has_per_port = o.Has("maxPerPort");
+  uint32_t aging = get_u32(o, "agingSeconds", 0), max_entries = get_u32(o, "maxEntries", 0), per_port = get_u32(o, "maxPerPort", 0);
   run(info.Env(), [&](Dataplane& dp) {
     Domain& d = dp.domains().get_or_throw(id);
     if (has_aging) d.aging_seconds = aging;
     if (has_max) d.macs.set_max_entries(max_entries);
+    if (has_per_port) d.macs.set_max_per_port(per_port);
   });
   return info.Env().Undefined();
 }
@@ -129,6 +133,8 @@ Napi::Value EngineBinding::AddTapPort(const Napi::CallbackInfo& info) {
   opts.name = get_string(o, "name", "");
   opts.netns_path = get_string(o, "netns", "");
   opts.tx_queue_len = int(get_u32(o, "txQueueLen", 0));
+  opts.mtu = get_u32(o, "mtu", 0);
+  if (opts.mtu && (opts.mtu < 68 || opts.mtu > 65535)) throw_js(env, ErrorCode::bad_argument, "mtu must be 68..65535");
   opts.persist = get_bool(o, "persist", false);
   const PortRole role = role_option(o);
   uint32_t domain = get_u32(o, "domain", kNoPort);
@@ -139,6 +145,7 @@ Napi::Value EngineBinding::AddTapPort(const Napi::CallbackInfo& info) {
   result.Set("name", tap->name);
   result.Set("offloads", tap->offloads());
   result.Set("ifindex", tap->ifindex());
+  result.Set("mtu", tap->mtu);
   result.Set("id", Attach(env, std::move(tap), role, domain));
   return result;
 }
@@ -252,6 +259,39 @@ Napi::Value EngineBinding::SetRateLimit(const Napi::CallbackInfo& info) {
   run(env, [&](Dataplane& dp) {
     dp.engine().port_or_throw(port);
     dp.set_rate_limit(port, clear ? nullptr : &limit);
+  });
+  return env.Undefined();
+}
+
+// setPortIdentity(port, {mac, ipv4?, ipv6?: [...]}) or (port, null): port security.
+Napi::Value EngineBinding::SetPortIdentity(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t port = u32_arg(info, 0, "port");
+  const bool clear = info.Length() < 2 || info[1].IsNull() || info[1].IsUndefined();
+  PortIdentity id;
+  if (!clear) {
+    Napi::Object o = object_arg(info, 1);
+    if (!o.Get("mac").IsString() || !parse_mac(o.Get("mac").As<Napi::String>().Utf8Value(), &id.mac) || id.mac == 0)
+      throw_js(env, ErrorCode::bad_argument, "mac must be a MAC address such as 02:42:ac:11:00:02");
+    if (o.Has("ipv4") && !o.Get("ipv4").IsUndefined()) {
+      in_addr a{};
+      if (!o.Get("ipv4").IsString() || inet_pton(AF_INET, o.Get("ipv4").As<Napi::String>().Utf8Value().c_str(), &a) != 1)
+        throw_js(env, ErrorCode::bad_argument, "ipv4 must be an IPv4 address");
+      id.ipv4 = ntohl(a.s_addr);
+    }
+    if (o.Has("ipv6") && o.Get("ipv6").IsArray()) {
+      Napi::Array list = o.Get("ipv6").As<Napi::Array>();
+      for (uint32_t i = 0; i < list.Length(); i++) {
+        std::array<uint8_t, 16> a{};
+        if (!list.Get(i).IsString() || inet_pton(AF_INET6, list.Get(i).As<Napi::String>().Utf8Value().c_str(), a.data()) != 1)
+          throw_js(env, ErrorCode::bad_argument, "ipv6 must be a list of IPv6 addresses");
+        id.ipv6.push_back(a);
+      }
+    }
+  }
+  run(env, [&](Dataplane& dp) {
+    dp.engine().port_or_throw(port);
+    dp.set_identity(port, clear ? nullptr : &id);
   });
   return env.Undefined();
 }

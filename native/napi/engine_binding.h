@@ -30,6 +30,7 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value MacTable(const Napi::CallbackInfo& info);
   Napi::Value PinWorker(const Napi::CallbackInfo& info);
   Napi::Value SetRateLimit(const Napi::CallbackInfo& info);
+  Napi::Value SetPortIdentity(const Napi::CallbackInfo& info);
   Napi::Value Shutdown(const Napi::CallbackInfo& info);
   // Counters of ports, domains, stages and the worker (stats_binding.cc).
   Napi::Value Stats(const Napi::CallbackInfo& info);

@@ -36,10 +36,13 @@ Napi::Object Names(Napi::Env env) {
   o.Set("conntrackCounters", named(env, {FERRY_CONNTRACK_COUNTERS(FERRY_X)}));
   Napi::Object stages = Napi::Object::New(env);
   stages.Set(ParseStage::kName, named(env, {FERRY_PARSE_COUNTERS(FERRY_X)}));
+  stages.Set(PortSecurityStage::kName, named(env, {FERRY_PORT_SECURITY_COUNTERS(FERRY_X)}));
   stages.Set(RateLimitStage::kName, named(env, {FERRY_RATE_LIMIT_COUNTERS(FERRY_X)}));
+  stages.Set(ResolverReplyStage::kName, named(env, {FERRY_RESOLVER_REPLY_COUNTERS(FERRY_X)}));
   stages.Set(BridgeStage::kName, named(env, {FERRY_BRIDGE_OUTCOMES(FERRY_X)}));
   stages.Set(UplinkStage::kName, named(env, {FERRY_UPLINK_COUNTERS(FERRY_X)}));
   stages.Set(Ip4InputStage::kName, named(env, {FERRY_IP4_INPUT_COUNTERS(FERRY_X)}));
+  stages.Set(ResolverQueryStage::kName, named(env, {FERRY_RESOLVER_QUERY_COUNTERS(FERRY_X)}));
   stages.Set(NatStage::kName, named(env, {FERRY_NAT_COUNTERS(FERRY_X)}));
   stages.Set(Ip4ForwardStage::kName, named(env, {FERRY_IP4_FORWARD_COUNTERS(FERRY_X)}));
   stages.Set(NeighborStage::kName, named(env, {FERRY_NEIGHBOR_COUNTERS(FERRY_X)}));

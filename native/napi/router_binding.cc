@@ -67,6 +67,9 @@ Napi::Value EngineBinding::ConfigureNetwork(const Napi::CallbackInfo& info) {
     l3.masquerade = get_bool(o, "masquerade", true);
     l3.internal = get_bool(o, "internal", false);
     icc = get_bool(o, "icc", true);
+    const uint32_t resolver = get_u32(o, "resolverPort", 0);
+    if (resolver > 65535) throw_js(env, ErrorCode::bad_argument, "resolverPort must be 0..65535");
+    l3.resolver_port = uint16_t(resolver);
   }
   run(env, [&](Dataplane& dp) { dp.configure_network(id, routed, l3, icc); });
   return env.Undefined();

@@ -190,6 +190,15 @@ void NatStage::map_icmp_error(StageContext& ctx, Packet* p, NatCounters& c) {
   const ConntrackEntry& e = ct.entry(ref >> 1);
   const FlowKey& was = e.key[ref & 1];
   const FlowKey& into = e.key[1 - (ref & 1)];
+  // Only a flow's own endpoint inside may send errors about it from a
+  // container (a router outside on the path may, with its own address):
+  // else a container could forge errors about another's flow and have its
+  // own internal address sent out of the uplink.
+  if (m.from != L3Meta::kFromUplink && ip.src() != was.src) {
+    drop(p, DropReason::icmp_error_forged);
+    ctx.trace(p, t);
+    return;
+  }
   m.key = into;
   m.out = FlowKey{};
   m.out.src = ip.src() == was.src ? into.dst : ip.src();

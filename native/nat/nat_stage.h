@@ -26,7 +26,8 @@
   X(unsolicited, "from the uplink, not a reply to any tracked flow")        \
   X(conntrack_full, "new flow refused: the conntrack table is full")        \
   X(nat_ports_exhausted, "no free external port for a new flow")            \
-  X(icmp_error_no_flow, "ICMP error about a flow that is not tracked")
+  X(icmp_error_no_flow, "ICMP error about a flow that is not tracked")                     \
+  X(icmp_error_forged, "ICMP error from a container about a flow that is not its own")
 
 #define FERRY_NAT_COUNTERS(X)                                                 \
   X(tracked, "packets of a flow already tracked")                            \

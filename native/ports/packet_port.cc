@@ -4,6 +4,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,6 +64,9 @@ PacketPort* PacketPort::open(const PacketPortOptions& opts, std::string* error) 
   if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) != 0) return fail("cannot enter promiscuous mode");
   PacketPort* port = new PacketPort(fd);
   port->name = opts.ifname;
+  struct ifreq q {};
+  strncpy(q.ifr_name, opts.ifname.c_str(), IFNAMSIZ - 1);
+  if (ioctl(fd, SIOCGIFMTU, &q) == 0) port->mtu = uint32_t(q.ifr_mtu);
   return port;
 }
 

@@ -80,6 +80,7 @@ TapPort* TapPort::open(const TapOptions& opts, std::string* error) {
   }
   int ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   int ifindex = 0;
+  uint32_t mtu = 0;
   if (ctl >= 0) {
     struct ifreq q {};
     strncpy(q.ifr_name, actual.c_str(), IFNAMSIZ - 1);
@@ -91,11 +92,23 @@ TapPort* TapPort::open(const TapOptions& opts, std::string* error) {
       ::close(fd);
       return nullptr;
     }
+    if (opts.mtu) {
+      q.ifr_mtu = int(opts.mtu);
+      if (ioctl(ctl, SIOCSIFMTU, &q) != 0) {
+        *error = errno_text(("cannot set MTU " + std::to_string(opts.mtu)).c_str(), actual);
+        ::close(ctl);
+        if (opts.persist) ioctl(fd, TUNSETPERSIST, 0);
+        ::close(fd);
+        return nullptr;
+      }
+    }
+    if (ioctl(ctl, SIOCGIFMTU, &q) == 0) mtu = uint32_t(q.ifr_mtu);
     if (ioctl(ctl, SIOCGIFINDEX, &q) == 0) ifindex = q.ifr_ifindex;
     ::close(ctl);
   }
   TapPort* port = new TapPort(fd, offloads, ifindex);
   port->name = actual;
+  port->mtu = mtu;
   return port;
 }
 

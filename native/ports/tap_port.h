@@ -19,6 +19,7 @@ struct TapOptions {
   std::string name;        // wanted name; the kernel picks one for "" or "fmt%d"
   std::string netns_path;  // create the device inside this namespace ("" = here)
   int tx_queue_len = 0;    // 0 = Ferry's default (see tap_port.cc)
+  uint32_t mtu = 0;        // set the device's MTU (0: leave it); the port checks egress frames against it
   // Keep the device when the fd closes (TUNSETPERSIST), so a container keeps
   // its eth0, addresses and routes while the daemon restarts; opening the same
   // name again reattaches to it.

@@ -22,6 +22,8 @@ export class Bridges {
     private readonly engine: Engine,
     /** Called when a gateway address appears or goes (the host's addresses change). */
     private readonly changed: () => void = () => undefined,
+    /** The embedded resolver: it listens on each network's gateway address (src/dns/server.ts). */
+    private readonly resolver?: { serve(networkId: string, gateway: string): Promise<number>; close(networkId: string): void },
   ) {}
 
   /** Idempotent: creates, or after a restart reattaches, the domain and the host interface. */
@@ -29,36 +31,39 @@ export class Bridges {
     if (net.driver !== 'bridge' || this.live.has(net.id)) return;
     const ifname = net.hostInterface!;
     const domain = this.engine.createDomain();
+    let port: number | undefined;
     try {
-      const port = this.engine.addTapPort({ name: ifname, domain, role: 'host', persist: true });
-      try {
-        await configureInterface(undefined, {
-          ifname,
-          mac: net.hostMac,
-          mtu: net.mtu,
-          addresses: net.subnets.map((s) => `${s.gateway}/${parseCidr(s.subnet).prefix}`),
-          loopbackUp: false,
-        });
-      } catch (e) {
-        this.engine.removePort(port.id);
-        throw e;
-      }
+      port = this.engine.addTapPort({ name: ifname, domain, role: 'host', persist: true, mtu: net.mtu }).id;
+      await configureInterface(undefined, {
+        ifname,
+        mac: net.hostMac,
+        mtu: net.mtu,
+        addresses: net.subnets.map((s) => `${s.gateway}/${parseCidr(s.subnet).prefix}`),
+        loopbackUp: false,
+      });
       const v4 = net.subnets.find((s) => parseCidr(s.subnet).family === 4);
+      const resolverPort = v4 && this.resolver ? await this.resolver.serve(net.id, v4.gateway) : undefined;
       if (v4)
         this.engine.configureNetwork(domain, {
           routerMac: net.hostMac!,
           gateway: v4.gateway!,
           subnet: v4.subnet.split('/')[0]!,
           prefixLen: parseCidr(v4.subnet).prefix,
-          hostPort: port.id,
+          hostPort: port,
           mtu: net.mtu,
           masquerade: net.options[BRIDGE_OPTIONS.masquerade] !== 'false',
           icc: net.options[BRIDGE_OPTIONS.icc] !== 'false',
           internal: net.internal,
+          resolverPort,
         });
-      this.live.set(net.id, { domain, hostPort: port.id });
+      // The gateway's MAC stays on the host port: no container's frames can move it.
+      if (net.hostMac) this.engine.addStaticMac(domain, net.hostMac, port);
+      this.live.set(net.id, { domain, hostPort: port });
       this.changed();
     } catch (e) {
+      // Nothing is left of a network that could not be made.
+      this.resolver?.close(net.id);
+      if (port !== undefined) this.engine.removePort(port);
       this.engine.removeDomain(domain);
       throw e;
     }
@@ -68,6 +73,7 @@ export class Bridges {
   down(networkId: string): void {
     const b = this.live.get(networkId);
     if (!b) return;
+    this.resolver?.close(networkId);
     this.engine.removePort(b.hostPort);
     this.engine.removeDomain(b.domain);
     this.live.delete(networkId);

@@ -81,7 +81,6 @@ export class Containers {
       const joined = c.mode.kind === 'container' ? this.state.containers.get(c.mode.containerId) : undefined;
       const embedded = c.mode.kind === 'bridge' || joined?.mode.kind === 'bridge' ? RESOLVER_ADDRESS : undefined;
       writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions, hostResolvConf: this.hostResolvConf, embedded });
-      if (c.mode.kind === 'bridge') this.dns.attach(c);
       c.published = await this.publish(c);
       const { pid, exited } = spawnContainer({
         cmd: c.cmd,
@@ -117,7 +116,6 @@ export class Containers {
       await this.state.saveContainer(c);
       this.events.emit('container', 'start', c.id, { name: c.name });
     } catch (e) {
-      this.dns.detach(c.id);
       this.publisher.unpublish(c.id);
       c.published = undefined;
       await this.sandboxes.destroy(c);
@@ -200,7 +198,7 @@ export class Containers {
     c.finishedAt = new Date().toISOString();
     c.pid = undefined;
     c.pidStart = undefined;
-    this.dns.detach(c.id);
+    this.dns.forget(c.id);
     this.publisher.unpublish(c.id);
     c.published = undefined;
     await this.sandboxes.destroy(c);

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Engine, type ConntrackTimeouts, type NativePortStats, type NativeStats } from '../dataplane';
 import { attachUplink, listHostAddresses, Publisher, validateUplink, type Uplink, type UplinkSpec } from '../nat';
 import { DnsService } from '../dns/server';
+import { parseCidr } from '../ipam';
 import { FileStore } from '../store';
 import { Bridges } from './bridges';
 import { Containers } from './containers';
@@ -77,9 +78,19 @@ export class Daemon {
     if (options.conntrackTimeouts) this.engine.setConntrackTimeouts(options.conntrackTimeouts);
     this.state = new State(store, (kind, id) => options.log('store.damaged', { kind, id }, 'warn'));
     this.publisher = new Publisher(this.engine, () => this.uplink, () => this.hostAddresses);
-    this.bridges = new Bridges(this.engine, () => void this.refreshHostAddresses());
+    this.bridges = new Bridges(this.engine, () => void this.refreshHostAddresses(), {
+      serve: (id, gateway) => this.dns.serve(id, gateway),
+      close: (id) => this.dns.close(id),
+    });
     this.sandboxes = new Sandboxes(this.engine, this.bridges, this.state, options.netnsPrefix);
-    this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log, this.events);
+    this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log, this.events, () => {
+      if (!options.uplink) return undefined;
+      try {
+        return { ifname: options.uplink.ifname, subnet: parseCidr(options.uplink.externalIp) };
+      } catch {
+        return undefined; // refused with its reason by validateUplink
+      }
+    });
     this.dns = new DnsService(dnsDirectory(this.state), { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
     this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher, this.events);
     this.tracing = new Tracing(this.engine, this.state, this.portDirectory());
@@ -142,7 +153,6 @@ export class Daemon {
       if (c.state !== 'running' || !isAlive(c.pid, c.pidStart)) continue;
       try {
         await this.sandboxes.reattach(c);
-        if (c.mode.kind === 'bridge') this.dns.attach(c);
         await this.containers.republish(c);
         adopted++;
       } catch (e) {

@@ -24,5 +24,10 @@ export function dnsDirectory(state: State): DnsDirectory {
       return n ? { id: n.id, name: n.name, isDefault: !!n.isDefault } : undefined;
     },
     members: (networkId) => state.attached(networkId).filter((c) => c.state === 'running' && c.mode.kind === 'bridge').map(view),
+    byAddress: (networkId, address) => {
+      // Not only running ones: a container's first query can come before its start is recorded.
+      const c = state.byAddress(networkId, address);
+      return c ? view(c) : undefined;
+    },
   };
 }

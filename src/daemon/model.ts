@@ -42,6 +42,8 @@ export interface Endpoint {
   mac: string;
   ipv4?: string;
   ipv6?: string;
+  /** This interface carries the container's queries to 127.0.0.11 (a route in its local table). */
+  resolver?: boolean;
 }
 
 export type NetworkMode = { kind: 'bridge'; networks: NetworkRequest[] } | { kind: 'host' } | { kind: 'none' } | { kind: 'container'; containerId: string };

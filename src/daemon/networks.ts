@@ -18,6 +18,8 @@ export const BRIDGE_OPTIONS = {
   icc: 'com.docker.network.bridge.enable_icc',
   masquerade: 'com.docker.network.bridge.enable_ip_masquerade',
   hostBinding: 'com.docker.network.bridge.host_binding_ipv4',
+  /** Ferry's own: false lets containers send as others (they route or bridge for others). */
+  portSecurity: 'ferry.port_security',
 } as const;
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -31,13 +33,18 @@ export class Networks {
     private readonly sandboxes: Sandboxes,
     private readonly log: Logger,
     private readonly events: Events,
+    /** The uplink's subnet (--external-ip), which no network may overlap: its addresses are the world's. */
+    private readonly uplink: () => { ifname: string; subnet: Cidr } | undefined = () => undefined,
   ) {}
 
   /** At first start: bridge (172.17.0.0/16, ferry0), host and none, as `docker network ls` shows them. */
   async ensureDefaults(): Promise<void> {
     const has = (name: string) => [...this.state.networks.values()].some((n) => n.name === name);
     if (!has('bridge')) {
-      await this.create({ name: 'bridge', subnets: ['172.17.0.0/16'], options: { [BRIDGE_OPTIONS.name]: 'ferry0' } }, { isDefault: true });
+      // Docker's 172.17.0.0/16, unless the uplink is there: then the first free pool.
+      const up = this.uplink();
+      const subnets = up && overlaps(up.subnet, parseCidr('172.17.0.0/16')) ? [] : ['172.17.0.0/16'];
+      await this.create({ name: 'bridge', subnets, options: { [BRIDGE_OPTIONS.name]: 'ferry0' } }, { isDefault: true });
     }
     for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
       if (!has(name)) await this.state.saveNetwork(this.doc({ name, driver, subnets: [], isDefault: true }));
@@ -138,7 +145,7 @@ export class Networks {
     const c = this.state.container(containerRef);
     if (c.mode.kind !== 'bridge' || !c.mode.networks.some((r) => r.networkId === net.id))
       throw badRequest(`container "${c.name}" is not connected to network "${net.name}"`);
-    this.sandboxes.removeNetwork(c, net.id);
+    await this.sandboxes.removeNetwork(c, net.id);
     c.mode.networks = c.mode.networks.filter((r) => r.networkId !== net.id);
     await this.state.saveContainer(c);
     this.log('network.disconnect', { network: net.name, container: c.name });
@@ -155,7 +162,7 @@ export class Networks {
       if (!known.includes(k)) throw badRequest(`unknown option "${k}" (accepted: ${known.join(', ')})`);
       if (k === BRIDGE_OPTIONS.name && !IFNAME.test(v)) throw badRequest(`option ${k}=${v}: an interface name of 1-15 characters [a-zA-Z0-9_.-]`);
       if (k === BRIDGE_OPTIONS.mtu && !(/^\d+$/.test(v) && Number(v) >= 68 && Number(v) <= 65535)) throw badRequest(`option ${k}=${v}: an MTU from 68 to 65535`);
-      if ((k === BRIDGE_OPTIONS.icc || k === BRIDGE_OPTIONS.masquerade) && v !== 'true' && v !== 'false') throw badRequest(`option ${k}=${v}: true or false`);
+      if ((k === BRIDGE_OPTIONS.icc || k === BRIDGE_OPTIONS.masquerade || k === BRIDGE_OPTIONS.portSecurity) && v !== 'true' && v !== 'false') throw badRequest(`option ${k}=${v}: true or false`);
       if (k === BRIDGE_OPTIONS.hostBinding && !isIPv4(v)) throw badRequest(`option ${k}=${v}: an IPv4 address`);
     }
     return options;
@@ -169,9 +176,11 @@ export class Networks {
     if (v4.length > 1 || v6.length > 1) throw badRequest('at most one IPv4 and one IPv6 --subnet per network');
     if (v6.length && !spec.ipv6) throw badRequest(`--subnet ${formatCidr(v6[0]!)} is IPv6; add --ipv6`);
     const existing = [...this.state.networks.values()].flatMap((n) => n.subnets.map((s) => ({ net: n, cidr: parseCidr(s.subnet) })));
+    const up = this.uplink();
     for (const c of given) {
       const clash = existing.find((e) => overlaps(e.cidr, c));
       if (clash) throw conflict(`subnet ${formatCidr(c)} overlaps ${formatCidr(clash.cidr)} of network "${clash.net.name}"`);
+      if (up && overlaps(up.subnet, c)) throw conflict(`subnet ${formatCidr(c)} overlaps ${formatCidr(up.subnet)} of the uplink ${up.ifname} (--external-ip): its addresses are the world's`);
     }
     const cidrs: Cidr[] = [];
     if (v4.length) cidrs.push(v4[0]!);
@@ -184,7 +193,7 @@ export class Networks {
           return [];
         }
       });
-      cidrs.push(nextFreePool([...existing.map((e) => e.cidr), ...routes.filter((r) => r.family === 4)]));
+      cidrs.push(nextFreePool([...existing.map((e) => e.cidr), ...routes.filter((r) => r.family === 4), ...(up ? [up.subnet] : [])]));
     }
     if (spec.ipv6) cidrs.push(v6[0] ?? parseCidr(ulaSubnetFor(id)));
     const pick = (list: string[] | undefined, c: Cidr, what: string) => {

@@ -5,8 +5,10 @@ import { parseRateLimit } from '../container/rate-limit';
 import { addInterface } from '../endpoint';
 import { configureInterface, createNetns, deleteNetns, netnsPath, pinNetnsToProcess, setNetnsSysctl, type Route } from '../netns';
 import type { Bridges } from './bridges';
-import { badRequest } from './errors';
-import type { ContainerDoc, Endpoint, NetworkRequest } from './model';
+import { BRIDGE_OPTIONS } from './networks';
+import { RESOLVER_ADDRESS } from '../dns/server';
+import { badRequest, conflict } from './errors';
+import type { ContainerDoc, Endpoint, NetworkDoc, NetworkRequest } from './model';
 import type { State } from './state';
 
 /**
@@ -43,6 +45,8 @@ export class Sandboxes {
         return;
       }
       this.setIpv6(c);
+      // 127.0.0.11 is routed to the gateway (see resolverRoute); every interface may carry a loopback address.
+      setNetnsSysctl(ns, 'net.ipv4.conf.default.route_localnet', '1');
       for (const req of c.mode.networks) await this.addNetwork(c, req);
     } catch (e) {
       await this.destroy(c);
@@ -61,6 +65,7 @@ export class Sandboxes {
     const ipv4 = v4.allocate(req.ipv4);
     const ipv6 = v6?.allocate(req.ipv6);
     const mac = req.mac ?? macFromIpv4([0x02, 0x42], ipv4);
+    this.checkMacFree(net, mac);
     const addresses = [`${ipv4}/${v4.prefixLength()}`, ...(ipv6 ? [`${ipv6}/${v6!.prefixLength()}`] : [])];
     const routes: Route[] = [];
     // The first network gives the default routes, as in Docker; --internal gives none.
@@ -68,13 +73,27 @@ export class Sandboxes {
       for (const s of net.subnets) routes.push({ to: 'default', via: s.gateway });
     }
     const ep: Endpoint = { networkId: net.id, endpointId: randomBytes(32).toString('hex'), ifname, mac, ipv4, ipv6 };
+    if (!c.endpoints.some((e) => e.resolver)) {
+      routes.push(resolverRoute(net));
+      ep.resolver = true;
+    }
     const iface = await addInterface(this.engine, { netns: c.netns!, domain: this.bridges.domain(net.id), ifname, mac, mtu: net.mtu, addresses, routes, persist: true });
     this.ports.set(ep.endpointId, iface.port.id);
+    this.secure(ep, iface.port.id);
     this.limit(c, iface.port.id);
     this.route(ep);
     c.endpoints.push(ep);
     this.state.reindex(c);
     return ep;
+  }
+
+  /** A MAC is one interface's on a network: another container's, or the gateway's, is refused. */
+  private checkMacFree(net: NetworkDoc, mac: string): void {
+    const m = mac.toLowerCase();
+    if (net.hostMac?.toLowerCase() === m) throw conflict(`MAC address ${mac} is the gateway's of network "${net.name}"; choose another --mac-address`);
+    for (const other of this.state.attached(net.id))
+      for (const e of other.endpoints)
+        if (e.networkId === net.id && e.mac.toLowerCase() === m) throw conflict(`MAC address ${mac} is already used by container "${other.name}" on network "${net.name}"; choose another --mac-address`);
   }
 
   /**
@@ -89,10 +108,18 @@ export class Sandboxes {
     for (const scope of ['all', 'default']) setNetnsSysctl(c.netns, `net.ipv6.conf.${scope}.disable_ipv6`, v6 ? '0' : '1');
   }
 
-  removeNetwork(c: ContainerDoc, networkId: string): void {
+  async removeNetwork(c: ContainerDoc, networkId: string): Promise<void> {
+    const resolverGone = c.endpoints.some((e) => e.networkId === networkId && e.resolver);
     for (const ep of c.endpoints.filter((e) => e.networkId === networkId)) this.release(ep);
     c.endpoints = c.endpoints.filter((e) => e.networkId !== networkId);
     this.state.reindex(c);
+    // The interface that carried the queries is gone: the next one carries them.
+    const next = resolverGone ? c.endpoints[0] : undefined;
+    const net = next && this.state.networks.get(next.networkId);
+    if (next && net && c.netns) {
+      await configureInterface(c.netns, { ifname: next.ifname, routes: [resolverRoute(net)], loopbackUp: false });
+      next.resolver = true;
+    }
   }
 
   /** Removes every interface (the TAPs are deleted) and the namespace. */
@@ -123,9 +150,30 @@ export class Sandboxes {
     for (const ep of c.endpoints) {
       const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true });
       this.ports.set(ep.endpointId, port.id);
+      this.secure(ep, port.id);
       this.limit(c, port.id);
       this.route(ep);
     }
+    // A container started by a Ferry that still put the resolver inside it gets the route now.
+    const first = c.endpoints[0];
+    const net = first && this.state.networks.get(first.networkId);
+    if (first && net && !c.endpoints.some((e) => e.resolver)) {
+      setNetnsSysctl(c.netns!, `net.ipv4.conf.${first.ifname}.route_localnet`, '1');
+      await configureInterface(c.netns!, { ifname: first.ifname, routes: [resolverRoute(net)], loopbackUp: false });
+      first.resolver = true;
+    }
+  }
+
+  /**
+   * Port security, on unless the network says -o ferry.port_security=false:
+   * the port may send only as the endpoint (its MAC and addresses), and its
+   * MAC is a static entry that no other port's frames can move.
+   */
+  private secure(ep: Endpoint, port: number): void {
+    const net = this.state.networks.get(ep.networkId);
+    if (!net || net.options[BRIDGE_OPTIONS.portSecurity] === 'false') return;
+    this.engine.setPortIdentity(port, { mac: ep.mac, ipv4: ep.ipv4, ipv6: ep.ipv6 ? [ep.ipv6] : [] });
+    this.engine.addStaticMac(this.bridges.domain(ep.networkId), ep.mac, port);
   }
 
   /** --rate-limit: the engine polices what the interface sends. */
@@ -170,3 +218,13 @@ function nextIndex(endpoints: Endpoint[]): number {
   return i;
 }
 
+/**
+ * The route that makes 127.0.0.11 not local in the container: its queries
+ * leave by this interface for the gateway, where the data plane hands them to
+ * the daemon's resolver (native/resolver/resolver_stages.h). The container's
+ * own port 53 stays free. route_localnet lets a loopback address on the wire.
+ */
+function resolverRoute(net: NetworkDoc): Route {
+  const v4 = net.subnets.find((s) => !s.subnet.includes(':'))!;
+  return { to: `${RESOLVER_ADDRESS}/32`, via: v4.gateway, table: 'local' };
+}

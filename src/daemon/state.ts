@@ -23,6 +23,9 @@ export class State {
    */
   private readonly members = new Map<string, Set<string>>();
   private readonly memberOf = new Map<string, Set<string>>();
+  /** Network id -> address -> container id, for the resolver to know who asks. */
+  private readonly addresses = new Map<string, Map<string, string>>();
+  private readonly addressOf = new Map<string, [string, string][]>();
   /** Container name -> id: names are unique, and looked up on every request. */
   private readonly byName = new Map<string, string>();
 
@@ -55,7 +58,25 @@ export class State {
 
   /** Keeps the per-network index right after a container's endpoints changed in memory, before it is saved. */
   reindex(c: ContainerDoc): void {
-    if (this.containers.get(c.id) === c) this.index(c.id, new Set(c.endpoints.map((e) => e.networkId)));
+    if (this.containers.get(c.id) !== c) return;
+    this.index(c.id, new Set(c.endpoints.map((e) => e.networkId)));
+    this.indexAddresses(c.id, c.endpoints.flatMap((e) => [e.ipv4, e.ipv6].filter((a): a is string => !!a).map((a) => [e.networkId, a] as [string, string])));
+  }
+
+  private indexAddresses(id: string, now: [string, string][]): void {
+    for (const [net, addr] of this.addressOf.get(id) ?? []) if (this.addresses.get(net)?.get(addr) === id) this.addresses.get(net)!.delete(addr);
+    for (const [net, addr] of now) {
+      if (!this.addresses.has(net)) this.addresses.set(net, new Map());
+      this.addresses.get(net)!.set(addr, id);
+    }
+    if (now.length) this.addressOf.set(id, now);
+    else this.addressOf.delete(id);
+  }
+
+  /** The container holding this address on the network now. */
+  byAddress(networkId: string, address: string): ContainerDoc | undefined {
+    const id = this.addresses.get(networkId)?.get(address);
+    return id === undefined ? undefined : this.containers.get(id);
   }
 
   private index(id: string, now: Set<string>): void {
@@ -93,6 +114,7 @@ export class State {
     if (old && this.byName.get(old.name) === id) this.byName.delete(old.name);
     this.containers.delete(id);
     this.index(id, new Set());
+    this.indexAddresses(id, []);
   }
 
   /** By exact name, full id, or a unique id prefix, as Docker resolves references. */

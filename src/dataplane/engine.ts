@@ -32,6 +32,8 @@ export interface DomainOptions {
   maxEntries?: number;
   /** Idle time before a learned entry is removed (default 300 s). */
   agingSeconds?: number;
+  /** Learned (not static) entries one port may hold (default 256; 0: no limit). */
+  maxPerPort?: number;
 }
 
 export interface TapPortOptions {
@@ -44,6 +46,8 @@ export interface TapPortOptions {
   domain: number;
   /** Length of the TAP's queue towards Ferry (default 4096). */
   txQueueLen?: number;
+  /** The device's MTU; Ferry refuses (too_big) frames longer than it on egress, as the kernel behind it would. */
+  mtu?: number;
   /**
    * Keep the device when Ferry lets go of it (daemon restart): the container
    * keeps eth0 with its addresses and routes, and adding a port with the same
@@ -116,6 +120,13 @@ export class Engine {
   /** Pins the worker thread to one CPU, or lets it run anywhere again (-1). Forwarding goes on. */
   pinWorker(cpu: number): void {
     native(() => this.handle.pinWorker(cpu));
+  }
+  /**
+   * Port security: the MAC and addresses a container port may send as
+   * (native/security/port_security_stage.h), or none (null).
+   */
+  setPortIdentity(port: number, identity: { mac: string; ipv4?: string; ipv6?: string[] } | null): void {
+    native(() => this.handle.setPortIdentity(port, identity && { ...identity, mac: identity.mac.toLowerCase() }));
   }
   /** Polices what arrives on a port (a container's sending), or lifts the limit (null). */
   setRateLimit(port: number, limit: { bytesPerSecond: number } | { packetsPerSecond: number } | null): void {

@@ -33,6 +33,8 @@ export interface NetworkRouting {
   masquerade?: boolean;
   internal?: boolean;
   icc?: boolean;
+  /** Where the embedded resolver listens on the gateway address (native/resolver/resolver_stages.h). */
+  resolverPort?: number;
 }
 
 export interface UplinkOptions {
@@ -116,8 +118,8 @@ export interface VnetHeader {
 export interface NativeEngine {
   createDomain(opts: { maxEntries?: number; agingSeconds?: number }): number;
   removeDomain(id: number): void;
-  configureDomain(id: number, opts: { maxEntries?: number; agingSeconds?: number }): void;
-  addTapPort(opts: { name: string; netns?: string; domain: number; role?: 'container' | 'host'; txQueueLen?: number; persist?: boolean }): {
+  configureDomain(id: number, opts: { maxEntries?: number; agingSeconds?: number; maxPerPort?: number }): void;
+  addTapPort(opts: { name: string; netns?: string; domain: number; role?: 'container' | 'host'; txQueueLen?: number; persist?: boolean; mtu?: number }): {
     id: number;
     name: string;
     offloads: number;
@@ -131,6 +133,7 @@ export interface NativeEngine {
   stats(): NativeStats;
   pinWorker(cpu: number): void;
   setRateLimit(port: number, limit: { bytesPerSecond: number } | { packetsPerSecond: number } | null): void;
+  setPortIdentity(port: number, identity: { mac: string; ipv4?: string; ipv6?: string[] } | null): void;
   shutdown(): void;
   configureNetwork(domain: number, opts: NetworkRouting | { routed: false }): void;
   setUplink(opts: UplinkOptions): number;

@@ -35,4 +35,6 @@ export interface DnsDirectory {
   network(id: string): DnsNetwork | undefined;
   /** Running containers with an endpoint on the network. */
   members(networkId: string): DnsContainer[];
+  /** The running container whose address on the network this is. */
+  byAddress(networkId: string, address: string): DnsContainer | undefined;
 }

@@ -2,21 +2,22 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { DnsContainer, DnsDirectory } from './directory';
-import { loadNative } from '../dataplane/native';
-import { netnsPath } from '../netns';
 import { Names } from './names';
 import { readResolvConf } from './resolv-conf';
 import { forward } from './upstream';
 
 /**
- * The embedded resolver. Each container with a bridge network gets a UDP
- * socket and a TCP listener at 127.0.0.11:53 *inside its own namespace*
- * (opened there by the native helper, adopted by Node). Only that container
- * can reach them, so the socket a query arrives on says who asks, and the
- * answer is scoped to that container's networks: nothing leaks across
- * networks, whatever address a container tries. (Answering at the gateway
- * address instead would put the sockets in the host's namespace, where a
- * container can reach other networks' gateway addresses too.)
+ * The embedded resolver. Containers ask at 127.0.0.11:53, as in Docker; the
+ * data plane carries those packets to the network's gateway address, where
+ * this service listens (one UDP socket and one TCP listener per network, at
+ * a port the kernel picks), and gives the answers back the source
+ * 127.0.0.11:53 (native/resolver/resolver_stages.h). No socket lives in the
+ * container, so its own port 53 stays free; no iptables rule is involved.
+ *
+ * The asker is the container whose address on that network the packet comes
+ * from (port security keeps containers from borrowing another's); the
+ * answer is scoped to that container's networks, so nothing leaks across
+ * networks. A packet from anyone else is REFUSED.
  *
  * Names of containers are answered here; other names go to the container's
  * --dns servers, else the host's. Large answers set TC over UDP and are
@@ -28,7 +29,7 @@ const TTL = 600;
 const RD = 1 << 8;
 const RA = 1 << 7;
 const TC = 1 << 9;
-const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
+const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
 
 export interface DnsCounters {
   queries: number;
@@ -41,6 +42,8 @@ export interface DnsCounters {
   rateLimited: number;
   truncated: number;
   tcp: number;
+  /** From an address no container on that network holds. */
+  refused: number;
 }
 
 export interface DnsOptions {
@@ -50,17 +53,22 @@ export interface DnsOptions {
   hostResolvConf: string;
 }
 
-interface Listener {
+interface Server {
   udp: dgram.Socket;
   tcp: net.Server;
+  port: number;
+}
+
+interface Bucket {
   tokens: number;
   refilled: number;
 }
 
 export class DnsService {
-  readonly counters: DnsCounters = { queries: 0, answered: 0, nxdomain: 0, nodata: 0, forwarded: 0, servfail: 0, malformed: 0, rateLimited: 0, truncated: 0, tcp: 0 };
+  readonly counters: DnsCounters = { queries: 0, answered: 0, nxdomain: 0, nodata: 0, forwarded: 0, servfail: 0, malformed: 0, rateLimited: 0, truncated: 0, tcp: 0, refused: 0 };
   private readonly names: Names;
-  private readonly listeners = new Map<string, Listener>();
+  private readonly servers = new Map<string, Server>();
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(
     private readonly directory: DnsDirectory,
@@ -69,51 +77,72 @@ export class DnsService {
     this.names = new Names(directory);
   }
 
-  /** Starts answering inside the container's namespace. */
-  attach(c: { id: string; netns?: string }): void {
-    if (!c.netns || this.listeners.has(c.id)) return;
-    const fds = loadNative().openListenSockets(netnsPath(c.netns), RESOLVER_ADDRESS, 53);
-    // A large receive buffer: a flood reaches the rate limiter and is counted
-    // there, instead of vanishing uncounted in a full kernel buffer.
-    const udp = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
-    udp.bind({ fd: fds.udp });
-    const tcp = net.createServer((conn) => this.serveTcp(c.id, conn));
-    tcp.listen({ fd: fds.tcp });
-    const l: Listener = { udp, tcp, tokens: this.options.rateLimit, refilled: Date.now() };
-    udp.on('message', (msg, from) => {
-      if (!this.admit(l)) return;
-      void this.answer(c.id, msg, 'udp').then((reply) => reply && udp.send(reply, from.port, from.address));
-    });
-    udp.on('error', () => undefined);
-    tcp.on('error', () => undefined);
-    this.listeners.set(c.id, l);
+  /** Starts answering the network's containers on its gateway address; returns the port (UDP and TCP alike). */
+  async serve(networkId: string, gateway: string): Promise<number> {
+    const running = this.servers.get(networkId);
+    if (running) return running.port;
+    for (let attempt = 0; ; attempt++) {
+      // A large receive buffer: a flood reaches the rate limiter and is
+      // counted there, instead of vanishing uncounted in a full kernel buffer.
+      const udp = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind({ address: gateway, port: 0 }, () => resolve());
+      });
+      const port = udp.address().port;
+      const tcp = net.createServer((conn) => this.serveTcp(networkId, conn));
+      const ok = await new Promise<boolean>((resolve) => {
+        tcp.once('error', () => resolve(false));
+        tcp.listen({ host: gateway, port, backlog: 128 }, () => resolve(true));
+      });
+      if (!ok) {
+        udp.close();
+        if (attempt < 20) continue; // the kernel's UDP port is taken for TCP: another
+        throw new Error(`cannot listen for DNS on ${gateway} (no port free for both UDP and TCP)`);
+      }
+      udp.on('message', (msg, from) => {
+        void this.answer(networkId, from.address, msg, 'udp').then((reply) => reply && udp.send(reply, from.port, from.address));
+      });
+      udp.on('error', () => undefined);
+      tcp.on('error', () => undefined);
+      this.servers.set(networkId, { udp, tcp, port });
+      return port;
+    }
   }
 
-  detach(containerId: string): void {
-    const l = this.listeners.get(containerId);
-    if (!l) return;
-    l.udp.close();
-    l.tcp.close();
-    this.listeners.delete(containerId);
+  /** Stops answering a network (it is being removed). */
+  close(networkId: string): void {
+    const s = this.servers.get(networkId);
+    if (!s) return;
+    s.udp.close();
+    s.tcp.close();
+    this.servers.delete(networkId);
+  }
+
+  /** A container is gone: its rate-limit bucket goes too. */
+  forget(containerId: string): void {
+    this.buckets.delete(containerId);
   }
 
   stop(): void {
-    for (const id of [...this.listeners.keys()]) this.detach(id);
+    for (const id of [...this.servers.keys()]) this.close(id);
   }
 
-  private admit(l: Listener): boolean {
+  private admit(containerId: string): boolean {
     const now = Date.now();
-    l.tokens = Math.min(this.options.rateLimit, l.tokens + ((now - l.refilled) / 1000) * this.options.rateLimit);
-    l.refilled = now;
-    if (l.tokens < 1) {
+    const b = this.buckets.get(containerId) ?? { tokens: this.options.rateLimit, refilled: now };
+    this.buckets.set(containerId, b);
+    b.tokens = Math.min(this.options.rateLimit, b.tokens + ((now - b.refilled) / 1000) * this.options.rateLimit);
+    b.refilled = now;
+    if (b.tokens < 1) {
       this.counters.rateLimited++;
       return false;
     }
-    l.tokens--;
+    b.tokens--;
     return true;
   }
 
-  private serveTcp(containerId: string, conn: net.Socket): void {
+  private serveTcp(networkId: string, conn: net.Socket): void {
     let buf = Buffer.alloc(0);
     conn.on('error', () => undefined);
     conn.on('data', (d: Buffer) => {
@@ -121,10 +150,8 @@ export class DnsService {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        const l = this.listeners.get(containerId);
-        if (!l || !this.admit(l)) continue;
         this.counters.tcp++;
-        void this.answer(containerId, msg, 'tcp').then((reply) => {
+        void this.answer(networkId, conn.remoteAddress ?? '', msg, 'tcp').then((reply) => {
           if (!reply || conn.destroyed) return;
           const len = Buffer.alloc(2);
           len.writeUInt16BE(reply.length);
@@ -134,8 +161,10 @@ export class DnsService {
     });
   }
 
-  /** The reply to one query, or undefined to drop it (malformed, or the asker is gone). */
-  async answer(containerId: string, msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+  /** The reply to one query from `from` on the network, or undefined to drop it (malformed, or over the rate). */
+  async answer(networkId: string, from: string, msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    const asker = this.directory.byAddress(networkId, from.replace(/^::ffff:/, ''));
+    if (asker && !this.admit(asker.id)) return undefined; // before any parsing: a flood costs little
     let query: dnsPacket.Packet;
     try {
       query = dnsPacket.decode(msg);
@@ -149,9 +178,11 @@ export class DnsService {
       return undefined;
     }
     this.counters.queries++;
-    const asker = this.directory.container(containerId);
-    if (!asker) return undefined;
     const flags = ((query.flags ?? 0) & RD) | RA;
+    if (!asker) {
+      this.counters.refused++;
+      return dnsPacket.encode({ id: query.id, type: 'response', flags: flags | RCODE.REFUSED, questions: query.questions });
+    }
     const limit = transport === 'tcp' ? 65535 : udpLimit(query);
     const truncated = () => {
       this.counters.truncated++;

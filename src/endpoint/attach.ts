@@ -36,7 +36,7 @@ export interface Endpoint {
  */
 export async function addInterface(engine: Engine, spec: InterfaceSpec): Promise<Endpoint> {
   const ifname = spec.ifname ?? 'eth0';
-  const port = engine.addTapPort({ name: ifname, netns: netnsPath(spec.netns), domain: spec.domain, role: spec.role, txQueueLen: spec.txQueueLen, persist: spec.persist });
+  const port = engine.addTapPort({ name: ifname, netns: netnsPath(spec.netns), domain: spec.domain, role: spec.role, txQueueLen: spec.txQueueLen, persist: spec.persist, mtu: spec.mtu });
   try {
     await configureInterface(spec.netns, { ifname, mac: spec.mac, mtu: spec.mtu, addresses: spec.addresses, routes: spec.routes });
     return { netns: spec.netns, ifname, port };

@@ -6,6 +6,8 @@ export interface Route {
   /** "default" or a CIDR. */
   to: string;
   via?: string;
+  /** A routing table other than main ("local": the table Linux looks in first). */
+  table?: 'local';
 }
 
 /** What a container's interface needs: one call, one `ip -batch` run. */
@@ -49,7 +51,7 @@ function plan(ns: string | undefined, c: InterfaceConfig): Step[] {
   for (const r of c.routes ?? []) {
     // No -6 (batch lines take no global options): ip infers the family from the addresses.
     steps.push({
-      command: `route replace ${r.to}${r.via ? ` via ${r.via}` : ''} dev ${name}`,
+      command: `route replace ${r.to}${r.via ? ` via ${r.via}` : ''} dev ${name}${r.table ? ` table ${r.table}` : ''}`,
       operation: `add route ${r.to}${r.via ? ` via ${r.via}` : ''} on`,
       object: dev,
     });

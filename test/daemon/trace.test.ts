@@ -6,8 +6,9 @@ import { UPLINK_ARGS, outside } from '../harness/outside';
 
 /**
  * `ferry trace`: each stage's decision (the rate-limit stage is bypassed while
- * no port has a limit, so containers' frames go from parse to bridge), for live packets and for packets
- * injected as a dry run, through the daemon with an uplink.
+ * no port has a limit, so containers' frames go from parse through
+ * port-security to bridge), for live packets and for packets injected as a
+ * dry run, through the daemon with an uplink.
  */
 describe('ferry trace', () => {
   const d = useDaemon(UPLINK_ARGS, outside);
@@ -41,7 +42,7 @@ describe('ferry trace', () => {
     await d().ok('exec', 'a1', '--', 'ping', '-c', '1', '-W', '1', a2);
     const p = JSON.parse((await tracing).trim()) as TracedPacket;
     expect(path(p)[0]).toMatch(/^rx: received on port \d+ \(a1\/eth0 on tnet\), \d+ bytes$/);
-    expect(decisions(p)).toEqual(['parse -> bridge', 'bridge -> sent']);
+    expect(decisions(p)).toEqual(['parse -> port-security', 'port-security -> bridge', 'bridge -> sent']);
     expect(path(p)).toContainEqual(expect.stringMatching(/^bridge: domain \d+: [0-9a-f:]{17} > [0-9a-f:]{17}, source known; known destination on port \d+$/));
     expect(path(p)).toContainEqual(expect.stringMatching(/^bridge: queued on port \d+ \(a2\/eth0 on tnet\)$/));
   });
@@ -54,7 +55,7 @@ describe('ferry trace', () => {
 
   it('inject: a broadcast floods the domain', async () => {
     const p = await inject('a1', 'arp', 'who-has', '10.70.0.99', 'tell', a1);
-    expect(decisions(p)).toEqual(['parse -> bridge', 'bridge -> sent']);
+    expect(decisions(p)).toEqual(['parse -> port-security', 'port-security -> bridge', 'bridge -> sent']);
     expect(path(p)).toContainEqual(expect.stringMatching(/^bridge: .* > ff:ff:ff:ff:ff:ff, source known; flooded to 2 port\(s\)$/));
     expect(path(p).filter((l) => /would send on port/.test(l)).length).toBe(2);
   });
@@ -65,7 +66,7 @@ describe('ferry trace', () => {
     expect((await d().ferry('exec', 'a1', '--', 'ping', '-c', '1', '-W', '1', '198.51.100.2')).code).toBe(0); // now the next hop is known
     const ctBefore = await flows();
     const p = await inject('a1', 'tcp', `${a1}:40000`, '>', '198.51.100.2:80', 'syn');
-    expect(decisions(p)).toEqual(['parse -> bridge', 'bridge -> ip4-input', 'ip4-input -> nat', 'nat -> ip4-forward', 'ip4-forward -> neighbor', 'neighbor -> sent']);
+    expect(decisions(p)).toEqual(['parse -> port-security', 'port-security -> bridge', 'bridge -> ip4-input', 'ip4-input -> nat', 'nat -> ip4-forward', 'ip4-forward -> neighbor', 'neighbor -> sent']);
     expect(path(p)).toContainEqual(`nat: new flow, SNAT: tcp ${a1}:40000 > 198.51.100.2:80 -> tcp 192.0.2.10:40000 > 198.51.100.2:80`);
     expect(path(p)).toContainEqual(expect.stringMatching(/^ip4-forward: route 198\.51\.100\.2: uplink via 192\.0\.2\.2, mtu 1500$/));
     expect(path(p)).toContainEqual(expect.stringMatching(/^neighbor: next hop 192\.0\.2\.2 is at [0-9a-f:]{17}$/));
@@ -74,16 +75,21 @@ describe('ferry trace', () => {
   });
 
   it('inject: leaves the MAC table as it was, though the sender was never seen', async () => {
-    await d().ok('run', '-d', '--name', 'quiet', '--network', 'tnet', '--', 'sleep', 'infinity');
+    // Without port security, so the sender's MAC is not a static entry from the start.
+    await d().ok('network', 'create', '--subnet', '10.72.0.0/24', '-o', 'ferry.port_security=false', 'open');
+    await d().ok('run', '-d', '--name', 'quiet', '--network', 'open', '--', 'sleep', 'infinity');
+    await d().ok('run', '-d', '--name', 'talker', '--network', 'open', '--', 'sleep', 'infinity');
+    await d().ok('exec', 'talker', '--', 'ping', '-c', '1', '-W', '1', '10.72.0.1'); // learned: a known destination
     const before = await macEntries();
-    const p = await inject('quiet', 'udp', `${await d().ip('quiet', 'tnet')}:5000`, '>', `${a2}:5000`);
+    const p = await inject('quiet', 'udp', `${await d().ip('quiet', 'open')}:5000`, '>', `${await d().ip('talker', 'open')}:5000`);
+    expect(path(p)).toContainEqual('port-security: no port security on this port');
     expect(path(p)).toContainEqual(expect.stringMatching(/^bridge: domain \d+: .*, source learned; known destination/));
     expect(await macEntries()).toEqual(before);
   });
 
   it('inject: a drop between two networks, with its reason', async () => {
     const p = await inject('a1', 'icmp', a1, '>', b1);
-    expect(decisions(p)).toEqual(['parse -> bridge', 'bridge -> ip4-input', 'ip4-input -> nat', 'nat drop: isolated']);
+    expect(decisions(p)).toEqual(['parse -> port-security', 'port-security -> bridge', 'bridge -> ip4-input', 'ip4-input -> nat', 'nat drop: isolated']);
     expect(p.steps.at(-1)!.text).toBe('drop: isolated (towards another network: bridge networks are isolated)');
   });
 
