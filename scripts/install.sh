@@ -12,8 +12,10 @@ cd "$(dirname "$0")/.."
 # leaves their rule sets empty; socat: the userspace relay baseline;
 # g++/make/python3: node-gyp (python3 also runs test fixtures); libpcap-dev:
 # BPF filters for ferry capture, compiled by libpcap; tshark: a second reader
-# of the pcapng files in tests.
-packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev tshark)
+# of the pcapng files in tests; python3-scapy: forged frames in the port
+# security tests; clang: libFuzzer harnesses (npm run fuzz, and a short run in
+# the tests).
+packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev tshark python3-scapy clang libclang-rt-14-dev)
 # Debian's own Node.js when none is installed; libnode-dev gives node-gyp the
 # headers locally, so building the addon downloads nothing.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm libnode-dev)
