@@ -71,10 +71,11 @@ export class Names {
   }
 }
 
-/** "2.0.18.172.in-addr.arpa" -> "172.18.0.2"; nibble form for ip6.arpa. */
+/** "2.0.18.172.in-addr.arpa" -> "172.18.0.2"; nibble form for ip6.arpa; undefined for anything else. */
 export function fromArpa(name: string): string | undefined {
-  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(name);
-  if (v4) return [v4[4], v4[3], v4[2], v4[1]].join('.');
+  // Octets as an address has them: 0-255, no leading zero (a container may ask for anything).
+  const v4 = /^((?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){4})in-addr\.arpa$/.exec(name);
+  if (v4) return v4[1]!.split('.').filter(Boolean).reverse().join('.');
   const v6 = /^((?:[0-9a-f]\.){32})ip6\.arpa$/.exec(name);
   if (v6) {
     const hex = v6[1]!.split('.').filter(Boolean).reverse().join('');

@@ -22,7 +22,8 @@ import { forward } from './upstream';
  * Names of containers are answered here; other names go to the container's
  * --dns servers, else the host's. Large answers set TC over UDP and are
  * served whole over TCP. Malformed queries are dropped and counted; each
- * container has a token bucket, so a flood from one does not starve others.
+ * container has a token bucket, so a flood from one does not starve others
+ * (addresses no container holds share one bucket per network).
  */
 export const RESOLVER_ADDRESS = '127.0.0.11';
 const TTL = 600;
@@ -44,6 +45,8 @@ export interface DnsCounters {
   tcp: number;
   /** From an address no container on that network holds. */
   refused: number;
+  /** Queries that hit a fault in the resolver itself, answered SERVFAIL. */
+  faults: number;
 }
 
 export interface DnsOptions {
@@ -65,7 +68,7 @@ interface Bucket {
 }
 
 export class DnsService {
-  readonly counters: DnsCounters = { queries: 0, answered: 0, nxdomain: 0, nodata: 0, forwarded: 0, servfail: 0, malformed: 0, rateLimited: 0, truncated: 0, tcp: 0, refused: 0 };
+  readonly counters: DnsCounters = { queries: 0, answered: 0, nxdomain: 0, nodata: 0, forwarded: 0, servfail: 0, malformed: 0, rateLimited: 0, truncated: 0, tcp: 0, refused: 0, faults: 0 };
   private readonly names: Names;
   private readonly servers = new Map<string, Server>();
   private readonly buckets = new Map<string, Bucket>();
@@ -101,7 +104,10 @@ export class DnsService {
         throw new Error(`cannot listen for DNS on ${gateway} (no port free for both UDP and TCP)`);
       }
       udp.on('message', (msg, from) => {
-        void this.answer(networkId, from.address, msg, 'udp').then((reply) => reply && udp.send(reply, from.port, from.address));
+        void this.answer(networkId, from.address, msg, 'udp').then((reply) => {
+          // The network may be gone by the time a forwarded answer is back: the socket is closed then.
+          if (reply && this.servers.get(networkId)?.udp === udp) udp.send(reply, from.port, from.address);
+        });
       });
       udp.on('error', () => undefined);
       tcp.on('error', () => undefined);
@@ -117,6 +123,7 @@ export class DnsService {
     s.udp.close();
     s.tcp.close();
     this.servers.delete(networkId);
+    this.buckets.delete(`?${networkId}`);
   }
 
   /** A container is gone: its rate-limit bucket goes too. */
@@ -161,19 +168,41 @@ export class DnsService {
     });
   }
 
-  /** The reply to one query from `from` on the network, or undefined to drop it (malformed, or over the rate). */
+  /**
+   * The reply to one query from `from` on the network, or undefined to drop
+   * it (malformed, or over the rate). Never rejects: a fault in answering
+   * (a bug) is counted and answered SERVFAIL, so one query cannot take the
+   * daemon down with an unhandled rejection.
+   */
   async answer(networkId: string, from: string, msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    try {
+      return await this.respond(networkId, from, msg, transport);
+    } catch {
+      this.counters.faults++;
+      try {
+        if (!plausibleQuery(msg)) return undefined;
+        const q = dnsPacket.decode(msg);
+        return dnsPacket.encode({ id: q.id, type: 'response', flags: ((q.flags ?? 0) & RD) | RA | RCODE.SERVFAIL, questions: q.questions });
+      } catch {
+        return undefined;
+      }
+    }
+  }
+
+  private async respond(networkId: string, from: string, msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
     const asker = this.directory.byAddress(networkId, from.replace(/^::ffff:/, ''));
-    if (asker && !this.admit(asker.id)) return undefined; // before any parsing: a flood costs little
+    // Before any parsing, so a flood costs little; askers no container is share one bucket per network.
+    if (!this.admit(asker?.id ?? `?${networkId}`)) return undefined;
     let query: dnsPacket.Packet;
     try {
+      if (!plausibleQuery(msg)) throw new Error('not a query this resolver answers');
       query = dnsPacket.decode(msg);
     } catch {
       this.counters.malformed++;
       return undefined;
     }
     const question = query.questions?.[0];
-    if (query.type !== 'query' || !question) {
+    if (query.type !== 'query' || !question || !roundTrips(msg, question)) {
       this.counters.malformed++;
       return undefined;
     }
@@ -222,6 +251,33 @@ export class DnsService {
   /** The container's --dns servers, else the host's nameservers. */
   private upstreams(c: DnsContainer): string[] {
     return c.dns.length ? c.dns : readResolvConf(this.options.hostResolvConf).nameservers;
+  }
+}
+
+/**
+ * A standard query's header: one question, no answer or authority records,
+ * at most two additional ones (EDNS's OPT, a TSIG). Checked before decoding,
+ * because the decoder allocates an array for each count the header claims,
+ * up to 65,535 each: a 12-byte packet could cost the daemon half a
+ * millisecond (found by fuzz/dns.ts).
+ */
+function plausibleQuery(msg: Buffer): boolean {
+  return msg.length >= 17 && msg.readUInt16BE(4) === 1 && msg.readUInt16BE(6) === 0 && msg.readUInt16BE(8) === 0 && msg.readUInt16BE(10) <= 2;
+}
+
+/**
+ * Does the question, as decoded, encode back to the bytes the query has?
+ * The decoder reads labels as UTF-8 text, so a label with a dot, a zero
+ * byte or bytes that are not UTF-8 (or a compression pointer) would be
+ * answered under another name, and could encode to a reply that does not
+ * decode (found by fuzz/dns.ts). Such a query is malformed here.
+ */
+function roundTrips(msg: Buffer, question: dnsPacket.Question): boolean {
+  try {
+    const encoded = dnsPacket.encode({ type: 'query', questions: [question] }).subarray(12);
+    return encoded.equals(msg.subarray(12, 12 + encoded.length));
+  } catch {
+    return false;
   }
 }
 
