@@ -65,8 +65,9 @@ bool tcp_flags_valid(uint8_t f) {
 uint16_t sanity(const Packet& p, const Ipv4Packet& ip) {
   const bool gso = vnet_is_gso(p.vnet);
   if (ip.total_len() < ip.hdr_len) return uint16_t(DropReason::bad_ip);
-  // A GSO frame's header is rewritten per segment by the kernel; a plain one must be right as it is.
-  if (!gso && csum_fold(csum_partial(ip.ip, ip.hdr_len)) != 0xffff) return uint16_t(DropReason::bad_ip_checksum);
+  // GSO frames too: the kernel that made one computed its header's checksum
+  // over the whole frame, and ip_rcv() checks it before it would segment it.
+  if (csum_fold(csum_partial(ip.ip, ip.hdr_len)) != 0xffff) return uint16_t(DropReason::bad_ip_checksum);
   if (ip.hdr_len > kIpv4MinHdr)
     if (uint16_t r = options_verdict(ip)) return r;
   if (ip.proto() == kProtoTcp && !(ip.frag() & kIpFragOffsetMask)) {
