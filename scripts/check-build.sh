@@ -12,6 +12,6 @@ if [ ! -f "$names" ] || [ "$addon" -nt "$names" ]; then
   npm run --silent build:names
 fi
 cli=dist/src/cli/main.js
-if [ ! -f "$cli" ] || [ -n "$(find src bench tsconfig.json -newer "$cli" -print -quit)" ]; then
+if [ ! -f "$cli" ] || [ -n "$(find src bench fuzz tsconfig.json -newer "$cli" -print -quit)" ]; then
   npm run --silent build:ts
 fi

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { engineSources } from '../../fuzz/build';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -13,10 +14,7 @@ const root = path.join(__dirname, '..', '..');
  */
 export function buildNativeTest(name: string, sources: string[]): { bin: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), `ferry-${name}-`));
-  const gyp = JSON.parse(readFileSync(path.join(root, 'binding.gyp'), 'utf8')) as { targets: { sources: string[] }[] };
-  const objects = gyp.targets[0]!.sources
-    .filter((s) => !/napi|addon|tools/.test(s))
-    .map((s) => path.join(root, 'build', 'Release', 'obj.target', 'ferry_native', s.replace(/\.cc$/, '.o')));
+  const objects = engineSources(root).map((s) => path.join(root, 'build', 'Release', 'obj.target', 'ferry_native', s.replace(/\.cc$/, '.o')));
   const bin = path.join(dir, name);
   execFileSync('g++', ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', '-Wno-unused-parameter', '-I', path.join(root, 'native'), '-I', __dirname, ...sources, ...objects, '-o', bin, '-lpcap', '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
   return { bin, cleanup: () => rmSync(dir, { recursive: true, force: true }) };

@@ -1,0 +1,144 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import dnsPacket from 'dns-packet';
+import { ArpOp, EtherType, IcmpType, IpProto, buildArp, buildEthernet, buildIcmp, buildIpv4, buildUdp } from '../src/codec';
+import { buildPacket, parsePacketSpec } from '../src/trace/packet-spec';
+import * as golden from '../test/codec/golden';
+
+/**
+ * Seed corpora for the libFuzzer targets, in their record format
+ * (fuzz/targets/records.h): the golden frames captured from Linux, and
+ * flows built for router_fuzz.cc's topology with the same builders `ferry
+ * trace --inject` uses (src/trace/packet-spec.ts), so checksums are right.
+ */
+
+/** Ports of router_fuzz.cc, by name. */
+const PORT = { a: 0, b: 1, c: 2, d: 3, host1: 4, host2: 5, uplink: 6 } as const;
+type PortName = keyof typeof PORT;
+
+const MAC = { a: '02:00:00:00:00:0a', b: '02:00:00:00:00:0b', c: '02:00:00:00:00:0c', d: '02:00:00:00:00:0d', router1: '02:00:00:00:01:01', router2: '02:00:00:00:01:02', uplink: '02:00:00:00:02:0a', world: '02:00:00:00:02:01' };
+const UPLINK_IP = '198.51.100.10';
+const WORLD = '198.51.100.2';
+
+interface Rec {
+  port: PortName | number;
+  frame: Buffer;
+  /** A virtio-net header: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset. */
+  vnet?: [number, number, number, number, number, number];
+  dry?: boolean;
+}
+
+export function encodeRecords(recs: Rec[]): Buffer {
+  return Buffer.concat(
+    recs.map((r) => {
+      const port = typeof r.port === 'number' ? r.port : PORT[r.port];
+      const head = Buffer.from([port | (r.vnet ? 8 : 0) | (r.dry ? 0x10 : 0)]);
+      const vnet = Buffer.alloc(r.vnet ? 10 : 0);
+      if (r.vnet) {
+        const [flags, gso, hdrLen, gsoSize, start, offset] = r.vnet;
+        vnet.writeUInt8(flags, 0);
+        vnet.writeUInt8(gso, 1);
+        vnet.writeUInt16LE(hdrLen, 2);
+        vnet.writeUInt16LE(gsoSize, 4);
+        vnet.writeUInt16LE(start, 6);
+        vnet.writeUInt16LE(offset, 8);
+      }
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(r.frame.length);
+      return Buffer.concat([head, vnet, len, r.frame]);
+    }),
+  );
+}
+
+/** A frame from a spec line, sent from `srcMac` to `dstMac`. */
+const frame = (srcMac: string, dstMac: string, spec: string) => buildPacket(parsePacketSpec(spec), { srcMac, nextHopMac: () => dstMac });
+
+const arpReply = (senderMac: string, senderIp: string, targetMac: string, targetIp: string) =>
+  buildEthernet({ src: senderMac, dst: targetMac, etherType: EtherType.ARP, payload: buildArp({ op: ArpOp.Reply, senderMac, senderIp, targetMac, targetIp }) });
+
+const dnsQuery = (name: string, type: 'A' | 'AAAA' | 'PTR' = 'A') => dnsPacket.encode({ id: 0x1234, type: 'query', flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type, class: 'IN' }] });
+
+function udpFrame(srcMac: string, dstMac: string, src: string, sport: number, dst: string, dport: number, payload: Buffer): Buffer {
+  const ip = { src, dst };
+  const l3 = buildIpv4({ dscp: 0, ecn: 0, id: 7, dontFragment: true, moreFragments: false, fragmentOffset: 0, ttl: 64, protocol: IpProto.UDP, src, dst, options: Buffer.alloc(0), payload: buildUdp({ srcPort: sport, dstPort: dport, payload }, ip) });
+  return buildEthernet({ src: srcMac, dst: dstMac, etherType: EtherType.IPv4, payload: l3 });
+}
+
+/** An ICMP error from `from` about the packet `quoted` (an IPv4 packet, its header and 8 bytes quoted). */
+function icmpError(srcMac: string, dstMac: string, from: string, to: string, quoted: Buffer, type: number = IcmpType.DestUnreachable, code = 3): Buffer {
+  const ihl = (quoted[0]! & 15) * 4;
+  const body = quoted.subarray(0, ihl + 8);
+  const l3 = buildIpv4({ dscp: 0, ecn: 0, id: 9, dontFragment: false, moreFragments: false, fragmentOffset: 0, ttl: 64, protocol: IpProto.ICMP, src: from, dst: to, options: Buffer.alloc(0), payload: buildIcmp({ type, code, rest: Buffer.alloc(4), body }) });
+  return buildEthernet({ src: srcMac, dst: dstMac, etherType: EtherType.IPv4, payload: l3 });
+}
+
+const ipOf = (f: Buffer) => f.subarray(14);
+const badChecksum = (f: Buffer) => {
+  f.writeUInt16BE(f.readUInt16BE(24) ^ 0x0101, 24);
+  return f;
+};
+
+/** The golden frames, each alone and with a TCP GSO header (CHECKSUM_PARTIAL), from A's port. */
+function goldenSeeds(): Buffer[] {
+  const frames = [golden.ARP_REQUEST, golden.ICMP_ECHO, golden.ICMP6_ECHO, golden.UDP4, golden.UDP6, golden.TCP_SYN, golden.TCP_DATA, golden.ICMP_ECHO_TAGGED];
+  const seeds = frames.map((f) => encodeRecords([{ port: 'a', frame: f }]));
+  // TCP data as a GSO frame: csum_start at the TCP header, offset 16.
+  seeds.push(encodeRecords([{ port: 'a', frame: golden.TCP_DATA, vnet: [1, 1, 66, 1448, 34, 16] }]));
+  seeds.push(encodeRecords([{ port: 'a', frame: golden.UDP4, vnet: [1, 5, 42, 1400, 34, 6] }]));
+  return seeds;
+}
+
+/** Flows through router_fuzz.cc's topology: out through the NAT and back, published ports, hairpin, the resolver, ICMP errors, spoofing. */
+function routerSeeds(): Buffer[] {
+  const worldArp = arpReply(MAC.world, '198.51.100.1', MAC.uplink, UPLINK_IP);
+  const neighborArp = arpReply(MAC.world, WORLD, MAC.uplink, UPLINK_IP);
+  const syn = frame(MAC.a, MAC.router1, `tcp 192.0.2.1:40000 > ${WORLD}:80 syn`);
+  const synAck = frame(MAC.world, MAC.uplink, `tcp ${WORLD}:80 > ${UPLINK_IP}:40000 syn,ack`);
+  const ack = frame(MAC.a, MAC.router1, `tcp 192.0.2.1:40000 > ${WORLD}:80 ack`);
+  const fin = frame(MAC.a, MAC.router1, `tcp 192.0.2.1:40000 > ${WORLD}:80 fin,ack`);
+  const udpOut = frame(MAC.a, MAC.router1, `udp 192.0.2.1:5000 > ${WORLD}:53 len 20`);
+  const udpOutNated = frame(MAC.uplink, MAC.world, `udp ${UPLINK_IP}:5000 > ${WORLD}:53 len 20`);
+  const published = frame(MAC.world, MAC.uplink, `tcp ${WORLD}:33000 > ${UPLINK_IP}:8080 syn`);
+  const publishedUdp = frame(MAC.world, MAC.uplink, `udp ${WORLD}:33001 > ${UPLINK_IP}:5300 len 30`);
+  const seeds = [
+    [{ port: 'uplink', frame: worldArp }, { port: 'a', frame: syn }, { port: 'uplink', frame: synAck }, { port: 'a', frame: ack }, { port: 'a', frame: fin }],
+    [{ port: 'a', frame: syn }, { port: 'uplink', frame: neighborArp }, { port: 'uplink', frame: synAck }],
+    [{ port: 'uplink', frame: worldArp }, { port: 'a', frame: udpOut }, { port: 'uplink', frame: icmpError(MAC.world, MAC.uplink, WORLD, UPLINK_IP, ipOf(udpOutNated)) }],
+    // A container forging an error about A's flow (hardening issue, bug 4).
+    [{ port: 'uplink', frame: worldArp }, { port: 'a', frame: udpOut }, { port: 'd', frame: icmpError(MAC.d, MAC.router1, '192.0.2.4', WORLD, ipOf(udpOutNated).subarray(0)) }],
+    [{ port: 'uplink', frame: worldArp }, { port: 'uplink', frame: published }, { port: 'b', frame: frame(MAC.b, MAC.router1, `tcp 192.0.2.2:80 > ${WORLD}:33000 syn,ack`) }],
+    [{ port: 'uplink', frame: publishedUdp }],
+    // Hairpin: C on network 2 to a published port.
+    [{ port: 'c', frame: frame(MAC.c, MAC.router2, `tcp 203.0.113.3:41000 > ${UPLINK_IP}:8080 syn`) }],
+    // The resolver: 127.0.0.11:53 to the gateway, and the answer back from the host port.
+    [{ port: 'a', frame: udpFrame(MAC.a, MAC.router1, '192.0.2.1', 45000, '127.0.0.11', 53, dnsQuery('b')) }, { port: 'host1', frame: udpFrame(MAC.router1, MAC.a, '192.0.2.254', 5353, '192.0.2.1', 45000, dnsQuery('b')) }],
+    [{ port: 'c', frame: udpFrame(MAC.c, MAC.router2, '203.0.113.3', 45000, '127.0.0.11', 53, dnsQuery('example.test')) }],
+    // Isolation and spoofing: network 1 to network 2, D borrowing C's address, the world borrowing A's.
+    [{ port: 'a', frame: frame(MAC.a, MAC.router1, 'icmp 192.0.2.1 > 203.0.113.3 echo') }],
+    [{ port: 'd', frame: frame(MAC.d, MAC.router1, 'udp 203.0.113.3:53 > 198.51.100.2:53 len 4') }],
+    [{ port: 'uplink', frame: frame(MAC.world, MAC.uplink, `tcp 192.0.2.1:80 > ${UPLINK_IP}:8080 syn`) }],
+    // Port security: A's MAC from B's port, a gratuitous ARP for the gateway.
+    [{ port: 'b', frame: frame(MAC.a, MAC.b, 'udp 192.0.2.1:1 > 192.0.2.2:2 len 8') }],
+    [{ port: 'd', frame: arpReply(MAC.d, '192.0.2.254', 'ff:ff:ff:ff:ff:ff', '192.0.2.254') }],
+    // TTL 1 to the world (an ICMP time-exceeded back), and a frame too big for the egress MTU.
+    [{ port: 'a', frame: frame(MAC.a, MAC.router1, `udp 192.0.2.1:5000 > ${WORLD}:9 ttl 1 len 8`) }],
+    [{ port: 'a', frame: frame(MAC.a, MAC.b, 'udp 192.0.2.1:5000 > 192.0.2.2:9 len 3000') }],
+    // A GSO TCP frame to the world through the NAT, CHECKSUM_PARTIAL.
+    [{ port: 'uplink', frame: worldArp }, { port: 'a', frame: frame(MAC.a, MAC.router1, `tcp 192.0.2.1:40001 > ${WORLD}:80 ack len 4000`), vnet: [1, 1, 54, 1448, 34, 16] }],
+    // A dry run (ferry trace --inject).
+    [{ port: 'a', frame: syn, dry: true }],
+    // Found by this target: a GSO frame with a wrong IPv4 header checksum was routed out through the NAT.
+    [{ port: 'uplink', frame: neighborArp }, { port: 'a', frame: badChecksum(frame(MAC.a, MAC.router1, `tcp 192.0.2.1:40002 > ${WORLD}:80 ack len 3000`)), vnet: [1, 1, 54, 1448, 34, 16] }],
+  ] as Rec[][];
+  return seeds.map(encodeRecords);
+}
+
+/** Writes each target's seeds into DIR/<target>/; returns how many each got. */
+export function writeSeeds(dir: string): Record<'parse' | 'router', number> {
+  const sets = { parse: goldenSeeds(), router: [...goldenSeeds(), ...routerSeeds()] };
+  for (const [target, seeds] of Object.entries(sets)) {
+    mkdirSync(path.join(dir, target), { recursive: true });
+    seeds.forEach((s, i) => writeFileSync(path.join(dir, target, `seed-${String(i).padStart(3, '0')}`), s));
+  }
+  return { parse: sets.parse.length, router: sets.router.length };
+}
