@@ -9,14 +9,16 @@ import { costSuite } from './suites/cost';
 import { dnsSuite } from './suites/dns';
 import { natSuite } from './suites/nat';
 import { scaleSuite } from './suites/scale';
+import { soakSuite } from './suites/soak';
 import type { Suite } from './suites/suite';
 
-const SUITES: Record<string, Suite> = { bridge: bridgeSuite, cost: costSuite, dns: dnsSuite, nat: natSuite, scale: scaleSuite };
+const SUITES: Record<string, Suite> = { bridge: bridgeSuite, cost: costSuite, dns: dnsSuite, nat: natSuite, scale: scaleSuite, soak: soakSuite };
 
 const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--seconds N] [--rounds N] [--attach-samples N]
   SUITE             one of: ${Object.keys(SUITES).join(', ')}
   --json FILE       also write the result as JSON to FILE
   --seconds N       length of each throughput measurement (default 5)
+  --minutes N       length of the soak (default 10; a fraction is allowed)
   --rounds N        times each datapath is built and measured, alternating (default 2)
   --attach-samples N  container attaches timed per round (default 20)
   --baseline-build DIR  also measure the Ferry build in DIR (a checkout after npm run build)
@@ -28,7 +30,7 @@ function fail(message: string): never {
 }
 
 function parseArgs(argv: string[]) {
-  const opts = { suite: '', json: '', seconds: 5, rounds: 2, attachSamples: 20, baselineBuild: '' };
+  const opts = { suite: '', json: '', seconds: 5, minutes: 10, rounds: 2, attachSamples: 20, baselineBuild: '' };
   const positive = (flag: string, v: string | undefined) => {
     const n = Number(v);
     if (!v || !Number.isInteger(n) || n < 1) fail(`${flag} takes a positive integer, got ${v === undefined ? 'nothing' : `"${v}"`}`);
@@ -39,6 +41,11 @@ function parseArgs(argv: string[]) {
     if (a === '--json') opts.json = argv[++i] ?? fail('--json takes a file name');
     else if (a === '--seconds') opts.seconds = positive(a, argv[++i]);
     else if (a === '--rounds') opts.rounds = positive(a, argv[++i]);
+    else if (a === '--minutes') {
+      const v = argv[++i];
+      opts.minutes = Number(v);
+      if (!v || !(opts.minutes > 0)) fail(`--minutes takes a positive number, got ${v === undefined ? 'nothing' : `"${v}"`}`);
+    }
     else if (a === '--attach-samples') opts.attachSamples = positive(a, argv[++i]);
     else if (a === '--baseline-build') {
       const dir = argv[++i] ?? fail('--baseline-build takes a directory');
@@ -74,6 +81,7 @@ async function main(): Promise<void> {
     const metrics = await SUITES[opts.suite]!({
       prefix,
       seconds: opts.seconds,
+      minutes: opts.minutes,
       rounds: opts.rounds,
       attachSamples: opts.attachSamples,
       tmpDir,

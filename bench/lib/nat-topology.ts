@@ -39,7 +39,8 @@ async function sh(ns: string, script: string): Promise<void> {
   if (r.code !== 0) throw new Error(`in ${ns}: ${script}: ${r.stderr}`);
 }
 
-async function outside(prefix: string): Promise<{ outNs: string; hostNs: string }> {
+/** The outside namespace (192.0.2.2 on eth0) and a host namespace holding up0, the veth to it. */
+export async function outsideWorld(prefix: string): Promise<{ outNs: string; hostNs: string }> {
   const outNs = `${prefix}-out`;
   const hostNs = `${prefix}-h`;
   await createNetns(outNs);
@@ -57,7 +58,7 @@ async function kernelBridge(hostNs: string, containerNs: string): Promise<void> 
 
 export async function natHost(label: NatHost['label'], prefix: string, engine: Engine): Promise<NatHost> {
   const p = `${prefix}-${label === 'ferry-baseline' ? 'b' : label[0]}`;
-  const { outNs, hostNs } = await outside(p);
+  const { outNs, hostNs } = await outsideWorld(p);
   const containerNs = `${p}-c`;
   const cleanup: (() => Promise<unknown>)[] = [() => deleteNetns(outNs), () => deleteNetns(hostNs)];
   const destroy = async () => {

@@ -4,6 +4,8 @@ export interface SuiteContext {
   /** Unique name prefix for every kernel object the suite makes. */
   prefix: string;
   seconds: number;
+  /** How long a soak runs. */
+  minutes: number;
   rounds: number;
   attachSamples: number;
   tmpDir: string;
