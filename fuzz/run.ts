@@ -34,6 +34,8 @@ export interface FuzzResult {
   /** libFuzzer's edge coverage and features at the end (native targets). */
   coverage?: { edges: number; features: number; corpus: number };
   peakRssMb?: number;
+  /** The DNS fuzzer: the resolver's counters at the end (queries, answered, malformed...). */
+  outcomes?: Record<string, number>;
   ok: boolean;
   /** What went wrong, and where the input is. */
   failure?: string;
@@ -122,7 +124,7 @@ export async function runDns(runs: number, seed: number, artifacts: string): Pro
     throw new Error(`the DNS fuzzer failed to run: ${e.stderr?.trim() ?? String(e)}`);
   });
   const r = JSON.parse(stdout.trim()) as DnsFuzzResult;
-  return { target: 'dns', executions: r.executions, seconds: r.seconds, perSecond: r.perSecond, ok: !r.failure, ...(r.failure ? { failure: `${r.failure.reason}; input: ${r.failure.input}` } : {}) };
+  return { target: 'dns', executions: r.executions, seconds: r.seconds, perSecond: r.perSecond, outcomes: r.outcomes, ok: !r.failure, ...(r.failure ? { failure: `${r.failure.reason}; input: ${r.failure.input}` } : {}) };
 }
 
 export async function fuzz(opts: ReturnType<typeof parseFuzzArgs>, log: (line: string) => void = () => undefined): Promise<FuzzResult[]> {
@@ -146,7 +148,8 @@ export async function fuzz(opts: ReturnType<typeof parseFuzzArgs>, log: (line: s
 export function formatResult(r: FuzzResult): string {
   const cov = r.coverage ? `, coverage ${r.coverage.edges} edges / ${r.coverage.features} features, corpus ${r.coverage.corpus}` : '';
   const rss = r.peakRssMb ? `, peak RSS ${r.peakRssMb} MB` : '';
-  return `${r.target}: ${r.executions} executions in ${r.seconds.toFixed(0)} s (${r.perSecond}/s)${cov}${rss}: ${r.ok ? 'no crash, no sanitizer report' : `FAILED: ${r.failure}`}`;
+  const outcomes = r.outcomes ? ` (${Object.entries(r.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')})` : '';
+  return `${r.target}: ${r.executions} executions in ${r.seconds.toFixed(0)} s (${r.perSecond}/s)${cov}${rss}${outcomes}: ${r.ok ? 'no crash, no sanitizer report' : `FAILED: ${r.failure}`}`;
 }
 
 if (require.main === module) {
