@@ -93,7 +93,7 @@ export async function soakSuite(ctx: SuiteContext): Promise<Metric[]> {
   let running = true;
   try {
     await client.request('POST', '/v1/networks', { name: 'soak' });
-    await client.request('POST', '/v1/containers', { name: 'srv', network: 'soak', ports: ['8081:5202'], cmd: ['sh', '-c', `iperf3 -s -D && exec ${connrate} server 5202`] });
+    await client.request('POST', '/v1/containers', { name: 'srv', network: 'soak', ports: ['8081:5202'], cmd: ['sh', '-c', `iperf3 -s & exec ${connrate} server 5202`] });
     await sleep(500);
     await client.request('POST', '/v1/containers', { name: 'cli', network: 'soak', cmd: ['iperf3', '-c', 'srv', '-t', String(seconds + 30)] });
     const conns = execIn(world.outNs, [connrate, 'client', EXTERNAL_IP, '8081', String(seconds), '16'], { timeoutMs: (seconds + 60) * 1000 });
