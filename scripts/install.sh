@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 # BPF filters for ferry capture, compiled by libpcap; tshark: a second reader
 # of the pcapng files in tests; python3-scapy: forged frames in the port
 # security tests; clang: libFuzzer harnesses (npm run fuzz, and a short run in
-# the tests).
-packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev tshark python3-scapy clang libclang-rt-14-dev)
+# the tests); bash-completion, zsh, fish: the shells whose completion scripts
+# are installed (and checked by the tests); man-db: the man pages.
+packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev tshark python3-scapy clang libclang-rt-14-dev bash-completion zsh fish man-db)
 # Debian's own Node.js when none is installed; libnode-dev gives node-gyp the
 # headers locally, so building the addon downloads nothing.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm libnode-dev)
@@ -40,3 +41,14 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
   touch node_modules
 fi
 npm run --silent build
+
+# `ferry` on PATH, its completion for bash, zsh and fish, and its man pages,
+# all made from this checkout (a link and generated files: rebuilding the
+# checkout updates the command; run this script again after moving it).
+ln -sfn "$PWD/bin/ferry" /usr/local/bin/ferry
+mkdir -p /usr/share/bash-completion/completions /usr/share/zsh/vendor-completions /usr/share/fish/vendor_completions.d
+bin/ferry completion bash >/usr/share/bash-completion/completions/ferry
+bin/ferry completion zsh >/usr/share/zsh/vendor-completions/_ferry
+bin/ferry completion fish >/usr/share/fish/vendor_completions.d/ferry.fish
+node dist/src/cli/man.js /usr/local/share/man/man1 >/dev/null
+echo "install: ferry is /usr/local/bin/ferry (-> $PWD/bin/ferry), with completion for bash, zsh and fish and man pages (man ferry)"

@@ -31,14 +31,51 @@ export function positiveInt(max: number) {
   };
 }
 
+/** `--help` anywhere among a command's options: its help is printed instead, exit 0. */
+export class HelpRequested extends Error {
+  constructor(readonly command: string) {
+    super(`help for ${command}`);
+    this.name = 'HelpRequested';
+  }
+}
+
+/** What a command's spec says about its options (see spec.ts). */
+export interface ParseSpec {
+  name: string;
+  options: OptionSpec[];
+  stopAtPositional?: boolean;
+}
+
 /**
- * Parses argv against specs. With stopAtPositional, the first argument that is
- * not an option ends option parsing (the command of `ferry run`).
+ * Parses argv against a command's options, as Docker's CLI does: long
+ * options with their value separate or after `=`; short ones bundled
+ * (`-aq`, `-dP`), the last of a bundle may take a value, joined or separate
+ * (`-p8080:80`, `-p 8080:80`, `-dp 80:80`); `--` ends the options; `--help`
+ * asks for the command's help. With stopAtPositional, the first argument
+ * that is not an option ends option parsing (the command of `ferry run`).
  */
-export function parseOptions(command: string, argv: string[], specs: OptionSpec[], opts: { stopAtPositional?: boolean } = {}): { options: Record<string, unknown>; rest: string[] } {
+export function parseOptions(spec: ParseSpec, argv: string[]): { options: Record<string, unknown>; rest: string[] } {
+  const command = spec.name;
+  const specs = spec.options;
   const accepted = specs.map((s) => `${s.short ? `${s.short}|` : ''}${s.flag}${s.value ? ` ${s.value}` : ''}`).join(', ') || 'none';
   const options: Record<string, unknown> = {};
   const rest: string[] = [];
+  const set = (o: OptionSpec, shown: string, raw: string | undefined) => {
+    const key = o.flag.replace(/^-+/, '');
+    if (!o.value) {
+      options[key] = true;
+      return;
+    }
+    if (raw === undefined) throw new UsageError(`option ${shown} needs a value: ${shown} ${o.value}`);
+    try {
+      const value = o.parse ? o.parse(raw) : raw;
+      if (o.repeat) options[key] = [...((options[key] as unknown[] | undefined) ?? []), value];
+      else options[key] = value;
+    } catch (e) {
+      throw new UsageError(`option ${shown} ${o.value}: "${raw}" is not valid; expected ${(e as Error).message}`);
+    }
+  };
+  const unknown = (flag: string) => new UsageError(`unknown option ${flag} for "${command}" (accepted: ${accepted})`);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -46,33 +83,49 @@ export function parseOptions(command: string, argv: string[], specs: OptionSpec[
       break;
     }
     if (!arg.startsWith('-') || arg === '-') {
-      if (opts.stopAtPositional) {
+      if (spec.stopAtPositional) {
         rest.push(...argv.slice(i));
         break;
       }
       rest.push(arg);
       continue;
     }
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const spec = specs.find((s) => s.flag === flag || s.short === flag);
-    if (!spec) throw new UsageError(`unknown option ${flag} for "${command}" (accepted: ${accepted})`);
-    const key = spec.flag.replace(/^-+/, '');
-    if (!spec.value) {
-      if (inline !== undefined) throw new UsageError(`option ${flag} takes no value`);
-      options[key] = true;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const flag = eq > 0 ? arg.slice(0, eq) : arg;
+      const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+      const o = specs.find((s) => s.flag === flag);
+      if (!o) {
+        if (flag === '--help') throw new HelpRequested(command);
+        throw unknown(flag);
+      }
+      if (!o.value && inline !== undefined) throw new UsageError(`option ${flag} takes no value`);
+      set(o, flag, o.value ? (inline ?? argv[++i]) : undefined);
       continue;
     }
-    const raw = inline ?? argv[++i];
-    if (raw === undefined) throw new UsageError(`option ${flag} needs a value: ${flag} ${spec.value}`);
-    try {
-      const value = spec.parse ? spec.parse(raw) : raw;
-      if (spec.repeat) options[key] = [...((options[key] as unknown[] | undefined) ?? []), value];
-      else options[key] = value;
-    } catch (e) {
-      throw new UsageError(`option ${flag} ${spec.value}: "${raw}" is not valid; expected ${(e as Error).message}`);
+    // Short options: one, or a bundle; a value ends the bundle.
+    for (let k = 1; k < arg.length; k++) {
+      const flag = `-${arg[k]}`;
+      const o = specs.find((s) => s.short === flag);
+      if (!o) throw unknown(k === 1 && arg.length === 2 ? flag : `${flag} (in ${arg})`);
+      if (!o.value) {
+        set(o, flag, undefined);
+        continue;
+      }
+      const joined = arg.slice(k + 1).replace(/^=/, '');
+      set(o, flag, joined || argv[++i]);
+      break;
     }
   }
   return { options, rest };
+}
+
+/** One of a fixed set of words. */
+export function oneOf(words: string[]) {
+  return (raw: string): string => {
+    if (!words.includes(raw)) throw new Error(words.length === 1 ? words[0]! : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`);
+    return raw;
+  };
 }
 
 /** KEY=VALUE (labels, -o options, --aux-address). */

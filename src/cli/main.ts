@@ -1,37 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../dataplane/native';
-import { UsageError, parseOptions, positiveInt } from './args';
+import { HelpRequested, UsageError, parseOptions } from './args';
 import { Client, DEFAULT_SOCKET } from './client';
+import { helpFor } from './help';
+import { COMMAND_SPECS, groups, specOf } from './spec';
 
 // Commands are loaded when used: a client command should not pay for
 // compiling the daemon, the engine bindings or the demo (Node's own start-up
 // is already ~70 ms on this machine).
-
-const HELP = `usage: ferry [--socket PATH] COMMAND [OPTIONS]
-
-Ferry: a userspace dataplane for container networks.
-
-commands:
-  daemon [--state-dir DIR]      run the control plane in the foreground
-  network create|ls|inspect|rm|prune|connect|disconnect
-  run [OPTIONS] -- CMD [ARG...] run a container (a process in its own namespaces)
-  ps [-a], inspect, exec, logs, stop, start, kill [-s SIGNAL], rm [-f]
-  stats [--stages] [--json]     the data plane's counters, per port and network (or per stage)
-  dns stats                     counters of the embedded resolver
-  events [--format json]        containers and networks as they change, like docker events
-  conntrack [-L] [--json]       the NAT's tracked flows, like conntrack -L
-  trace [--count N] [--port P]  each stage's decision for the next N packets
-  trace --inject C -- PACKET    the path a packet from container C would take (a dry run)
-  capture PORT [-w FILE|-] [-c N] [--filter BPF] [--drops]
-                                pcapng of what crosses a port (a container, ferry0, uplink)
-  demo [--seconds N]            two containers on a Ferry bridge: ping, a TCP transfer, counters
-  version                       print the version
-  help                          this text
-
-The daemon is found at --socket, else $FERRY_SOCKET, else ${DEFAULT_SOCKET}.`;
-
-const COMMANDS = ['daemon', 'network', 'stats', 'dns', 'conntrack', 'trace', 'capture', 'events', 'run', 'ps', 'inspect', 'exec', 'logs', 'stop', 'start', 'kill', 'rm', 'demo', 'version', 'help'];
 
 async function main(argv: string[]): Promise<number> {
   let socket = process.env.FERRY_SOCKET || DEFAULT_SOCKET;
@@ -44,26 +21,31 @@ async function main(argv: string[]): Promise<number> {
   }
   const [command, ...args] = argv;
   const out = (s: string) => process.stdout.write(`${s}\n`);
+  // `ferry network` alone, or `ferry network --help`: the group's commands.
+  if (command && groups().has(command) && (args.length === 0 || args[0] === '--help' || args[0] === '-h')) {
+    out(helpFor([command])!);
+    return 0;
+  }
   switch (command) {
     case 'daemon':
       return (await import('./commands/daemon')).daemonCommand(args, socket);
     case 'network':
       return (await import('./commands/network')).networkCommand(args, new Client(socket), out);
     case 'stats': {
-      const { options: o, rest } = parseOptions('stats', args, [
-        { flag: '--json', help: 'the raw counters' },
-        { flag: '--stages', help: 'per stage of the graph: packets, time per packet, outcomes' },
-      ]);
+      const { options: o, rest } = parseOptions(specOf('stats'), args);
       if (rest.length) throw new UsageError(`"stats" takes no arguments (got "${rest.join(' ')}")`);
       const stats = await new Client(socket).request<import('../daemon/daemon').DaemonStats>('GET', '/v1/stats');
       const f = await import('./commands/stats');
       out(o.json ? JSON.stringify(o.stages ? stats.stages : stats, null, 4) : o.stages ? f.formatStageStats(stats) : f.formatDaemonStats(stats));
       return 0;
     }
-    case 'dns':
-      if (args.join(' ') !== 'stats') throw new UsageError('"dns" takes one subcommand: ferry dns stats');
+    case 'dns': {
+      if (args[0] !== 'stats') throw new UsageError(`unknown dns command "${args[0] ?? ''}" (accepted: stats)`);
+      const { rest } = parseOptions(specOf('dns stats'), args.slice(1));
+      if (rest.length) throw new UsageError(`"dns stats" takes no arguments (got "${rest.join(' ')}")`);
       out(JSON.stringify(await new Client(socket).request('GET', '/v1/dns'), null, 4));
       return 0;
+    }
     case 'events':
       return (await import('./commands/events')).eventsCommand(args, new Client(socket), out);
     case 'capture':
@@ -71,10 +53,7 @@ async function main(argv: string[]): Promise<number> {
     case 'trace':
       return (await import('./commands/trace')).traceCommand(args, new Client(socket), out);
     case 'conntrack': {
-      const { options: o, rest } = parseOptions('conntrack', args, [
-        { flag: '-L', help: 'list the entries (the default)' },
-        { flag: '--json', help: 'the entries as JSON' },
-      ]);
+      const { options: o, rest } = parseOptions(specOf('conntrack'), args);
       if (rest.length) throw new UsageError(`"conntrack" takes no arguments (got "${rest.join(' ')}")`);
       const entries = await new Client(socket).request<import('../dataplane').ConntrackEntry[]>('GET', '/v1/conntrack');
       out(o.json ? JSON.stringify(entries, null, 4) : (await import('./commands/conntrack')).formatConntrack(entries));
@@ -91,24 +70,39 @@ async function main(argv: string[]): Promise<number> {
     case 'kill':
       return (await import('./commands/container')).containerCommand(command, args, new Client(socket), out);
     case 'demo': {
-      const { options, rest } = parseOptions('demo', args, [{ flag: '--seconds', value: 'N', parse: positiveInt(600), help: 'length of the TCP transfer' }]);
+      const { options, rest } = parseOptions(specOf('demo'), args);
       if (rest.length) throw new UsageError(`"demo" takes no arguments (got "${rest.join(' ')}")`);
       const { runDemo } = await import('../demo/demo');
       await runDemo({ seconds: (options.seconds as number | undefined) ?? 3, print: (l) => process.stdout.write(`${l}\n`) });
       return 0;
     }
+    case 'completion': {
+      const { rest } = parseOptions(specOf('completion'), args);
+      const { completionScript } = await import('./completion');
+      if (rest.length !== 1) throw new UsageError('"completion" takes one shell: ferry completion bash|zsh|fish');
+      out(completionScript(rest[0]!));
+      return 0;
+    }
     case 'version':
-    case '--version':
+    case '--version': {
+      const { rest } = parseOptions(specOf('version'), args);
+      if (rest.length) throw new UsageError(`"version" takes no arguments (got "${rest.join(' ')}")`);
       process.stdout.write(`ferry ${(JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version}\n`);
       return 0;
+    }
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(`${HELP}\n`);
+      out(helpFor([])!);
       return 0;
+    case 'help': {
+      const text = helpFor(parseOptions(specOf('help'), args).rest);
+      if (!text) throw new UsageError(`no such command: ferry ${args.join(' ')} (see ferry help)`);
+      out(text);
+      return 0;
+    }
     default:
-      throw new UsageError(`unknown command "${command}" (accepted: ${COMMANDS.join(', ')})`);
+      throw new UsageError(`unknown command "${command}" (accepted: ${[...new Set(COMMAND_SPECS.map((c) => c.name.split(' ')[0]))].join(', ')})`);
   }
 }
 
@@ -118,6 +112,10 @@ function exitAfterOutput(code: number): void {
 }
 
 main(process.argv.slice(2)).then(exitAfterOutput, (e: unknown) => {
+  if (e instanceof HelpRequested) {
+    process.stdout.write(`${helpFor(e.command.split(' '))}\n`);
+    return exitAfterOutput(0);
+  }
   process.stderr.write(`ferry: ${(e as Error).message}\n`);
   exitAfterOutput(e instanceof UsageError ? 2 : 1);
 });

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { UsageError, parseOptions, positiveInt } from '../args';
+import { UsageError, parseOptions } from '../args';
+import { specOf } from '../spec';
 import type { Client } from '../client';
 
 /**
@@ -12,13 +13,7 @@ import type { Client } from '../client';
  * how many the ring lost to a slow reader.
  */
 export async function captureCommand(args: string[], client: Client): Promise<number> {
-  const { options: o, rest } = parseOptions('capture', args, [
-    { flag: '--write', short: '-w', value: 'FILE', help: 'write pcapng to FILE, or - for stdout' },
-    { flag: '--count', short: '-c', value: 'N', parse: positiveInt(1e9), help: 'stop after N frames' },
-    { flag: '--filter', short: '-f', value: 'BPF', help: "a tcpdump filter expression, e.g. 'tcp port 80'" },
-    { flag: '--drops', help: 'also record frames the data plane dropped, with the reason as a comment' },
-    { flag: '--snaplen', short: '-s', value: 'BYTES', parse: positiveInt(262144), help: 'bytes kept of each frame (default 262144: GSO frames whole)' },
-  ]);
+  const { options: o, rest } = parseOptions(specOf('capture'), args);
   if (rest.length !== 1) throw new UsageError('"capture" takes one PORT: CONTAINER[/IFACE], a host interface (ferry0, br-...), "uplink" or a port id');
   const file = o.write as string | undefined;
   let sink: Writable;

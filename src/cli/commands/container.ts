@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { type OptionSpec, UsageError, parseOptions } from '../args';
+import { UsageError, parseOptions } from '../args';
+import { specOf } from '../spec';
 import type { Client } from '../client';
 import { table } from './network';
 
@@ -13,25 +14,6 @@ type Inspect = {
   NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> };
 };
 
-const RUN: OptionSpec[] = [
-  { flag: '--detach', short: '-d', help: 'run in the background and print the id' },
-  { flag: '--name', value: 'NAME', help: 'container name' },
-  { flag: '--network', value: 'NET', help: 'bridge, host, none, container:NAME or a network name' },
-  { flag: '--ip', value: 'IP', help: 'IPv4 address on a user-defined network' },
-  { flag: '--ip6', value: 'IP', help: 'IPv6 address' },
-  { flag: '--mac-address', value: 'MAC', help: 'MAC address of eth0' },
-  { flag: '--hostname', short: '-h', value: 'NAME', help: 'host name' },
-  { flag: '--network-alias', value: 'NAME', repeat: true, help: 'alias on the network' },
-  { flag: '--dns', value: 'IP', repeat: true, help: 'nameserver' },
-  { flag: '--dns-search', value: 'DOMAIN', repeat: true, help: 'search domain' },
-  { flag: '--dns-option', value: 'OPTION', repeat: true, help: 'resolv.conf option, e.g. ndots:2' },
-  { flag: '--add-host', value: 'NAME:IP', repeat: true, help: 'extra /etc/hosts entry' },
-  { flag: '--publish', short: '-p', value: 'SPEC', repeat: true, help: '[IP:][HOST[-HOST]:]CONTAINER[-CONTAINER][/tcp|udp|sctp]' },
-  { flag: '--publish-all', short: '-P', help: 'publish every exposed port' },
-  { flag: '--expose', value: 'PORT', repeat: true, help: 'PORT[-PORT][/tcp|udp|sctp]' },
-  { flag: '--rm', help: 'remove the container when it exits' },
-  { flag: '--rate-limit', value: 'RATE', help: 'police what each interface sends: 100mbit, 2mbps, 20kpps (a Ferry extension)' },
-];
 
 const ref = (s: string) => `/v1/containers/${encodeURIComponent(s)}`;
 
@@ -57,7 +39,7 @@ function ports(c: Inspect): string {
 export async function containerCommand(cmd: string, args: string[], client: Client, out: (s: string) => void): Promise<number> {
   switch (cmd) {
     case 'run': {
-      const { options: o, rest: argv } = parseOptions('run', args, RUN, { stopAtPositional: true });
+      const { options: o, rest: argv } = parseOptions(specOf('run'), args);
       if (!argv.length) throw new UsageError('"run" needs a command: ferry run [OPTIONS] -- CMD [ARG...]');
       const c = await client.request<Inspect>('POST', '/v1/containers', {
         name: o.name,
@@ -85,10 +67,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
       return follow(client, c.Id);
     }
     case 'ps': {
-      const { options: o } = parseOptions('ps', args, [
-        { flag: '--all', short: '-a', help: 'also stopped containers' },
-        { flag: '--quiet', short: '-q', help: 'only IDs' },
-      ]);
+      const { options: o } = parseOptions(specOf('ps'), args);
       const list = await client.request<Inspect[]>('GET', `/v1/containers${o.all ? '?all=1' : ''}`);
       if (o.quiet) list.forEach((c) => out(c.Id.slice(0, 12)));
       else
@@ -101,7 +80,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
       return 0;
     }
     case 'inspect': {
-      const { rest: refs } = parseOptions('inspect', args, []);
+      const { rest: refs } = parseOptions(specOf('inspect'), args);
       if (!refs.length) throw new UsageError('"inspect" needs at least one CONTAINER');
       const all = [];
       for (const r of refs) all.push(await client.request('GET', ref(r)));
@@ -109,7 +88,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
       return 0;
     }
     case 'exec': {
-      const { rest: argv } = parseOptions('exec', args, [], { stopAtPositional: true });
+      const { rest: argv } = parseOptions(specOf('exec'), args);
       const [name, ...command] = argv[0] === '--' ? argv.slice(1) : argv;
       const cmdArgs = command[0] === '--' ? command.slice(1) : command;
       if (!name || !cmdArgs.length) throw new UsageError('"exec" takes CONTAINER and a command: ferry exec CONTAINER -- CMD [ARG...]');
@@ -119,7 +98,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
       return r.status ?? 128;
     }
     case 'logs': {
-      const { rest: refs } = parseOptions('logs', args, []);
+      const { rest: refs } = parseOptions(specOf('logs'), args);
       if (refs.length !== 1) throw new UsageError('"logs" takes one CONTAINER');
       const { log } = await client.request<{ log: string }>('GET', `${ref(refs[0]!)}/logs`);
       process.stdout.write(log);
@@ -127,7 +106,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
     }
     case 'stop':
     case 'start': {
-      const { options: o, rest: refs } = parseOptions(cmd, args, cmd === 'stop' ? [{ flag: '--time', short: '-t', value: 'SECONDS', parse: (v) => { if (!/^\d+$/.test(v)) throw new Error('a number of seconds'); return Number(v); }, help: 'grace period before SIGKILL' }] : []);
+      const { options: o, rest: refs } = parseOptions(specOf(cmd), args);
       if (!refs.length) throw new UsageError(`"${cmd}" needs at least one CONTAINER`);
       for (const r of refs) {
         await client.request('POST', `${ref(r)}/${cmd}`, cmd === 'stop' ? { timeout: o.time } : {});
@@ -136,7 +115,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
       return 0;
     }
     case 'kill': {
-      const { options: o, rest: refs } = parseOptions('kill', args, [{ flag: '--signal', short: '-s', value: 'SIGNAL', help: 'default SIGKILL' }]);
+      const { options: o, rest: refs } = parseOptions(specOf('kill'), args);
       if (!refs.length) throw new UsageError('"kill" needs at least one CONTAINER');
       for (const r of refs) {
         await client.request('POST', `${ref(r)}/kill`, { signal: o.signal ?? 'SIGKILL' });
@@ -145,7 +124,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
       return 0;
     }
     case 'rm': {
-      const { options: o, rest: refs } = parseOptions('rm', args, [{ flag: '--force', short: '-f', help: 'stop it first if running' }]);
+      const { options: o, rest: refs } = parseOptions(specOf('rm'), args);
       if (!refs.length) throw new UsageError('"rm" needs at least one CONTAINER');
       for (const r of refs) {
         await client.request('DELETE', `${ref(r)}${o.force ? '?force=1' : ''}`);

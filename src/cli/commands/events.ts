@@ -1,5 +1,6 @@
 import type { DaemonEvent } from '../../daemon/events';
 import { UsageError, parseOptions } from '../args';
+import { specOf } from '../spec';
 import type { Client } from '../client';
 
 /** Docker's line: `2026-11-24T10:00:00.123456789Z container start 3f2a… (name=web)`. */
@@ -15,18 +16,7 @@ export function formatEvent(e: DaemonEvent): string {
 
 /** `ferry events`: the daemon's events as they happen, until Ctrl-C. */
 export async function eventsCommand(args: string[], client: Client, out: (s: string) => void): Promise<number> {
-  const { options: o, rest } = parseOptions('events', args, [
-    {
-      flag: '--format',
-      value: 'FORMAT',
-      parse: (v) => {
-        if (v !== 'json') throw new Error('json');
-        return v;
-      },
-      help: 'json: one JSON object per line',
-    },
-    { flag: '--since', value: 'NANOS', parse: (v) => { if (!/^\d+$/.test(v)) throw new Error('nanoseconds since the epoch'); return v; }, help: 'also the recent events from this time on' },
-  ]);
+  const { options: o, rest } = parseOptions(specOf('events'), args);
   if (rest.length) throw new UsageError(`"events" takes no arguments (got "${rest.join(' ')}")`);
   process.once('SIGINT', () => process.exit(0));
   await client.stream('GET', `/v1/events${o.since ? `?since=${o.since as string}` : ''}`, undefined, {

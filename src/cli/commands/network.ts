@@ -1,20 +1,9 @@
-import { type OptionSpec, UsageError, keyValue, parseOptions } from '../args';
+import { UsageError, parseOptions } from '../args';
+import { specOf } from '../spec';
 import type { Client } from '../client';
 
 type Inspect = { Name: string; Id: string; Driver: string; Scope: string; EnableIPv6: boolean; Internal: boolean; Labels: Record<string, string>; Created: string };
 
-const CREATE: OptionSpec[] = [
-  { flag: '--driver', short: '-d', value: 'DRIVER', help: 'bridge' },
-  { flag: '--subnet', value: 'CIDR', repeat: true, help: 'subnet, e.g. 172.18.0.0/16' },
-  { flag: '--gateway', value: 'IP', repeat: true, help: 'gateway of a subnet' },
-  { flag: '--ip-range', value: 'CIDR', repeat: true, help: 'allocate from this part of a subnet' },
-  { flag: '--aux-address', value: 'NAME=IP', repeat: true, parse: keyValue, help: 'address never handed out' },
-  { flag: '--internal', help: 'no egress' },
-  { flag: '--ipv6', help: 'dual stack' },
-  { flag: '--attachable', help: 'accepted for compatibility' },
-  { flag: '--label', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'metadata' },
-  { flag: '--opt', short: '-o', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'driver option' },
-];
 
 const USAGE = 'ferry network create|ls|inspect|rm|prune|connect|disconnect ...';
 
@@ -22,7 +11,7 @@ export async function networkCommand(args: string[], client: Client, out: (s: st
   const [sub, ...rest] = args;
   switch (sub) {
     case 'create': {
-      const { options: o, rest: names } = parseOptions('network create', rest, CREATE);
+      const { options: o, rest: names } = parseOptions(specOf('network create'), rest);
       if (names.length !== 1) throw new UsageError('"network create" takes exactly one NAME: ferry network create [OPTIONS] NAME');
       const n = await client.request<Inspect>('POST', '/v1/networks', {
         name: names[0],
@@ -42,10 +31,7 @@ export async function networkCommand(args: string[], client: Client, out: (s: st
     }
     case 'ls':
     case 'list': {
-      const { options: o, rest: extra } = parseOptions('network ls', rest, [
-        { flag: '--quiet', short: '-q', help: 'only IDs' },
-        { flag: '--format', value: 'FORMAT', parse: (v) => { if (v !== 'json' && v !== 'table') throw new Error('json or table'); return v; }, help: 'json or table' },
-      ]);
+      const { options: o, rest: extra } = parseOptions(specOf('network ls'), rest);
       if (extra.length) throw new UsageError(`"network ls" takes no arguments (got "${extra.join(' ')}")`);
       const nets = await client.request<Inspect[]>('GET', '/v1/networks');
       if (o.quiet) nets.forEach((n) => out(n.Id.slice(0, 12)));
@@ -55,7 +41,7 @@ export async function networkCommand(args: string[], client: Client, out: (s: st
       return 0;
     }
     case 'inspect': {
-      const { rest: refs } = parseOptions('network inspect', rest, []);
+      const { rest: refs } = parseOptions(specOf('network inspect'), rest);
       if (!refs.length) throw new UsageError('"network inspect" needs at least one NAME');
       const all = [];
       for (const r of refs) all.push(await client.request('GET', `/v1/networks/${encodeURIComponent(r)}`));
@@ -64,7 +50,7 @@ export async function networkCommand(args: string[], client: Client, out: (s: st
     }
     case 'rm':
     case 'remove': {
-      const { rest: refs } = parseOptions('network rm', rest, []);
+      const { rest: refs } = parseOptions(specOf('network rm'), rest);
       if (!refs.length) throw new UsageError('"network rm" needs at least one NAME');
       for (const r of refs) {
         await client.request('DELETE', `/v1/networks/${encodeURIComponent(r)}`);
@@ -73,23 +59,19 @@ export async function networkCommand(args: string[], client: Client, out: (s: st
       return 0;
     }
     case 'prune': {
-      parseOptions('network prune', rest, [{ flag: '--force', short: '-f', help: 'do not ask (Ferry never asks)' }]);
+      parseOptions(specOf('network prune'), rest);
       const r = await client.request<{ removed: string[] }>('POST', '/v1/networks/prune');
       if (r.removed.length) out(`Deleted Networks:\n${r.removed.join('\n')}`);
       return 0;
     }
     case 'connect': {
-      const { options: o, rest: pos } = parseOptions('network connect', rest, [
-        { flag: '--ip', value: 'IP', help: 'IPv4 address' },
-        { flag: '--ip6', value: 'IP', help: 'IPv6 address' },
-        { flag: '--alias', value: 'NAME', repeat: true, help: 'network-scoped alias' },
-      ]);
+      const { options: o, rest: pos } = parseOptions(specOf('network connect'), rest);
       if (pos.length !== 2) throw new UsageError('"network connect" takes NETWORK CONTAINER: ferry network connect [OPTIONS] NETWORK CONTAINER');
       await client.request('POST', `/v1/networks/${encodeURIComponent(pos[0]!)}/connect`, { container: pos[1], ip: o.ip, ip6: o.ip6, aliases: o.alias });
       return 0;
     }
     case 'disconnect': {
-      const { rest: pos } = parseOptions('network disconnect', rest, [{ flag: '--force', short: '-f', help: 'accepted for compatibility' }]);
+      const { rest: pos } = parseOptions(specOf('network disconnect'), rest);
       if (pos.length !== 2) throw new UsageError('"network disconnect" takes NETWORK CONTAINER');
       await client.request('POST', `/v1/networks/${encodeURIComponent(pos[0]!)}/disconnect`, { container: pos[1] });
       return 0;

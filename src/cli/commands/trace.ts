@@ -1,5 +1,6 @@
 import type { TracedPacket } from '../../dataplane';
-import { UsageError, parseOptions, positiveInt } from '../args';
+import { UsageError, parseOptions } from '../args';
+import { specOf } from '../spec';
 import type { Client } from '../client';
 
 /** One packet's path, a line per step: time since it arrived, the stage, what it decided. */
@@ -18,14 +19,7 @@ export function formatTrace(p: TracedPacket): string {
  * a spec as a container would send it, run as a dry run unless --send.
  */
 export async function traceCommand(args: string[], client: Client, out: (s: string) => void): Promise<number> {
-  const { options: o, rest } = parseOptions('trace', args, [
-    { flag: '--count', short: '-c', value: 'N', parse: positiveInt(10000), help: 'packets to trace (default 10)' },
-    { flag: '--port', value: 'PORT', help: 'only packets arriving on CONTAINER[/IFACE], a host interface, "uplink" or a port id' },
-    { flag: '--timeout', value: 'SECONDS', parse: positiveInt(3600), help: 'stop waiting after this long (default 10)' },
-    { flag: '--inject', value: 'CONTAINER[/IFACE]', help: 'build the packet given after -- as this container would send it' },
-    { flag: '--send', help: 'with --inject: really send it (default: a dry run that changes nothing)' },
-    { flag: '--json', help: 'one JSON object per packet' },
-  ]);
+  const { options: o, rest } = parseOptions(specOf('trace'), args);
   const print = (p: TracedPacket) => out(o.json ? JSON.stringify(p) : formatTrace(p));
   if (o.inject) {
     if (!rest.length) throw new UsageError('"trace --inject CONTAINER" needs a packet: ferry trace --inject web -- tcp 172.18.0.2:40000 > 198.51.100.1:80 syn');

@@ -1,0 +1,222 @@
+import { CONNTRACK_TIMEOUTS } from '../dataplane/generated/names';
+import { type OptionSpec, keyValue, oneOf, positiveInt } from './args';
+
+/**
+ * Every command of `ferry` and every flag it takes, in one place: the parser
+ * (args.ts), each command's --help and `ferry help CMD`, the shell
+ * completion scripts and the man pages are all made from this table, so
+ * none of them can name a flag the others do not know. It imports nothing
+ * heavy: `ferry ps` does not compile the daemon to print its help.
+ */
+export interface CommandSpec {
+  /** As typed: "run", "network create". */
+  name: string;
+  /** One line, for the command lists. */
+  summary: string;
+  /** What follows the options in the usage line: "CONTAINER [CONTAINER...]". */
+  args: string;
+  options: OptionSpec[];
+  /** The first positional argument ends the options (the command of `run` and `exec`). */
+  stopAtPositional?: boolean;
+  /** Other names it answers to ("network list"). */
+  aliases?: string[];
+  /** Longer text for --help and the man page. */
+  description?: string;
+}
+
+function conntrackTimeout(raw: string): [string, number] {
+  const [name, value] = keyValue(raw);
+  if (!(CONNTRACK_TIMEOUTS as readonly string[]).includes(name) || !/^\d+$/.test(value) || Number(value) < 1)
+    throw new Error(`NAME=SECONDS with NAME one of ${CONNTRACK_TIMEOUTS.join(', ')}`);
+  return [name, Number(value)];
+}
+
+const seconds = (raw: string): number => {
+  if (!/^\d+$/.test(raw)) throw new Error('a number of seconds');
+  return Number(raw);
+};
+
+const RUN_OPTIONS: OptionSpec[] = [
+  { flag: '--detach', short: '-d', help: 'run in the background and print the id' },
+  { flag: '--name', value: 'NAME', help: 'container name' },
+  { flag: '--network', value: 'NET', help: 'bridge, host, none, container:NAME or a network name' },
+  { flag: '--ip', value: 'IP', help: 'IPv4 address on a user-defined network' },
+  { flag: '--ip6', value: 'IP', help: 'IPv6 address' },
+  { flag: '--mac-address', value: 'MAC', help: 'MAC address of eth0' },
+  { flag: '--hostname', short: '-h', value: 'NAME', help: 'host name' },
+  { flag: '--network-alias', value: 'NAME', repeat: true, help: 'alias on the network' },
+  { flag: '--dns', value: 'IP', repeat: true, help: 'nameserver' },
+  { flag: '--dns-search', value: 'DOMAIN', repeat: true, help: 'search domain' },
+  { flag: '--dns-option', value: 'OPTION', repeat: true, help: 'resolv.conf option, e.g. ndots:2' },
+  { flag: '--add-host', value: 'NAME:IP', repeat: true, help: 'extra /etc/hosts entry' },
+  { flag: '--publish', short: '-p', value: 'SPEC', repeat: true, help: '[IP:][HOST[-HOST]:]CONTAINER[-CONTAINER][/tcp|udp|sctp]' },
+  { flag: '--publish-all', short: '-P', help: 'publish every exposed port' },
+  { flag: '--expose', value: 'PORT', repeat: true, help: 'PORT[-PORT][/tcp|udp|sctp]' },
+  { flag: '--rm', help: 'remove the container when it exits' },
+  { flag: '--rate-limit', value: 'RATE', help: 'police what each interface sends: 100mbit, 2mbps, 20kpps (a Ferry extension)' },
+];
+
+const NETWORK_CREATE_OPTIONS: OptionSpec[] = [
+  { flag: '--driver', short: '-d', value: 'DRIVER', help: 'bridge' },
+  { flag: '--subnet', value: 'CIDR', repeat: true, help: 'subnet, e.g. 172.18.0.0/16' },
+  { flag: '--gateway', value: 'IP', repeat: true, help: 'gateway of a subnet' },
+  { flag: '--ip-range', value: 'CIDR', repeat: true, help: 'allocate from this part of a subnet' },
+  { flag: '--aux-address', value: 'NAME=IP', repeat: true, parse: keyValue, help: 'address never handed out' },
+  { flag: '--internal', help: 'no egress' },
+  { flag: '--ipv6', help: 'dual stack' },
+  { flag: '--attachable', help: 'accepted for compatibility' },
+  { flag: '--label', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'metadata' },
+  { flag: '--opt', short: '-o', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'driver option (com.docker.network.bridge.*, ferry.port_security=false)' },
+];
+
+export const COMMAND_SPECS: CommandSpec[] = [
+  {
+    name: 'daemon',
+    summary: 'run the control plane in the foreground',
+    args: '',
+    description: 'Runs the daemon until SIGTERM or SIGINT; containers keep running when it stops, and the next daemon picks them up.',
+    options: [
+      { flag: '--state-dir', value: 'DIR', help: 'where the store and container files live (default /var/lib/ferry)' },
+      { flag: '--netns-prefix', value: 'PREFIX', help: 'names of container namespaces start with this (default ferry-)' },
+      { flag: '--resolv-conf', value: 'FILE', help: "the host's resolv.conf, inherited by containers without --dns (default /etc/resolv.conf)" },
+      { flag: '--dns-rate-limit', value: 'QPS', parse: positiveInt(10_000_000), help: 'queries per second per container (default 5000)' },
+      { flag: '--dns-timeout-ms', value: 'MS', parse: positiveInt(60_000), help: 'wait for each upstream resolver (default 2000)' },
+      { flag: '--uplink', value: 'IFACE', help: "the host interface towards the world; Ferry's router reads and writes it with AF_PACKET" },
+      { flag: '--external-ip', value: 'CIDR', help: 'the address Ferry owns on the uplink, with its prefix (192.0.2.10/24)' },
+      { flag: '--external-gateway', value: 'IP', help: "the next hop for destinations off the uplink's subnet" },
+      { flag: '--conntrack-max', value: 'N', parse: positiveInt(1 << 30), help: 'bound on tracked flows (default 262144)' },
+      { flag: '--conntrack-timeout', value: 'NAME=SECONDS', repeat: true, parse: conntrackTimeout, help: 'change one of the Linux default timeouts' },
+      { flag: '--metrics-addr', value: 'HOST:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics (off by default)' },
+    ],
+  },
+  { name: 'network create', summary: 'create a network', args: 'NAME', options: NETWORK_CREATE_OPTIONS },
+  {
+    name: 'network ls',
+    aliases: ['network list'],
+    summary: 'list networks',
+    args: '',
+    options: [
+      { flag: '--quiet', short: '-q', help: 'only IDs' },
+      { flag: '--format', value: 'FORMAT', parse: oneOf(['json', 'table']), help: 'json or table' },
+    ],
+  },
+  { name: 'network inspect', summary: 'show networks in detail, as JSON', args: 'NETWORK [NETWORK...]', options: [] },
+  { name: 'network rm', aliases: ['network remove'], summary: 'remove networks', args: 'NETWORK [NETWORK...]', options: [] },
+  { name: 'network prune', summary: 'remove networks no container uses', args: '', options: [{ flag: '--force', short: '-f', help: 'do not ask (Ferry never asks)' }] },
+  {
+    name: 'network connect',
+    summary: 'connect a container to a network',
+    args: 'NETWORK CONTAINER',
+    options: [
+      { flag: '--ip', value: 'IP', help: 'IPv4 address' },
+      { flag: '--ip6', value: 'IP', help: 'IPv6 address' },
+      { flag: '--alias', value: 'NAME', repeat: true, help: 'network-scoped alias' },
+    ],
+  },
+  { name: 'network disconnect', summary: 'disconnect a container from a network', args: 'NETWORK CONTAINER', options: [{ flag: '--force', short: '-f', help: 'accepted for compatibility' }] },
+  { name: 'run', summary: 'run a container (a process in its own namespaces)', args: '[--] CMD [ARG...]', options: RUN_OPTIONS, stopAtPositional: true },
+  {
+    name: 'ps',
+    summary: 'list containers',
+    args: '',
+    options: [
+      { flag: '--all', short: '-a', help: 'also stopped containers' },
+      { flag: '--quiet', short: '-q', help: 'only IDs' },
+    ],
+  },
+  { name: 'inspect', summary: 'show containers in detail, as JSON', args: 'CONTAINER [CONTAINER...]', options: [] },
+  { name: 'exec', summary: 'run a command in a running container', args: 'CONTAINER [--] CMD [ARG...]', options: [], stopAtPositional: true },
+  { name: 'logs', summary: "print a container's output", args: 'CONTAINER', options: [] },
+  { name: 'stop', summary: 'stop containers (SIGTERM, then SIGKILL after the grace period)', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--time', short: '-t', value: 'SECONDS', parse: seconds, help: 'grace period before SIGKILL (default 10)' }] },
+  { name: 'start', summary: 'start stopped containers', args: 'CONTAINER [CONTAINER...]', options: [] },
+  { name: 'kill', summary: 'send a signal to containers', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--signal', short: '-s', value: 'SIGNAL', help: 'default SIGKILL' }] },
+  { name: 'rm', summary: 'remove containers', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--force', short: '-f', help: 'stop it first if running' }] },
+  {
+    name: 'stats',
+    summary: "the data plane's counters, per port and network (or per stage)",
+    args: '',
+    options: [
+      { flag: '--json', help: 'the raw counters' },
+      { flag: '--stages', help: 'per stage of the graph: packets, time per packet, outcomes' },
+    ],
+  },
+  { name: 'dns stats', summary: 'counters of the embedded resolver', args: '', options: [] },
+  {
+    name: 'events',
+    summary: 'containers and networks as they change, like docker events',
+    args: '',
+    options: [
+      { flag: '--format', value: 'FORMAT', parse: oneOf(['json']), help: 'json: one JSON object per line' },
+      {
+        flag: '--since',
+        value: 'NANOS',
+        parse: (v) => {
+          if (!/^\d+$/.test(v)) throw new Error('nanoseconds since the epoch');
+          return v;
+        },
+        help: 'also the recent events from this time on',
+      },
+    ],
+  },
+  {
+    name: 'conntrack',
+    summary: "the NAT's tracked flows, like conntrack -L",
+    args: '',
+    options: [
+      { flag: '--list', short: '-L', help: 'list the entries (the default)' },
+      { flag: '--json', help: 'the entries as JSON' },
+    ],
+  },
+  {
+    name: 'trace',
+    summary: "each stage's decision for the next packets, or for one injected as a dry run",
+    args: '[-- PACKET]',
+    description: "With --inject CONTAINER, the packet after -- is built as that container would send it, e.g. 'tcp 172.18.0.2:40000 > 198.51.100.1:80 syn' (see docs/stages.md).",
+    options: [
+      { flag: '--count', short: '-c', value: 'N', parse: positiveInt(10000), help: 'packets to trace (default 10)' },
+      { flag: '--port', value: 'PORT', help: 'only packets arriving on CONTAINER[/IFACE], a host interface, "uplink" or a port id' },
+      { flag: '--timeout', value: 'SECONDS', parse: positiveInt(3600), help: 'stop waiting after this long (default 10)' },
+      { flag: '--inject', value: 'CONTAINER[/IFACE]', help: 'build the packet given after -- as this container would send it' },
+      { flag: '--send', help: 'with --inject: really send it (default: a dry run that changes nothing)' },
+      { flag: '--json', help: 'one JSON object per packet' },
+    ],
+  },
+  {
+    name: 'capture',
+    summary: 'pcapng of what crosses a port (a container, ferry0, uplink)',
+    args: 'PORT',
+    options: [
+      { flag: '--write', short: '-w', value: 'FILE', help: 'write pcapng to FILE, or - for stdout' },
+      { flag: '--count', short: '-c', value: 'N', parse: positiveInt(1e9), help: 'stop after N frames' },
+      { flag: '--filter', short: '-f', value: 'BPF', help: "a tcpdump filter expression, e.g. 'tcp port 80'" },
+      { flag: '--drops', help: 'also record frames the data plane dropped, with the reason as a comment' },
+      { flag: '--snaplen', short: '-s', value: 'BYTES', parse: positiveInt(262144), help: 'bytes kept of each frame (default 262144: GSO frames whole)' },
+    ],
+  },
+  { name: 'demo', summary: 'two containers on a Ferry bridge: ping, a TCP transfer, counters', args: '', options: [{ flag: '--seconds', value: 'N', parse: positiveInt(600), help: 'length of the TCP transfer' }] },
+  { name: 'completion', summary: 'a completion script for bash, zsh or fish', args: 'bash|zsh|fish', options: [], description: 'bash: source <(ferry completion bash); the install script puts each where its shell looks.' },
+  { name: 'version', summary: 'print the version', args: '', options: [] },
+  { name: 'help', summary: 'this text, or a command\'s', args: '[COMMAND [SUBCOMMAND]]', options: [] },
+];
+
+/** The spec of a command as typed ("network list" finds "network ls"), or undefined. */
+export function commandSpec(name: string): CommandSpec | undefined {
+  return COMMAND_SPECS.find((c) => c.name === name || c.aliases?.includes(name));
+}
+
+/** The spec of a command this file declares; a typo in Ferry's own code fails loudly. */
+export function specOf(name: string): CommandSpec {
+  const spec = commandSpec(name);
+  if (!spec) throw new Error(`no command spec for "${name}"`);
+  return spec;
+}
+
+/** Commands with subcommands ("network", "dns") and what they take. */
+export function groups(): Map<string, CommandSpec[]> {
+  const out = new Map<string, CommandSpec[]>();
+  for (const c of COMMAND_SPECS) {
+    const [head, sub] = c.name.split(' ');
+    if (sub) out.set(head!, [...(out.get(head!) ?? []), c]);
+  }
+  return out;
+}
