@@ -41,9 +41,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'dns': {
       if (args[0] !== 'stats') throw new UsageError(`unknown dns command "${args[0] ?? ''}" (accepted: stats)`);
-      const { rest } = parseOptions(specOf('dns stats'), args.slice(1));
+      const { options: o, rest } = parseOptions(specOf('dns stats'), args.slice(1));
       if (rest.length) throw new UsageError(`"dns stats" takes no arguments (got "${rest.join(' ')}")`);
-      out(JSON.stringify(await new Client(socket).request('GET', '/v1/dns'), null, 4));
+      const counters = await new Client(socket).request<Record<string, number>>('GET', '/v1/dns');
+      out(o.format === 'json' ? JSON.stringify(counters, null, 4) : (await import('./format')).table(['COUNTER', 'VALUE'], Object.entries(counters).map(([k, v]) => [k, String(v)])));
       return 0;
     }
     case 'events':
@@ -117,5 +118,14 @@ main(process.argv.slice(2)).then(exitAfterOutput, (e: unknown) => {
     return exitAfterOutput(0);
   }
   process.stderr.write(`ferry: ${(e as Error).message}\n`);
-  exitAfterOutput(e instanceof UsageError ? 2 : 1);
+  // As Docker: `run` answers its own failures (bad flags, the daemon's refusals) with 125,
+  // so they are told apart from the container's exit codes (126, 127: cannot run, not found).
+  exitAfterOutput(commandOf(process.argv.slice(2)) === 'run' ? 125 : e instanceof UsageError ? 2 : 1);
 });
+
+/** The command word, after the global --socket. */
+function commandOf(argv: string[]): string | undefined {
+  let i = 0;
+  while (argv[i]?.startsWith('--socket')) i += argv[i]!.includes('=') ? 1 : 2;
+  return argv[i];
+}

@@ -36,6 +36,9 @@ const seconds = (raw: string): number => {
   return Number(raw);
 };
 
+const FORMAT_OPTION: OptionSpec = { flag: '--format', value: 'FORMAT', help: "table (the default), json (one object per line), 'table TEMPLATE' or a Go TEMPLATE per row, e.g. '{{.ID}}\\t{{.Names}}'" };
+const INSPECT_FORMAT: OptionSpec = { flag: '--format', short: '-f', value: 'TEMPLATE', help: "a Go template applied to each object, e.g. '{{.NetworkSettings.IPAddress}}'; json: the JSON array" };
+
 const RUN_OPTIONS: OptionSpec[] = [
   { flag: '--detach', short: '-d', help: 'run in the background and print the id' },
   { flag: '--name', value: 'NAME', help: 'container name' },
@@ -97,10 +100,11 @@ export const COMMAND_SPECS: CommandSpec[] = [
     args: '',
     options: [
       { flag: '--quiet', short: '-q', help: 'only IDs' },
-      { flag: '--format', value: 'FORMAT', parse: oneOf(['json', 'table']), help: 'json or table' },
+      { flag: '--no-trunc', help: 'whole IDs' },
+      FORMAT_OPTION,
     ],
   },
-  { name: 'network inspect', summary: 'show networks in detail, as JSON', args: 'NETWORK [NETWORK...]', options: [] },
+  { name: 'network inspect', summary: 'show networks in detail, as JSON', args: 'NETWORK [NETWORK...]', options: [INSPECT_FORMAT] },
   { name: 'network rm', aliases: ['network remove'], summary: 'remove networks', args: 'NETWORK [NETWORK...]', options: [] },
   { name: 'network prune', summary: 'remove networks no container uses', args: '', options: [{ flag: '--force', short: '-f', help: 'do not ask (Ferry never asks)' }] },
   {
@@ -122,9 +126,12 @@ export const COMMAND_SPECS: CommandSpec[] = [
     options: [
       { flag: '--all', short: '-a', help: 'also stopped containers' },
       { flag: '--quiet', short: '-q', help: 'only IDs' },
+      { flag: '--filter', short: '-f', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'id=, name= (a regular expression), network=, status= (created, running, exited)' },
+      { flag: '--no-trunc', help: 'whole IDs and commands' },
+      FORMAT_OPTION,
     ],
   },
-  { name: 'inspect', summary: 'show containers in detail, as JSON', args: 'CONTAINER [CONTAINER...]', options: [] },
+  { name: 'inspect', summary: 'show containers in detail, as JSON', args: 'CONTAINER [CONTAINER...]', options: [INSPECT_FORMAT] },
   { name: 'exec', summary: 'run a command in a running container', args: 'CONTAINER [--] CMD [ARG...]', options: [], stopAtPositional: true },
   { name: 'logs', summary: "print a container's output", args: 'CONTAINER', options: [] },
   { name: 'stop', summary: 'stop containers (SIGTERM, then SIGKILL after the grace period)', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--time', short: '-t', value: 'SECONDS', parse: seconds, help: 'grace period before SIGKILL (default 10)' }] },
@@ -140,7 +147,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       { flag: '--stages', help: 'per stage of the graph: packets, time per packet, outcomes' },
     ],
   },
-  { name: 'dns stats', summary: 'counters of the embedded resolver', args: '', options: [] },
+  { name: 'dns stats', summary: 'counters of the embedded resolver', args: '', options: [{ flag: '--format', value: 'FORMAT', parse: oneOf(['table', 'json']), help: 'table (the default) or json' }] },
   {
     name: 'events',
     summary: 'containers and networks as they change, like docker events',

@@ -52,7 +52,7 @@ export async function controlPlaneDemo(prefix: string, print: (line: string) => 
     print('$ ferry exec client -- ping -c 2 web');
     print(ping.split('\n').filter((l) => /^PING|received/.test(l)).join('\n'));
     await show('exec', 'client', '--', 'dig', '+short', 'web');
-    const stats = JSON.parse(await ferry('dns', 'stats')) as Record<string, number>;
+    const stats = JSON.parse(await ferry('dns', 'stats', '--format', 'json')) as Record<string, number>;
     print(`resolver: ${stats.queries} queries, ${stats.answered} answered, ${stats.nxdomain} NXDOMAIN, ${stats.forwarded} forwarded`);
     await show('run', '-d', '--name', 'site', '--network', 'demo-net', '-p', '8080:80', '--', 'python3', '-m', 'http.server', '--bind', '0.0.0.0', '80');
     print('outside$ python3 -c "urllib.request.urlopen(\'http://203.0.113.10:8080/\')" | head -2');

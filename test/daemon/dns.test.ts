@@ -96,10 +96,10 @@ describe('embedded DNS', () => {
       expect(await status('ext', 'slow.example.test')).toBe('SERVFAIL');
       // 60 records: the upstream truncates over UDP; Ferry fetches them over TCP,
       // and since they do not fit the client's 512 bytes either, the client retries over TCP.
-      const before = JSON.parse(await d().ok('dns', 'stats'));
+      const before = JSON.parse(await d().ok('dns', 'stats', '--format', 'json'));
       const big = (await dig('ext', '+noedns', '+short', 'big.example.test')).split('\n');
       expect(big).toHaveLength(60);
-      const after = JSON.parse(await d().ok('dns', 'stats'));
+      const after = JSON.parse(await d().ok('dns', 'stats', '--format', 'json'));
       expect(after.truncated - before.truncated).toBeGreaterThanOrEqual(1);
       expect(after.tcp - before.tcp).toBeGreaterThanOrEqual(1);
       // Container names are never sent upstream.
@@ -109,7 +109,7 @@ describe('embedded DNS', () => {
   });
 
   it('drops and counts malformed queries and a flood, and keeps answering others', async () => {
-    const before = JSON.parse(await d().ok('dns', 'stats'));
+    const before = JSON.parse(await d().ok('dns', 'stats', '--format', 'json'));
     // Garbage, then 3,000 queries within about a tenth of a second (the rate limit is 500/s per container).
     const script = `
       const s = require('dgram').createSocket('udp4');
@@ -120,7 +120,7 @@ describe('embedded DNS', () => {
     const flood = d().ferry('exec', 'alpine1', '--', process.execPath, '-e', script);
     expect(await dig('alpine2', '+short', 'alpine4')).toMatch(/^172\.18\.0\.\d+$/); // another container is answered meanwhile
     await flood;
-    const after = JSON.parse(await d().ok('dns', 'stats'));
+    const after = JSON.parse(await d().ok('dns', 'stats', '--format', 'json'));
     expect(after.malformed - before.malformed).toBe(1);
     expect(after.rateLimited - before.rateLimited).toBeGreaterThan(1000);
     expect(await dig('alpine1', '+short', 'alpine2')).toBe('172.18.0.3'); // and alpine1 again, once its bucket refills
@@ -130,5 +130,12 @@ describe('embedded DNS', () => {
     // 1.999.0.10.in-addr.arpa once made Names.reverse throw, and the unhandled rejection ended the daemon.
     expect(/status: (\w+)/.exec(await dig('alpine1', 'PTR', '1.999.0.10.in-addr.arpa'))?.[1]).toBe('SERVFAIL'); // not ours; no upstream in tests
     expect(await dig('alpine2', '+short', 'alpine4')).toMatch(/^172\.18\.0\.\d+$/);
+  });
+
+  it('ferry dns stats prints a table; --format json the counters', async () => {
+    const text = await d().ok('dns', 'stats');
+    expect(text).toMatch(/^COUNTER +VALUE\nqueries +\d+\n/);
+    expect(text).toMatch(/^faults +0$/m);
+    expect(Object.keys(JSON.parse(await d().ok('dns', 'stats', '--format', 'json')))).toContain('malformed');
   });
 });

@@ -45,7 +45,7 @@ describe('ferry help, completion and man pages', () => {
     };
     expect(complete('ferry ne')).toEqual(['network']);
     expect(complete('ferry network c')).toEqual(['create', 'connect']);
-    expect(complete('ferry ps -')).toEqual(['-a', '--all', '-q', '--quiet', '--help']);
+    expect(complete('ferry ps -')).toEqual(['-a', '--all', '-q', '--quiet', '-f', '--filter', '--no-trunc', '--format', '--help']);
     expect(complete('ferry network create --sub')).toEqual(['--subnet']);
   });
 

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { UsageError, parseOptions } from '../args';
 import { specOf } from '../spec';
 import type { Client } from '../client';
-import { table } from './network';
+import { formatListing, since } from '../format';
+import { compileTemplate } from '../template';
 
 type Inspect = {
   Id: string;
@@ -11,22 +12,14 @@ type Inspect = {
   Path: string;
   Args: string[];
   State: { Status: string; Running: boolean; Pid: number; ExitCode: number; StartedAt: string; FinishedAt: string };
-  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> };
+  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null>; Networks: Record<string, { NetworkID: string }> };
 };
-
 
 const ref = (s: string) => `/v1/containers/${encodeURIComponent(s)}`;
 
-function ago(iso: string): string {
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
-  if (s < 3600) return `${Math.round(s / 60)} minutes`;
-  return `${Math.round(s / 3600)} hours`;
-}
-
 function status(c: Inspect): string {
-  if (c.State.Running) return `Up ${ago(c.State.StartedAt)}`;
-  if (c.State.Status === 'exited') return `Exited (${c.State.ExitCode}) ${ago(c.State.FinishedAt)} ago`;
+  if (c.State.Running) return `Up ${since(c.State.StartedAt)}`;
+  if (c.State.Status === 'exited') return `Exited (${c.State.ExitCode}) ${since(c.State.FinishedAt)} ago`;
   return 'Created';
 }
 
@@ -34,6 +27,38 @@ function ports(c: Inspect): string {
   return Object.entries(c.NetworkSettings.Ports)
     .map(([k, v]) => (v ? v.map((b) => `${b.HostIp}:${b.HostPort || '?'}->${k}`).join(', ') : k))
     .join(', ');
+}
+
+/** Docker's ps fields for a container ({{.ID}}, {{.Names}}, ...), cut as Docker cuts them unless --no-trunc. */
+function psRow(c: Inspect, trunc: boolean) {
+  const command = [c.Path, ...c.Args].join(' ');
+  return {
+    ID: trunc ? c.Id.slice(0, 12) : c.Id,
+    Command: JSON.stringify(trunc && command.length > 20 ? `${command.slice(0, 19)}…` : command),
+    CreatedAt: `${c.Created.replace('T', ' ').slice(0, 19)} +0000 UTC`,
+    RunningFor: `${since(c.Created)} ago`,
+    Ports: ports(c),
+    State: c.State.Status,
+    Status: status(c),
+    Names: c.Name.slice(1),
+    Networks: Object.keys(c.NetworkSettings.Networks ?? {}).join(','),
+  };
+}
+
+const PS_HEADERS = { ID: 'CONTAINER ID', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS', State: 'STATE', Status: 'STATUS', Names: 'NAMES', Networks: 'NETWORKS' };
+
+/** ps --filter KEY=VALUE: the same key ORs, different keys AND, as in Docker. */
+function psFilter(filters: [string, string][]): (c: Inspect) => boolean {
+  const by = new Map<string, string[]>();
+  for (const [k, v] of filters) by.set(k, [...(by.get(k) ?? []), v]);
+  const tests: Record<string, (c: Inspect, v: string) => boolean> = {
+    id: (c, v) => c.Id.startsWith(v),
+    name: (c, v) => new RegExp(v).test(c.Name.slice(1)),
+    network: (c, v) => Object.entries(c.NetworkSettings.Networks ?? {}).some(([name, n]) => name === v || n.NetworkID.startsWith(v)),
+    status: (c, v) => c.State.Status === v,
+  };
+  for (const k of by.keys()) if (!tests[k]) throw new UsageError(`--filter ${k}: unknown filter (accepted: ${Object.keys(tests).join(', ')})`);
+  return (c) => [...by].every(([k, vs]) => vs.some((v) => tests[k]!(c, v)));
 }
 
 export async function containerCommand(cmd: string, args: string[], client: Client, out: (s: string) => void): Promise<number> {
@@ -68,23 +93,21 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
     }
     case 'ps': {
       const { options: o } = parseOptions(specOf('ps'), args);
-      const list = await client.request<Inspect[]>('GET', `/v1/containers${o.all ? '?all=1' : ''}`);
-      if (o.quiet) list.forEach((c) => out(c.Id.slice(0, 12)));
-      else
-        out(
-          table(
-            ['CONTAINER ID', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-            list.map((c) => [c.Id.slice(0, 12), JSON.stringify([c.Path, ...c.Args].join(' ').slice(0, 20)), `${ago(c.Created)} ago`, status(c), ports(c), c.Name.slice(1)]),
-          ),
-        );
+      const filters = (o.filter as [string, string][] | undefined) ?? [];
+      // A status filter shows stopped containers too, as in Docker.
+      const all = o.all || filters.some(([k]) => k === 'status');
+      const list = (await client.request<Inspect[]>('GET', `/v1/containers${all ? '?all=1' : ''}`)).filter(psFilter(filters));
+      const trunc = !o['no-trunc'];
+      if (o.quiet) list.forEach((c) => out(trunc ? c.Id.slice(0, 12) : c.Id));
+      else formatListing({ headers: PS_HEADERS, columns: ['ID', 'Command', 'RunningFor', 'Status', 'Ports', 'Names'], rows: list.map((c) => psRow(c, trunc)) }, o.format as string | undefined).forEach((l) => out(l));
       return 0;
     }
     case 'inspect': {
-      const { rest: refs } = parseOptions(specOf('inspect'), args);
+      const { options: o, rest: refs } = parseOptions(specOf('inspect'), args);
       if (!refs.length) throw new UsageError('"inspect" needs at least one CONTAINER');
       const all = [];
       for (const r of refs) all.push(await client.request('GET', ref(r)));
-      out(JSON.stringify(all, null, 4));
+      printInspect(all, o.format as string | undefined, out);
       return 0;
     }
     case 'exec': {
@@ -158,4 +181,13 @@ async function follow(client: Client, id: string): Promise<number> {
   }
   print(done.log); // the whole output, read before --rm removed it
   return done.exitCode;
+}
+
+/** inspect: Docker's JSON array, or with -f/--format one line per object from the template. */
+export function printInspect(objects: unknown[], format: string | undefined, out: (s: string) => void): void {
+  if (format === undefined || format === 'json') out(JSON.stringify(objects, null, 4));
+  else {
+    const render = compileTemplate(format);
+    for (const x of objects) out(render(x));
+  }
 }

@@ -1,5 +1,7 @@
 import { UsageError, parseOptions } from '../args';
 import { specOf } from '../spec';
+import { formatListing } from '../format';
+import { printInspect } from './container';
 import type { Client } from '../client';
 
 type Inspect = { Name: string; Id: string; Driver: string; Scope: string; EnableIPv6: boolean; Internal: boolean; Labels: Record<string, string>; Created: string };
@@ -34,18 +36,20 @@ export async function networkCommand(args: string[], client: Client, out: (s: st
       const { options: o, rest: extra } = parseOptions(specOf('network ls'), rest);
       if (extra.length) throw new UsageError(`"network ls" takes no arguments (got "${extra.join(' ')}")`);
       const nets = await client.request<Inspect[]>('GET', '/v1/networks');
-      if (o.quiet) nets.forEach((n) => out(n.Id.slice(0, 12)));
-      else if (o.format === 'json')
-        nets.forEach((n) => out(JSON.stringify({ CreatedAt: n.Created, Driver: n.Driver, ID: n.Id.slice(0, 12), IPv6: String(n.EnableIPv6), Internal: String(n.Internal), Labels: Object.entries(n.Labels).map(([k, v]) => `${k}=${v}`).join(','), Name: n.Name, Scope: n.Scope })));
-      else out(table(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], nets.map((n) => [n.Id.slice(0, 12), n.Name, n.Driver, n.Scope])));
+      const trunc = !o['no-trunc'];
+      if (o.quiet) nets.forEach((n) => out(trunc ? n.Id.slice(0, 12) : n.Id));
+      else {
+        const rows = nets.map((n) => ({ CreatedAt: n.Created, Driver: n.Driver, ID: trunc ? n.Id.slice(0, 12) : n.Id, IPv6: String(n.EnableIPv6), Internal: String(n.Internal), Labels: Object.entries(n.Labels).map(([k, v]) => `${k}=${v}`).join(','), Name: n.Name, Scope: n.Scope }));
+        formatListing({ headers: { ID: 'NETWORK ID', CreatedAt: 'CREATED' }, columns: ['ID', 'Name', 'Driver', 'Scope'], rows }, o.format as string | undefined).forEach((l) => out(l));
+      }
       return 0;
     }
     case 'inspect': {
-      const { rest: refs } = parseOptions(specOf('network inspect'), rest);
+      const { options: o, rest: refs } = parseOptions(specOf('network inspect'), rest);
       if (!refs.length) throw new UsageError('"network inspect" needs at least one NAME');
       const all = [];
       for (const r of refs) all.push(await client.request('GET', `/v1/networks/${encodeURIComponent(r)}`));
-      out(JSON.stringify(all, null, 4));
+      printInspect(all, o.format as string | undefined, out);
       return 0;
     }
     case 'rm':
@@ -79,9 +83,4 @@ export async function networkCommand(args: string[], client: Client, out: (s: st
     default:
       throw new UsageError(`unknown network command "${sub ?? ''}" (accepted: create, ls, inspect, rm, prune, connect, disconnect): ${USAGE}`);
   }
-}
-
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n');
 }

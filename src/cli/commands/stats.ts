@@ -1,5 +1,5 @@
 import type { DaemonStats } from '../../daemon/daemon';
-import { table } from './network';
+import { table } from '../format';
 
 /** `ferry stats`: a table per port (named by what it carries) and per network. */
 export function formatDaemonStats(s: DaemonStats): string {
