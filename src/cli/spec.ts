@@ -39,6 +39,13 @@ const seconds = (raw: string): number => {
 const FORMAT_OPTION: OptionSpec = { flag: '--format', value: 'FORMAT', help: "table (the default), json (one object per line), 'table TEMPLATE' or a Go TEMPLATE per row, e.g. '{{.ID}}\\t{{.Names}}'" };
 const INSPECT_FORMAT: OptionSpec = { flag: '--format', short: '-f', value: 'TEMPLATE', help: "a Go template applied to each object, e.g. '{{.NetworkSettings.IPAddress}}'; json: the JSON array" };
 
+/** What run and exec share: the process's environment, directory and user. */
+const PROCESS_OPTIONS: OptionSpec[] = [
+  { flag: '--env', short: '-e', value: 'KEY=VALUE', repeat: true, help: 'an environment variable (KEY alone: its value in this shell)' },
+  { flag: '--workdir', short: '-w', value: 'DIR', help: 'working directory of the command (made if missing)' },
+  { flag: '--user', short: '-u', value: 'USER[:GROUP]', help: 'run the command as this user, by name or number' },
+];
+
 const RUN_OPTIONS: OptionSpec[] = [
   { flag: '--detach', short: '-d', help: 'run in the background and print the id' },
   { flag: '--name', value: 'NAME', help: 'container name' },
@@ -57,6 +64,8 @@ const RUN_OPTIONS: OptionSpec[] = [
   { flag: '--expose', value: 'PORT', repeat: true, help: 'PORT[-PORT][/tcp|udp|sctp]' },
   { flag: '--rm', help: 'remove the container when it exits' },
   { flag: '--rate-limit', value: 'RATE', help: 'police what each interface sends: 100mbit, 2mbps, 20kpps (a Ferry extension)' },
+  ...PROCESS_OPTIONS,
+  { flag: '--env-file', value: 'FILE', repeat: true, help: 'read KEY=VALUE lines (KEY alone: from this shell; # comments)' },
 ];
 
 const NETWORK_CREATE_OPTIONS: OptionSpec[] = [
@@ -132,7 +141,19 @@ export const COMMAND_SPECS: CommandSpec[] = [
     ],
   },
   { name: 'inspect', summary: 'show containers in detail, as JSON', args: 'CONTAINER [CONTAINER...]', options: [INSPECT_FORMAT] },
-  { name: 'exec', summary: 'run a command in a running container', args: 'CONTAINER [--] CMD [ARG...]', options: [], stopAtPositional: true },
+  {
+    name: 'exec',
+    summary: 'run a command in a running container',
+    args: 'CONTAINER [--] CMD [ARG...]',
+    stopAtPositional: true,
+    description: "The command gets the container's environment (its -e), working directory and user unless given here, and this terminal: with -i its stdin, with -t a check that stdin is a terminal.",
+    options: [
+      { flag: '--interactive', short: '-i', help: 'keep stdin open for the command' },
+      { flag: '--tty', short: '-t', help: 'the command runs on this terminal (stdin must be one)' },
+      { flag: '--detach', short: '-d', help: 'run it in the background' },
+      ...PROCESS_OPTIONS,
+    ],
+  },
   { name: 'logs', summary: "print a container's output", args: 'CONTAINER', options: [] },
   { name: 'stop', summary: 'stop containers (SIGTERM, then SIGKILL after the grace period)', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--time', short: '-t', value: 'SECONDS', parse: seconds, help: 'grace period before SIGKILL (default 10)' }] },
   { name: 'start', summary: 'start stopped containers', args: 'CONTAINER [CONTAINER...]', options: [] },

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import { type PortBinding, parseExpose, parsePortSpec } from '../container/port-spec';
 import { parseRateLimit } from '../container/rate-limit';
+import { resolveUser } from '../container/process';
 import { netnsPath } from '../netns';
 import { badRequest, conflict, notFound } from './errors';
 import { RESOLVER_ADDRESS, type DnsService } from '../dns/server';
@@ -88,6 +89,9 @@ export class Containers {
         files,
         hostname: c.hostname,
         isolated: c.mode.kind !== 'host',
+        env: c.env ?? [],
+        workdir: c.workdir,
+        user: c.user === undefined ? undefined : resolveUser(c.user),
       });
       this.children.set(pid, exited);
       void exited.then((code) => {
@@ -263,6 +267,9 @@ export class Containers {
       return { name: host, ip };
     });
     if (spec.rateLimit !== undefined) parseRateLimit(spec.rateLimit);
+    for (const e of spec.env ?? []) if (!/^[^=\0]+=/.test(e) || e.includes('\0')) throw badRequest(`--env "${e}": expected KEY=VALUE`);
+    if (spec.workdir !== undefined && !spec.workdir.startsWith('/')) throw badRequest(`--workdir "${spec.workdir}": expected an absolute path`);
+    if (spec.user !== undefined) resolveUser(spec.user);
     const ports: PortBinding[] = (spec.ports ?? []).flatMap(parsePortSpec);
     const exposed = (spec.expose ?? []).flatMap(parseExpose);
     return {
@@ -282,6 +289,9 @@ export class Containers {
       publishAll: !!spec.publishAll,
       autoRemove: !!spec.autoRemove,
       rateLimit: spec.rateLimit,
+      env: spec.env ?? [],
+      workdir: spec.workdir,
+      user: spec.user,
       state: 'created',
       endpoints: [],
     };

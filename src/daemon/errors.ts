@@ -51,6 +51,7 @@ const MEANING: {
   NatError: { bad_uplink: 'bad_request', bad_binding: 'bad_request', port_allocated: 'conflict' },
   PortSpecError: { invalid: 'bad_request' },
   RateLimitError: { invalid: 'bad_request' },
+  UserSpecError: { invalid: 'bad_request' },
   PacketSpecError: { invalid: 'bad_request' },
   MalformedPacket: { malformed: 'bad_request' },
   // Everything else of the data plane (tap_open, netns, ...) is the host's trouble: internal.

@@ -1,3 +1,4 @@
+import { DEFAULT_PATH } from '../container/process';
 import { parseCidr } from '../ipam';
 import type { ContainerDoc, NetworkDoc } from './model';
 import type { State } from './state';
@@ -123,7 +124,15 @@ export function containerInspect(c: ContainerDoc, state: State): Record<string, 
     Args: c.cmd.slice(1),
     State: { Status: c.state, Running: c.state === 'running', Pid: c.pid ?? 0, ExitCode: c.exitCode ?? 0, StartedAt: c.startedAt ?? '', FinishedAt: c.finishedAt ?? '' },
     Name: `/${c.name}`,
-    Config: { Hostname: c.hostname, Cmd: c.cmd, ExposedPorts: Object.fromEntries(Object.keys(portsOf(c)).map((k) => [k, {}])) },
+    Config: {
+      Hostname: c.hostname,
+      User: c.user ?? '',
+      // As Docker lists it: the search path (an image's, there), then -e.
+      Env: [...((c.env ?? []).some((e) => e.startsWith('PATH=')) ? [] : [`PATH=${DEFAULT_PATH}`]), ...(c.env ?? [])],
+      Cmd: c.cmd,
+      WorkingDir: c.workdir ?? '',
+      ExposedPorts: Object.fromEntries(Object.keys(portsOf(c)).map((k) => [k, {}])),
+    },
     HostConfig: {
       NetworkMode: modeName(c, state),
       PortBindings: portsOf(c),

@@ -67,6 +67,12 @@ export interface ContainerDoc {
   autoRemove: boolean;
   /** --rate-limit: what each of its interfaces may send (src/container/rate-limit.ts). */
   rateLimit?: string;
+  /** -e: KEY=VALUE (absent in documents written before it existed). */
+  env?: string[];
+  /** -w: the working directory of its command. */
+  workdir?: string;
+  /** -u: USER[:GROUP] its command runs as. */
+  user?: string;
   state: 'created' | 'running' | 'exited';
   pid?: number;
   /** /proc/PID/stat start time, to tell our process from a later one with the same pid. */

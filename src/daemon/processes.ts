@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { constants, hostname as hostHostname } from 'node:os';
+import { type RunAs, containerEnv, runAsArgv } from '../container/process';
 
 const osSignal = (s: NodeJS.Signals) => constants.signals[s] ?? 0;
 
@@ -19,26 +20,38 @@ export interface ContainerFiles {
   log: string;
 }
 
-// Inside the new mount namespace: the container's own /etc files, then the command.
-const SETUP = [
-  'set -e',
+// Inside the new mount namespace: the container's own /etc files.
+const MOUNTS = [
   'hostname "$FERRY_HOSTNAME"',
   'mount --bind "$FERRY_DIR/hosts" /etc/hosts',
   'mount --bind "$FERRY_DIR/hostname" /etc/hostname',
   'mount --bind "$FERRY_DIR/resolv.conf" /etc/resolv.conf',
-  'exec "$@"',
-].join('\n');
+];
+// Then, in every mode: the working directory (made if missing, as Docker
+// does), Ferry's own variables gone, and the command (under setpriv for -u).
+const START = ['if [ -n "$FERRY_WORKDIR" ]; then mkdir -p "$FERRY_WORKDIR" && cd "$FERRY_WORKDIR"; fi', 'unset FERRY_DIR FERRY_HOSTNAME FERRY_WORKDIR', 'exec "$@"'];
 
 /** Starts the container; `exited` resolves with its exit code while this daemon is its parent. */
-export function spawnContainer(opts: { cmd: string[]; netnsPath?: string; files: ContainerFiles; hostname: string; isolated: boolean }): { pid: number; exited: Promise<number> } {
+export function spawnContainer(opts: {
+  cmd: string[];
+  netnsPath?: string;
+  files: ContainerFiles;
+  hostname: string;
+  isolated: boolean;
+  env: string[];
+  workdir?: string;
+  user?: RunAs;
+}): { pid: number; exited: Promise<number> } {
   const log = openSync(opts.files.log, 'a');
   try {
-    const inner = opts.isolated ? ['unshare', '--uts', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', SETUP, 'ferry-init', ...opts.cmd] : opts.cmd;
+    const script = ['set -e', ...(opts.isolated ? MOUNTS : []), ...START].join('\n');
+    const sh = ['/bin/sh', '-c', script, 'ferry-init', ...runAsArgv(opts.cmd, opts.user)];
+    const inner = opts.isolated ? ['unshare', '--uts', '--mount', '--propagation', 'private', '--', ...sh] : sh;
     const argv = opts.netnsPath ? ['nsenter', `--net=${opts.netnsPath}`, '--', ...inner] : inner;
     const child = spawn(argv[0]!, argv.slice(1), {
       detached: true,
       stdio: ['ignore', log, log],
-      env: { ...process.env, FERRY_DIR: opts.files.dir, FERRY_HOSTNAME: opts.hostname },
+      env: { ...containerEnv(opts.hostname || hostHostname(), opts.user?.home ?? '/root', opts.env), FERRY_DIR: opts.files.dir, FERRY_HOSTNAME: opts.hostname, FERRY_WORKDIR: opts.workdir ?? '' },
     });
     child.unref();
     if (child.pid === undefined) throw new Error(`cannot start ${argv[0]}`);

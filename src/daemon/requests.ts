@@ -63,6 +63,11 @@ export const RunRequest = Type.Object(
     expose: Type.Optional(Strings),
     autoRemove: Type.Optional(Type.Boolean()),
     rateLimit: Type.Optional(Type.String()),
+    /** KEY=VALUE, as the CLI resolved -e and --env-file. */
+    env: Type.Optional(Strings),
+    workdir: Type.Optional(Type.String()),
+    /** USER[:GROUP], by name or number. */
+    user: Type.Optional(Type.String()),
   },
   strict,
 );

@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { UsageError, parseOptions } from '../args';
 import { specOf } from '../spec';
+import { envEntries } from '../env';
 import type { Client } from '../client';
 import { formatListing, since } from '../format';
 import { compileTemplate } from '../template';
@@ -84,6 +84,9 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
         expose: o.expose,
         autoRemove: !!o.rm,
         rateLimit: o['rate-limit'],
+        env: envEntries(o.env as string[] | undefined, o['env-file'] as string[] | undefined),
+        workdir: o.workdir,
+        user: o.user,
       });
       if (o.detach) {
         out(c.Id);
@@ -110,16 +113,8 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
       printInspect(all, o.format as string | undefined, out);
       return 0;
     }
-    case 'exec': {
-      const { rest: argv } = parseOptions(specOf('exec'), args);
-      const [name, ...command] = argv[0] === '--' ? argv.slice(1) : argv;
-      const cmdArgs = command[0] === '--' ? command.slice(1) : command;
-      if (!name || !cmdArgs.length) throw new UsageError('"exec" takes CONTAINER and a command: ferry exec CONTAINER -- CMD [ARG...]');
-      const c = await client.request<Inspect>('GET', ref(name));
-      if (!c.State.Running) throw new UsageError(`container "${name}" is not running`);
-      const r = spawnSync('nsenter', ['--target', String(c.State.Pid), '--net', '--uts', '--mount', '--', ...cmdArgs], { stdio: 'inherit' });
-      return r.status ?? 128;
-    }
+    case 'exec':
+      return (await import('./exec')).execCommand(args, client);
     case 'logs': {
       const { rest: refs } = parseOptions(specOf('logs'), args);
       if (refs.length !== 1) throw new UsageError('"logs" takes one CONTAINER');
