@@ -154,7 +154,25 @@ export const COMMAND_SPECS: CommandSpec[] = [
       ...PROCESS_OPTIONS,
     ],
   },
-  { name: 'logs', summary: "print a container's output", args: 'CONTAINER', options: [] },
+  {
+    name: 'logs',
+    summary: "print a container's output",
+    args: 'CONTAINER',
+    description: 'The output is kept as the container wrote it, without timestamps, so there is no --since.',
+    options: [
+      { flag: '--follow', short: '-f', help: 'keep printing what it writes until it stops' },
+      {
+        flag: '--tail',
+        short: '-n',
+        value: 'N',
+        parse: (v) => {
+          if (v !== 'all' && !/^\d+$/.test(v)) throw new Error('a number of lines, or all');
+          return v;
+        },
+        help: 'only the last N lines (default all)',
+      },
+    ],
+  },
   { name: 'stop', summary: 'stop containers (SIGTERM, then SIGKILL after the grace period)', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--time', short: '-t', value: 'SECONDS', parse: seconds, help: 'grace period before SIGKILL (default 10)' }] },
   { name: 'start', summary: 'start stopped containers', args: 'CONTAINER [CONTAINER...]', options: [] },
   { name: 'kill', summary: 'send a signal to containers', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--signal', short: '-s', value: 'SIGNAL', help: 'default SIGKILL' }] },

@@ -1,3 +1,4 @@
+import { sendLog } from './logs';
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -89,7 +90,16 @@ const routes: [string, RegExp, Handler][] = [
     return d.state.exclusive(async () => containerInspect(await d.containers.run(spec), d.state));
   }],
   ['GET', /^\/v1\/containers\/([^/]+)$/, async (d, [ref]) => containerInspect(d.state.container(ref!), d.state)],
-  ['GET', /^\/v1\/containers\/([^/]+)\/logs$/, async (d, [ref]) => ({ log: d.containers.readLog(d.state.container(ref!)) })],
+  ['GET', /^\/v1\/containers\/([^/]+)\/logs$/, async (d, [ref], _b, q) => {
+    const c = d.state.container(ref!);
+    if (!q.has('follow') && !q.has('tail')) return { log: d.containers.readLog(c) };
+    const tail = q.get('tail');
+    if (tail !== null && tail !== 'all' && !/^\d+$/.test(tail)) throw badRequest(`tail=${tail}: expected a number of lines or "all"`);
+    const follow = q.get('follow') === '1';
+    return new Streamed('application/octet-stream', (write, closed) =>
+      sendLog(d.containers.logFile(c), { tail: tail === null || tail === 'all' ? undefined : Number(tail), follow, running: () => d.state.containers.get(c.id)?.state === 'running' }, write, closed),
+    );
+  }],
   // Not under the lock: it waits for an exit, which the reaper handles under the lock.
   ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), d.containers.wait(ref!))],
   ['POST', /^\/v1\/containers\/([^/]+)\/kill$/, async (d, [ref], b) => {

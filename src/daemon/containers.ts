@@ -230,6 +230,10 @@ export class Containers {
     return new Promise((resolve) => this.waiters.set(c.id, [...(this.waiters.get(c.id) ?? []), resolve]));
   }
 
+  logFile(c: ContainerDoc): string {
+    return containerFiles(this.stateDir, c.id).log;
+  }
+
   readLog(c: ContainerDoc): string {
     try {
       return readFileSync(containerFiles(this.stateDir, c.id).log, 'utf8');

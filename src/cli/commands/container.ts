@@ -116,10 +116,10 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
     case 'exec':
       return (await import('./exec')).execCommand(args, client);
     case 'logs': {
-      const { rest: refs } = parseOptions(specOf('logs'), args);
+      const { options: o, rest: refs } = parseOptions(specOf('logs'), args);
       if (refs.length !== 1) throw new UsageError('"logs" takes one CONTAINER');
-      const { log } = await client.request<{ log: string }>('GET', `${ref(refs[0]!)}/logs`);
-      process.stdout.write(log);
+      const query = [o.follow ? 'follow=1' : '', `tail=${(o.tail as string | undefined) ?? 'all'}`].filter(Boolean).join('&');
+      await client.stream('GET', `${ref(refs[0]!)}/logs?${query}`, undefined, { bytes: (c) => void process.stdout.write(c) });
       return 0;
     }
     case 'stop':
@@ -155,26 +155,18 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
   }
 }
 
-/** Foreground `run`: print the container's output as it comes, then exit with its code. */
+/** Foreground `run`: the container's output streamed as it comes (logs -f), then its exit code. */
 async function follow(client: Client, id: string): Promise<number> {
-  let printed = 0;
-  let done: { exitCode: number; log: string } | undefined;
-  const waiting = client.request<{ exitCode: number; log: string }>('POST', `${ref(id)}/wait`).then((r) => (done = r));
+  const waiting = client.request<{ exitCode: number; log: string }>('POST', `${ref(id)}/wait`);
   // Ctrl-C and SIGTERM go to the container, as Docker's signal proxy does;
   // its exit (and exit code) then ends this command.
   const proxy = (signal: NodeJS.Signals) => void client.request('POST', `${ref(id)}/kill`, { signal }).catch(() => undefined);
   process.on('SIGINT', proxy);
   process.on('SIGTERM', proxy);
-  const print = (log: string) => {
-    if (log.length > printed) process.stdout.write(log.slice(printed));
-    printed = Math.max(printed, log.length);
-  };
-  while (!done) {
-    await Promise.race([waiting, new Promise((r) => setTimeout(r, 100))]);
-    if (done) break;
-    print((await client.request<{ log: string }>('GET', `${ref(id)}/logs`).catch(() => ({ log: '' }))).log);
-  }
-  print(done.log); // the whole output, read before --rm removed it
+  let streamed = true;
+  await client.stream('GET', `${ref(id)}/logs?follow=1`, undefined, { bytes: (c) => void process.stdout.write(c) }).catch(() => (streamed = false));
+  const done = await waiting;
+  if (!streamed) process.stdout.write(done.log); // it ended, and --rm removed it, before the stream began
   return done.exitCode;
 }
 
