@@ -61,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'run':
+    case 'create':
     case 'ps':
     case 'inspect':
     case 'exec':
@@ -120,7 +121,7 @@ main(process.argv.slice(2)).then(exitAfterOutput, (e: unknown) => {
   process.stderr.write(`ferry: ${(e as Error).message}\n`);
   // As Docker: `run` answers its own failures (bad flags, the daemon's refusals) with 125,
   // so they are told apart from the container's exit codes (126, 127: cannot run, not found).
-  exitAfterOutput(commandOf(process.argv.slice(2)) === 'run' ? 125 : e instanceof UsageError ? 2 : 1);
+  exitAfterOutput(['run', 'create'].includes(commandOf(process.argv.slice(2)) ?? '') ? 125 : e instanceof UsageError ? 2 : 1);
 });
 
 /** The command word, after the global --socket. */

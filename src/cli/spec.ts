@@ -129,6 +129,14 @@ export const COMMAND_SPECS: CommandSpec[] = [
   { name: 'network disconnect', summary: 'disconnect a container from a network', args: 'NETWORK CONTAINER', options: [{ flag: '--force', short: '-f', help: 'accepted for compatibility' }] },
   { name: 'run', summary: 'run a container (a process in its own namespaces)', args: '[--] CMD [ARG...]', options: RUN_OPTIONS, stopAtPositional: true },
   {
+    name: 'create',
+    summary: 'create a container without starting it',
+    args: '[--] CMD [ARG...]',
+    description: 'Prints its id. Connect it to more networks with ferry network connect, then ferry start it: it starts on all of them.',
+    options: RUN_OPTIONS.filter((o) => o.flag !== '--detach'),
+    stopAtPositional: true,
+  },
+  {
     name: 'ps',
     summary: 'list containers',
     args: '',

@@ -89,6 +89,10 @@ const routes: [string, RegExp, Handler][] = [
     const spec = parseRequest(RunRequest, b);
     return d.state.exclusive(async () => containerInspect(await d.containers.run(spec), d.state));
   }],
+  ['POST', /^\/v1\/containers\/create$/, (d, _p, b) => {
+    const spec = parseRequest(RunRequest, b);
+    return d.state.exclusive(async () => containerInspect(await d.containers.create(spec), d.state));
+  }],
   ['GET', /^\/v1\/containers\/([^/]+)$/, async (d, [ref]) => containerInspect(d.state.container(ref!), d.state)],
   ['GET', /^\/v1\/containers\/([^/]+)\/logs$/, async (d, [ref], _b, q) => {
     const c = d.state.container(ref!);

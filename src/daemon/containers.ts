@@ -50,10 +50,17 @@ export class Containers {
     private readonly events: Events,
   ) {}
 
-  async run(spec: RunSpec): Promise<ContainerDoc> {
+  /** `ferry create`: the container's document, not started; it can be connected to networks before start. */
+  async create(spec: RunSpec): Promise<ContainerDoc> {
     const doc = this.validate(spec);
     await this.state.saveContainer(doc);
     this.events.emit('container', 'create', doc.id, { name: doc.name });
+    this.log('container.create', { id: doc.id, name: doc.name, mode: doc.mode.kind });
+    return doc;
+  }
+
+  async run(spec: RunSpec): Promise<ContainerDoc> {
+    const doc = await this.create(spec);
     try {
       await this.start(doc);
     } catch (e) {

@@ -63,32 +63,12 @@ function psFilter(filters: [string, string][]): (c: Inspect) => boolean {
 
 export async function containerCommand(cmd: string, args: string[], client: Client, out: (s: string) => void): Promise<number> {
   switch (cmd) {
-    case 'run': {
-      const { options: o, rest: argv } = parseOptions(specOf('run'), args);
-      if (!argv.length) throw new UsageError('"run" needs a command: ferry run [OPTIONS] -- CMD [ARG...]');
-      const c = await client.request<Inspect>('POST', '/v1/containers', {
-        name: o.name,
-        cmd: argv,
-        network: o.network,
-        ip: o.ip,
-        ip6: o.ip6,
-        mac: o['mac-address'],
-        hostname: o.hostname,
-        aliases: o['network-alias'],
-        dns: o.dns,
-        dnsSearch: o['dns-search'],
-        dnsOptions: o['dns-option'],
-        addHosts: o['add-host'],
-        ports: o.publish,
-        publishAll: !!o['publish-all'],
-        expose: o.expose,
-        autoRemove: !!o.rm,
-        rateLimit: o['rate-limit'],
-        env: envEntries(o.env as string[] | undefined, o['env-file'] as string[] | undefined),
-        workdir: o.workdir,
-        user: o.user,
-      });
-      if (o.detach) {
+    case 'run':
+    case 'create': {
+      const { options: o, rest: argv } = parseOptions(specOf(cmd), args);
+      if (!argv.length) throw new UsageError(`"${cmd}" needs a command: ferry ${cmd} [OPTIONS] -- CMD [ARG...]`);
+      const c = await client.request<Inspect>('POST', cmd === 'create' ? '/v1/containers/create' : '/v1/containers', containerBody(o, argv));
+      if (o.detach || cmd === 'create') {
         out(c.Id);
         return 0;
       }
@@ -153,6 +133,32 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
     default:
       throw new UsageError(`unknown command "${cmd}"`);
   }
+}
+
+/** What run and create send: the options as the daemon's RunRequest names them. */
+function containerBody(o: Record<string, unknown>, cmd: string[]) {
+  return {
+    name: o.name,
+    cmd,
+    network: o.network,
+    ip: o.ip,
+    ip6: o.ip6,
+    mac: o['mac-address'],
+    hostname: o.hostname,
+    aliases: o['network-alias'],
+    dns: o.dns,
+    dnsSearch: o['dns-search'],
+    dnsOptions: o['dns-option'],
+    addHosts: o['add-host'],
+    ports: o.publish,
+    publishAll: !!o['publish-all'],
+    expose: o.expose,
+    autoRemove: !!o.rm,
+    rateLimit: o['rate-limit'],
+    env: envEntries(o.env as string[] | undefined, o['env-file'] as string[] | undefined),
+    workdir: o.workdir,
+    user: o.user,
+  };
 }
 
 /** Foreground `run`: the container's output streamed as it comes (logs -f), then its exit code. */
