@@ -64,6 +64,7 @@ const RUN_OPTIONS: OptionSpec[] = [
   { flag: '--expose', value: 'PORT', repeat: true, help: 'PORT[-PORT][/tcp|udp|sctp]' },
   { flag: '--rm', help: 'remove the container when it exits' },
   { flag: '--rate-limit', value: 'RATE', help: 'police what each interface sends: 100mbit, 2mbps, 20kpps (a Ferry extension)' },
+  { flag: '--link', value: 'NAME[:ALIAS]', repeat: true, help: "the default bridge's legacy link: an /etc/hosts entry and ALIAS_* variables" },
   ...PROCESS_OPTIONS,
   { flag: '--env-file', value: 'FILE', repeat: true, help: 'read KEY=VALUE lines (KEY alone: from this shell; # comments)' },
 ];

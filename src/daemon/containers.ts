@@ -5,6 +5,7 @@ import { constants } from 'node:os';
 import { type PortBinding, parseExpose, parsePortSpec } from '../container/port-spec';
 import { parseRateLimit } from '../container/rate-limit';
 import { resolveUser } from '../container/process';
+import { type LinkTarget, linkEnv, linkHostsLine, parseLink } from '../container/links';
 import { netnsPath } from '../netns';
 import { badRequest, conflict, notFound } from './errors';
 import { RESOLVER_ADDRESS, type DnsService } from '../dns/server';
@@ -84,7 +85,8 @@ export class Containers {
     try {
       const files = containerFiles(this.stateDir, c.id);
       const addresses = c.endpoints.flatMap((e) => [e.ipv4, e.ipv6]).filter((a): a is string => !!a);
-      writeHosts(files, { hostname: c.hostname, name: c.name, addresses, extraHosts: c.extraHosts });
+      const linked = this.linkTargets(c);
+      writeHosts(files, { hostname: c.hostname, name: c.name, addresses, extraHosts: c.extraHosts, more: linked.map(linkHostsLine) });
       // A container: joiner uses the resolver of the namespace it joins, which has one only in bridge mode.
       const joined = c.mode.kind === 'container' ? this.state.containers.get(c.mode.containerId) : undefined;
       const embedded = c.mode.kind === 'bridge' || joined?.mode.kind === 'bridge' ? RESOLVER_ADDRESS : undefined;
@@ -96,7 +98,7 @@ export class Containers {
         files,
         hostname: c.hostname,
         isolated: c.mode.kind !== 'host',
-        env: c.env ?? [],
+        env: [...linked.flatMap((t) => linkEnv(c.name, t)), ...(c.env ?? [])],
         workdir: c.workdir,
         user: c.user === undefined ? undefined : resolveUser(c.user),
       });
@@ -237,6 +239,19 @@ export class Containers {
     return new Promise((resolve) => this.waiters.set(c.id, [...(this.waiters.get(c.id) ?? []), resolve]));
   }
 
+  /** The running containers it links to, as it is told of them (src/container/links.ts). */
+  private linkTargets(c: ContainerDoc): LinkTarget[] {
+    return (c.links ?? []).map(({ id, alias }) => {
+      const t = this.state.containers.get(id);
+      if (!t || t.state !== 'running') throw conflict(`cannot link to a container that is not running (${t?.name ?? id.slice(0, 12)}, as ${alias})`);
+      const ip = t.endpoints.find((e) => this.state.networks.get(e.networkId)?.isDefault)?.ipv4;
+      if (!ip) throw conflict(`cannot link to "${t.name}": it is not on the default bridge`);
+      const ports = [...t.exposed, ...t.ports.map((p) => ({ port: p.containerPort, protocol: p.protocol }))];
+      const unique = [...new Map(ports.map((p) => [`${p.port}/${p.protocol}`, p])).values()];
+      return { alias, id: t.id, name: t.name, ip, ports: unique, env: t.env ?? [] };
+    });
+  }
+
   logFile(c: ContainerDoc): string {
     return containerFiles(this.stateDir, c.id).log;
   }
@@ -281,6 +296,14 @@ export class Containers {
     for (const e of spec.env ?? []) if (!/^[^=\0]+=/.test(e) || e.includes('\0')) throw badRequest(`--env "${e}": expected KEY=VALUE`);
     if (spec.workdir !== undefined && !spec.workdir.startsWith('/')) throw badRequest(`--workdir "${spec.workdir}": expected an absolute path`);
     if (spec.user !== undefined) resolveUser(spec.user);
+    const links = (spec.links ?? []).map((l) => {
+      const { name: target, alias } = parseLink(l);
+      const t = this.state.findContainer(target);
+      if (!t) throw badRequest(`--link ${l}: no such container "${target}"`);
+      const onDefault = mode.kind === 'bridge' && mode.networks.length === 1 && !!this.state.networks.get(mode.networks[0]!.networkId)?.isDefault;
+      if (!onDefault) throw badRequest(`--link ${l}: links are for the default bridge; on user-defined networks containers reach each other by name`);
+      return { id: t.id, alias };
+    });
     const ports: PortBinding[] = (spec.ports ?? []).flatMap(parsePortSpec);
     const exposed = (spec.expose ?? []).flatMap(parseExpose);
     return {
@@ -303,6 +326,7 @@ export class Containers {
       env: spec.env ?? [],
       workdir: spec.workdir,
       user: spec.user,
+      links,
       state: 'created',
       endpoints: [],
     };

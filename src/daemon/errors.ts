@@ -52,6 +52,7 @@ const MEANING: {
   PortSpecError: { invalid: 'bad_request' },
   RateLimitError: { invalid: 'bad_request' },
   UserSpecError: { invalid: 'bad_request' },
+  LinkError: { invalid: 'bad_request' },
   PacketSpecError: { invalid: 'bad_request' },
   MalformedPacket: { malformed: 'bad_request' },
   // Everything else of the data plane (tap_open, netns, ...) is the host's trouble: internal.

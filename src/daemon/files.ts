@@ -15,7 +15,7 @@ export function containerFiles(stateDir: string, id: string): ContainerFiles {
 }
 
 /** The container's own addresses map to its hostname and its name: its own name resolves on every network, the default bridge included. */
-export function writeHosts(f: ContainerFiles, opts: { hostname: string; name: string; addresses: string[]; extraHosts: { name: string; ip: string }[] }): void {
+export function writeHosts(f: ContainerFiles, opts: { hostname: string; name: string; addresses: string[]; extraHosts: { name: string; ip: string }[]; more?: string[] }): void {
   mkdirSync(f.dir, { recursive: true, mode: 0o755 });
   const lines = [
     '127.0.0.1\tlocalhost',
@@ -25,6 +25,7 @@ export function writeHosts(f: ContainerFiles, opts: { hostname: string; name: st
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
     ...opts.extraHosts.map((h) => `${h.ip}\t${h.name}`),
+    ...(opts.more ?? []),
     ...opts.addresses.map((a) => `${a}\t${opts.hostname}${opts.name !== opts.hostname ? ` ${opts.name}` : ''}`),
   ];
   writeFileSync(f.hosts, `${lines.join('\n')}\n`);

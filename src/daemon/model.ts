@@ -73,6 +73,8 @@ export interface ContainerDoc {
   workdir?: string;
   /** -u: USER[:GROUP] its command runs as. */
   user?: string;
+  /** --link: containers (by id) it is told of at start, under an alias. */
+  links?: { id: string; alias: string }[];
   state: 'created' | 'running' | 'exited';
   pid?: number;
   /** /proc/PID/stat start time, to tell our process from a later one with the same pid. */

@@ -68,6 +68,8 @@ export const RunRequest = Type.Object(
     workdir: Type.Optional(Type.String()),
     /** USER[:GROUP], by name or number. */
     user: Type.Optional(Type.String()),
+    /** Legacy links, NAME[:ALIAS] (the default bridge). */
+    links: Type.Optional(Strings),
   },
   strict,
 );

@@ -158,6 +158,7 @@ function containerBody(o: Record<string, unknown>, cmd: string[]) {
     env: envEntries(o.env as string[] | undefined, o['env-file'] as string[] | undefined),
     workdir: o.workdir,
     user: o.user,
+    links: o.link,
   };
 }
 
