@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "check.h"
 #include "core/checksum.h"
 #include "core/packet.h"
 #include "l2/ethernet.h"
@@ -16,14 +17,6 @@
 
 using namespace ferry;
 
-static int failures = 0;
-#define CHECK(cond, what)                                                   \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, what);   \
-      failures++;                                                           \
-    }                                                                       \
-  } while (0)
 
 constexpr uint32_t A = 0x0a000002, W = 0xc6336402, E = 0xc000020a;  // 10.0.0.2, 198.51.100.2, 192.0.2.10
 
@@ -246,10 +239,5 @@ int main() {
   rewrite_keeps_checksums_right();
   icmp_error_quoting_a_translated_flow();
   prefix_table_longest_match();
-  if (failures) {
-    std::fprintf(stderr, "%d check(s) failed\n", failures);
-    return 1;
-  }
-  std::printf("ok\n");
-  return 0;
+  return verdict();
 }

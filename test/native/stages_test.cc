@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "check.h"
 #include "core/checksum.h"
 #include "l2/ethernet.h"
 #include "dataplane/dataplane.h"
@@ -15,14 +16,6 @@
 
 using namespace ferry;
 
-static int failures = 0;
-#define CHECK(cond, what)                                        \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, what); \
-      failures++;                                                \
-    }                                                            \
-  } while (0)
 
 // Ethernet + IPv4 + UDP with a payload of `payload` bytes, checksums right.
 static std::vector<uint8_t> udp_frame(uint64_t dst_mac, uint64_t src_mac, uint32_t src_ip, uint32_t dst_ip, uint32_t payload) {
@@ -126,10 +119,5 @@ int main() {
   parse_refuses_bad_sources();
   dry_run_leaves_tables_alone();
   rate_limit_polices_a_port();
-  if (failures) {
-    std::fprintf(stderr, "%d check(s) failed\n", failures);
-    return 1;
-  }
-  std::printf("ok\n");
-  return 0;
+  return verdict();
 }
