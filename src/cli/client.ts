@@ -96,6 +96,38 @@ export class Client {
     });
   }
 
+  /**
+   * A call whose request body is a stream (attach: the container's stdin)
+   * and whose answer is bytes as they come; resolves when the daemon ends
+   * the answer, and stops sending then.
+   */
+  pipe(method: string, path: string, input: NodeJS.ReadableStream, onBytes: (chunk: Buffer) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.socket, method, path, headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } }, (res) => {
+        const done = () => {
+          input.unpipe(req);
+          req.destroy();
+        };
+        if ((res.statusCode ?? 500) >= 400) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            done();
+            const err = (JSON.parse(Buffer.concat(chunks).toString() || '{}') as { error?: { code: string; message: string } }).error;
+            reject(new DaemonError(err?.code ?? 'internal', err?.message ?? `HTTP ${res.statusCode}`));
+          });
+          return;
+        }
+        res.on('data', onBytes);
+        res.on('end', () => (done(), resolve()));
+        res.on('error', reject);
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? undefined : reject(this.unreachable(e))));
+      req.flushHeaders();
+      input.pipe(req);
+    });
+  }
+
   private unreachable(e: NodeJS.ErrnoException): DaemonError {
     return new DaemonError('unreachable', `cannot reach the daemon at ${this.socket} (${e.code ?? e.message}): is "ferry daemon" running? (set --socket or FERRY_SOCKET)`);
   }

@@ -65,6 +65,8 @@ const RUN_OPTIONS: OptionSpec[] = [
   { flag: '--rm', help: 'remove the container when it exits' },
   { flag: '--rate-limit', value: 'RATE', help: 'police what each interface sends: 100mbit, 2mbps, 20kpps (a Ferry extension)' },
   { flag: '--link', value: 'NAME[:ALIAS]', repeat: true, help: "the default bridge's legacy link: an /etc/hosts entry and ALIAS_* variables" },
+  { flag: '--interactive', short: '-i', help: 'feed the container stdin from here' },
+  { flag: '--tty', short: '-t', help: 'run it on a terminal of its own (a pty), this terminal in raw mode meanwhile' },
   ...PROCESS_OPTIONS,
   { flag: '--env-file', value: 'FILE', repeat: true, help: 'read KEY=VALUE lines (KEY alone: from this shell; # comments)' },
 ];
@@ -134,7 +136,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
     summary: 'create a container without starting it',
     args: '[--] CMD [ARG...]',
     description: 'Prints its id. Connect it to more networks with ferry network connect, then ferry start it: it starts on all of them.',
-    options: RUN_OPTIONS.filter((o) => o.flag !== '--detach'),
+    options: RUN_OPTIONS.filter((o) => !['--detach', '--interactive', '--tty'].includes(o.flag)),
     stopAtPositional: true,
   },
   {

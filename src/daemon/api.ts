@@ -26,6 +26,9 @@ export class Streamed {
 
 type Handler = (d: Daemon, params: string[], body: unknown, query: URLSearchParams) => Promise<unknown>;
 
+/** attach takes its body as a stream (the container's stdin), not as JSON. */
+const ATTACH = /^\/v1\/containers\/([^/]+)\/attach$/;
+
 const routes: [string, RegExp, Handler][] = [
   // Sorted as Docker's CLI shows them: networks by name, containers newest first.
   ['GET', /^\/v1\/networks$/, async (d) => [...d.state.networks.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, d.state))],
@@ -105,6 +108,14 @@ const routes: [string, RegExp, Handler][] = [
     );
   }],
   // Not under the lock: it waits for an exit, which the reaper handles under the lock.
+  // The container's stdin from the request body, its output (the log, from the start) as the answer, until it stops.
+  ['POST', ATTACH, async (d, [ref], body) => {
+    const c = d.state.container(ref!);
+    d.containers.attachInput(c, body as http.IncomingMessage);
+    return new Streamed('application/octet-stream', (write, closed) =>
+      sendLog(d.containers.logFile(c), { follow: true, running: () => d.state.containers.get(c.id)?.state === 'running' }, write, closed),
+    );
+  }],
   ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), d.containers.wait(ref!))],
   ['POST', /^\/v1\/containers\/([^/]+)\/kill$/, async (d, [ref], b) => {
     const { signal } = parseRequest(KillRequest, b);
@@ -192,7 +203,7 @@ export async function serve(d: Daemon, socket: string): Promise<http.Server> {
       const route = routes.find(([m, re]) => m === req.method && re.test(url.pathname));
       if (!route) throw notFound(`no such API call: ${req.method} ${url.pathname}`);
       const params = route[1].exec(url.pathname)!.slice(1).map(decodePathPart);
-      return route[2](d, params, await readBody(req), url.searchParams);
+      return route[2](d, params, route[1] === ATTACH ? req : await readBody(req), url.searchParams);
     })().then(
       (value) => (value instanceof Streamed ? stream(res, value, (e) => d.options.log('api.stream', { path: url.pathname, error: e.message }, 'warn')) : send(200, value)),
       (e: unknown) => {

@@ -30,6 +30,8 @@ export interface ExitResult {
 export class Containers {
   /** Exit codes of processes this daemon started (it is their parent). */
   private readonly exitCodes = new Map<number, number>();
+  /** The stdin of -i containers this daemon started: attach feeds it. */
+  private readonly stdins = new Map<string, import('node:stream').Writable>();
   /** Pids this daemon started, and when they exit: their exit arrives as an event, no polling needed. */
   private readonly children = new Map<number, Promise<number>>();
   /** Callers of wait(), answered when the container exits, before --rm removes it. */
@@ -92,17 +94,21 @@ export class Containers {
       const embedded = c.mode.kind === 'bridge' || joined?.mode.kind === 'bridge' ? RESOLVER_ADDRESS : undefined;
       writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions, hostResolvConf: this.hostResolvConf, embedded });
       c.published = await this.publish(c);
-      const { pid, exited } = spawnContainer({
+      const { pid, exited, stdin } = spawnContainer({
         cmd: c.cmd,
         netnsPath: c.netns ? netnsPath(c.netns) : joinPath,
         files,
         hostname: c.hostname,
         isolated: c.mode.kind !== 'host',
-        env: [...linked.flatMap((t) => linkEnv(c.name, t)), ...(c.env ?? [])],
+        env: [...(c.tty ? ['TERM=xterm'] : []), ...linked.flatMap((t) => linkEnv(c.name, t)), ...(c.env ?? [])],
         workdir: c.workdir,
         user: c.user === undefined ? undefined : resolveUser(c.user),
+        interactive: !!c.interactive,
+        tty: c.tty,
       });
+      if (stdin) this.stdins.set(c.id, stdin);
       this.children.set(pid, exited);
+      void exited.then(() => this.stdins.delete(c.id));
       void exited.then((code) => {
         this.exitCodes.set(pid, code);
         this.children.delete(pid);
@@ -252,6 +258,17 @@ export class Containers {
     });
   }
 
+  /** attach: what the client sends becomes the container's stdin (its end, with -i alone, is the stdin's end). */
+  attachInput(c: ContainerDoc, input: NodeJS.ReadableStream): void {
+    const stdin = this.stdins.get(c.id);
+    if (!stdin) throw conflict(`container "${c.name}" was not started with -i by this daemon: it has no stdin to attach to`);
+    stdin.on('error', () => undefined);
+    input.on('data', (chunk: Buffer) => stdin.write(chunk));
+    input.on('end', () => {
+      if (!c.tty) stdin.end();
+    });
+  }
+
   logFile(c: ContainerDoc): string {
     return containerFiles(this.stateDir, c.id).log;
   }
@@ -327,6 +344,8 @@ export class Containers {
       workdir: spec.workdir,
       user: spec.user,
       links,
+      interactive: spec.interactive || undefined,
+      tty: spec.tty,
       state: 'created',
       endpoints: [],
     };

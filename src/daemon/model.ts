@@ -75,6 +75,10 @@ export interface ContainerDoc {
   user?: string;
   /** --link: containers (by id) it is told of at start, under an alias. */
   links?: { id: string; alias: string }[];
+  /** -i: stdin comes through the daemon (attach); it ends when the daemon does. */
+  interactive?: boolean;
+  /** -t: a terminal of its own (a pty made by script(1)), of this size. */
+  tty?: { rows: number; cols: number };
   state: 'created' | 'running' | 'exited';
   pid?: number;
   /** /proc/PID/stat start time, to tell our process from a later one with the same pid. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { constants, hostname as hostHostname } from 'node:os';
 import { type RunAs, containerEnv, runAsArgv } from '../container/process';
@@ -31,6 +32,16 @@ const MOUNTS = [
 // does), Ferry's own variables gone, and the command (under setpriv for -u).
 const START = ['if [ -n "$FERRY_WORKDIR" ]; then mkdir -p "$FERRY_WORKDIR" && cd "$FERRY_WORKDIR"; fi', 'unset FERRY_DIR FERRY_HOSTNAME FERRY_WORKDIR', 'exec "$@"'];
 
+/**
+ * -t: the command on a terminal of its own. script(1) makes the pty, sets
+ * its size, relays stdin to it and its output to the log, and exits with
+ * the command's code (-e); -f writes each output at once.
+ */
+function onTerminal(cmd: string[], size: { rows: number; cols: number }): string[] {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  return ['script', '-q', '-e', '-f', '-c', `stty rows ${size.rows} cols ${size.cols}; exec ${cmd.map(quote).join(' ')}`, '/dev/null'];
+}
+
 /** Starts the container; `exited` resolves with its exit code while this daemon is its parent. */
 export function spawnContainer(opts: {
   cmd: string[];
@@ -41,22 +52,24 @@ export function spawnContainer(opts: {
   env: string[];
   workdir?: string;
   user?: RunAs;
-}): { pid: number; exited: Promise<number> } {
+  interactive: boolean;
+  tty?: { rows: number; cols: number };
+}): { pid: number; exited: Promise<number>; stdin?: Writable } {
   const log = openSync(opts.files.log, 'a');
   try {
     const script = ['set -e', ...(opts.isolated ? MOUNTS : []), ...START].join('\n');
-    const sh = ['/bin/sh', '-c', script, 'ferry-init', ...runAsArgv(opts.cmd, opts.user)];
+    const sh = ['/bin/sh', '-c', script, 'ferry-init', ...runAsArgv(opts.tty ? onTerminal(opts.cmd, opts.tty) : opts.cmd, opts.user)];
     const inner = opts.isolated ? ['unshare', '--uts', '--mount', '--propagation', 'private', '--', ...sh] : sh;
     const argv = opts.netnsPath ? ['nsenter', `--net=${opts.netnsPath}`, '--', ...inner] : inner;
     const child = spawn(argv[0]!, argv.slice(1), {
       detached: true,
-      stdio: ['ignore', log, log],
+      stdio: [opts.interactive ? 'pipe' : 'ignore', log, log],
       env: { ...containerEnv(opts.hostname || hostHostname(), opts.user?.home ?? '/root', opts.env), FERRY_DIR: opts.files.dir, FERRY_HOSTNAME: opts.hostname, FERRY_WORKDIR: opts.workdir ?? '' },
     });
     child.unref();
     if (child.pid === undefined) throw new Error(`cannot start ${argv[0]}`);
     const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osSignal(signal) : 0))));
-    return { pid: child.pid, exited };
+    return { pid: child.pid, exited, stdin: child.stdin ?? undefined };
   } finally {
     closeSync(log);
   }

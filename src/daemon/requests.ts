@@ -70,6 +70,9 @@ export const RunRequest = Type.Object(
     user: Type.Optional(Type.String()),
     /** Legacy links, NAME[:ALIAS] (the default bridge). */
     links: Type.Optional(Strings),
+    /** -i: its stdin is fed by attach; -t: it runs on a terminal of its own, of this size. */
+    interactive: Type.Optional(Type.Boolean()),
+    tty: Type.Optional(Type.Object({ rows: Type.Integer({ minimum: 1, maximum: 1000 }), cols: Type.Integer({ minimum: 1, maximum: 1000 }) }, strict)),
   },
   strict,
 );

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useDaemon } from '../harness/daemon';
+import { onPty } from '../harness/pty';
 
 const ferry = path.join(__dirname, '..', '..', 'bin', 'ferry');
 
@@ -43,29 +44,9 @@ describe('the environment, directory, user and terminal of run and exec', () => 
   });
 
   it('exec -it: an interactive shell on a terminal (driven through a pty)', async () => {
-    const driver = `
-import os, pty, select, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv("${ferry}", ["ferry", "exec", "-it", "p1", "sh"])
-os.write(fd, b"echo answer=$((6*7)); tty; exit 7\\n")
-out, deadline = b"", time.time() + 20
-while time.time() < deadline:
-    if select.select([fd], [], [], 0.5)[0]:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        out += data
-status = os.waitpid(pid, 0)[1]
-sys.stdout.write(out.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
-    const r = await sh(`/usr/bin/python3 -c '${driver.replace(/'/g, "'\\''")}'`);
-    expect(r.stdout).toMatch(/answer=42/);
-    expect(r.stdout).toMatch(/^\/dev\/pts\/\d+\r?$/m);
+    const r = await onPty([ferry, 'exec', '-it', 'p1', 'sh'], 'echo answer=$((6*7)); tty; exit 7\n', { FERRY_SOCKET: d().socket });
+    expect(r.output).toMatch(/answer=42/);
+    expect(r.output).toMatch(/^\/dev\/pts\/\d+\r?$/m);
     expect(r.code).toBe(7);
   });
 

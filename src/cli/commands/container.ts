@@ -1,4 +1,5 @@
 import { UsageError, parseOptions } from '../args';
+import { Readable } from 'node:stream';
 import { specOf } from '../spec';
 import { envEntries } from '../env';
 import type { Client } from '../client';
@@ -67,12 +68,18 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
     case 'create': {
       const { options: o, rest: argv } = parseOptions(specOf(cmd), args);
       if (!argv.length) throw new UsageError(`"${cmd}" needs a command: ferry ${cmd} [OPTIONS] -- CMD [ARG...]`);
-      const c = await client.request<Inspect>('POST', cmd === 'create' ? '/v1/containers/create' : '/v1/containers', containerBody(o, argv));
+      if (o.tty && !o.detach && !process.stdin.isTTY) throw new UsageError('-t: the input device is not a TTY');
+      const body = {
+        ...containerBody(o, argv),
+        interactive: !!(o.interactive || o.tty),
+        tty: o.tty ? { rows: process.stdout.rows || 24, cols: process.stdout.columns || 80 } : undefined,
+      };
+      const c = await client.request<Inspect>('POST', cmd === 'create' ? '/v1/containers/create' : '/v1/containers', body);
       if (o.detach || cmd === 'create') {
         out(c.Id);
         return 0;
       }
-      return follow(client, c.Id);
+      return o.interactive || o.tty ? attach(client, c.Id, !!o.interactive, !!o.tty) : follow(client, c.Id);
     }
     case 'ps': {
       const { options: o } = parseOptions(specOf('ps'), args);
@@ -160,6 +167,25 @@ function containerBody(o: Record<string, unknown>, cmd: string[]) {
     user: o.user,
     links: o.link,
   };
+}
+
+/**
+ * Foreground `run -i`/`-t`: this terminal's input goes to the container
+ * (raw with -t, so Ctrl-C and Ctrl-D reach its terminal), its output comes
+ * back, until it stops; then its exit code.
+ */
+async function attach(client: Client, id: string, interactive: boolean, tty: boolean): Promise<number> {
+  const waiting = client.request<{ exitCode: number; log: string }>('POST', `${ref(id)}/wait`);
+  const raw = tty && process.stdin.isTTY;
+  if (raw) process.stdin.setRawMode(true);
+  try {
+    const input = interactive ? process.stdin : Readable.from([]);
+    await client.pipe('POST', `${ref(id)}/attach`, input, (c) => void process.stdout.write(c));
+    return (await waiting).exitCode;
+  } finally {
+    if (raw) process.stdin.setRawMode(false);
+    if (interactive) process.stdin.pause();
+  }
 }
 
 /** Foreground `run`: the container's output streamed as it comes (logs -f), then its exit code. */

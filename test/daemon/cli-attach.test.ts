@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { useDaemon } from '../harness/daemon';
+import { onPty } from '../harness/pty';
+
+const ferry = path.join(__dirname, '..', '..', 'bin', 'ferry');
+
+/** run -i and -t: the container's stdin from here, and a terminal of its own. */
+describe('ferry run -i and -t', () => {
+  const d = useDaemon();
+  const sh = (script: string) =>
+    promisify(execFile)('bash', ['-c', script], { env: { ...process.env, FERRY_SOCKET: d().socket }, timeout: 30_000 }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+
+  it('-i: what is piped in reaches the container, its end included', async () => {
+    const r = await sh(`printf 'one\\ntwo\\n' | ${ferry} run -i --rm -- sh -c 'cat; echo done'`);
+    expect([r.code, r.stdout]).toEqual([0, 'one\ntwo\ndone\n']);
+  });
+
+  it("-it: an interactive shell on its own terminal, of this terminal's size, and its exit code", async () => {
+    const r = await onPty([ferry, 'run', '-it', '--rm', '--', 'sh'], 'echo answer=$((6*7)); tty; stty size; exit 5\n', { FERRY_SOCKET: d().socket });
+    expect(r.output).toMatch(/answer=42/);
+    expect(r.output).toMatch(/^\/dev\/pts\/\d+\r?$/m);
+    expect(r.output).toMatch(/^24 80\r?$/m);
+    expect(r.code).toBe(5);
+  });
+
+  it('-t without a terminal is refused, with 125', async () => {
+    const r = await sh(`echo | ${ferry} run -t --rm -- true`);
+    expect([r.code, r.stderr]).toEqual([125, 'ferry: -t: the input device is not a TTY\n']);
+  });
+});
