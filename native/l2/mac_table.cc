@@ -108,7 +108,10 @@ uint32_t MacTable::erase_if(Pred pred) {
 
 uint32_t MacTable::age(uint32_t now, uint32_t aging_seconds) {
   if (dynamic_count() == 0) return 0;
-  return erase_if([&](const MacEntry& e) { return !e.is_static && now - e.last_seen >= aging_seconds; });
+  // Strictly more: the clock counts whole seconds, so an entry seen late in
+  // second t is kept until t + aging + 1, never less than `aging` seconds
+  // (with >=, one learned at t.99 was gone at t+1.00 under a 1 s aging).
+  return erase_if([&](const MacEntry& e) { return !e.is_static && now - e.last_seen > aging_seconds; });
 }
 
 uint32_t MacTable::flush_port(uint32_t port) {

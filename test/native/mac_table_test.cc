@@ -86,7 +86,7 @@ int main() {
       now++;
       t.age(now, 20);
       for (auto it = m.begin(); it != m.end();) {
-        if (!it->second.is_static && now - it->second.seen >= 20) {
+        if (!it->second.is_static && now - it->second.seen > 20) {
           forget(it->second);
           it = m.erase(it);
         } else {
