@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Daemon } from './daemon';
 import { badRequest, notFound, toFerryError } from './errors';
 import { containerInspect, networkInspect } from './inspect';
-import { CaptureRequest, ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillRequest, NetworkCreateRequest, RunRequest, StopRequest, TraceRequest, parseRequest } from './requests';
+import { CaptureRequest, ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillRequest, NetworkCreateRequest, ResizeRequest, RunRequest, StopRequest, TraceRequest, parseRequest } from './requests';
 
 /**
  * HTTP and JSON over a unix socket (mode 0600: root only). Errors answer
@@ -116,6 +116,7 @@ const routes: [string, RegExp, Handler][] = [
       sendLog(d.containers.logFile(c), { follow: true, running: () => d.state.containers.get(c.id)?.state === 'running' }, write, closed),
     );
   }],
+  ['POST', /^\/v1\/containers\/([^/]+)\/resize$/, async (d, [ref], b) => d.containers.resize(d.state.container(ref!), parseRequest(ResizeRequest, b))],
   ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), d.containers.wait(ref!))],
   ['POST', /^\/v1\/containers\/([^/]+)\/kill$/, async (d, [ref], b) => {
     const { signal } = parseRequest(KillRequest, b);

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
 import { type PortBinding, parseExpose, parsePortSpec } from '../container/port-spec';
@@ -267,6 +269,19 @@ export class Containers {
     input.on('end', () => {
       if (!c.tty) stdin.end();
     });
+  }
+
+  /**
+   * A -t container's terminal takes a new size: its pty (the terminal of
+   * script(1)'s child, on the host's devpts) is set with stty, and the
+   * kernel tells its foreground processes (SIGWINCH).
+   */
+  async resize(c: ContainerDoc, size: { rows: number; cols: number }): Promise<void> {
+    if (!c.tty || c.state !== 'running') throw conflict(`container "${c.name}" has no terminal (it was not run with -t, or it is not running)`);
+    const child = readFileSync(`/proc/${c.pid}/task/${c.pid}/children`, 'utf8').trim().split(/\s+/)[0];
+    const pty = child ? readlinkSync(`/proc/${child}/fd/0`) : '';
+    if (!/^\/dev\/pts\/\d+$/.test(pty)) throw conflict(`container "${c.name}": its terminal is not found`);
+    await promisify(execFile)('stty', ['-F', pty, 'rows', String(size.rows), 'cols', String(size.cols)]);
   }
 
   logFile(c: ContainerDoc): string {

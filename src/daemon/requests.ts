@@ -82,6 +82,9 @@ export const KillRequest = Type.Object({ signal: Type.Optional(Type.String()) },
 
 /** The grace period before SIGKILL; bounded, so no caller can park a stop for days. */
 export const MAX_STOP_SECONDS = 3600;
+/** A -t container's terminal size, when the caller's changes. */
+export const ResizeRequest = Type.Object({ rows: Type.Integer({ minimum: 1, maximum: 1000 }), cols: Type.Integer({ minimum: 1, maximum: 1000 }) }, strict);
+
 export const StopRequest = Type.Object({ timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_STOP_SECONDS })) }, strict);
 
 export const EmptyRequest = Type.Object({}, strict);

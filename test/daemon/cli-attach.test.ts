@@ -29,6 +29,12 @@ describe('ferry run -i and -t', () => {
     expect(r.code).toBe(5);
   });
 
+  it("-it: the container's terminal follows the caller's when it changes size", async () => {
+    const r = await onPty([ferry, 'run', '-it', '--rm', '--', 'sh'], 'stty size; exit\n', { FERRY_SOCKET: d().socket }, { size: [30, 100], resizeTo: [40, 120] });
+    expect(r.output).toMatch(/^40 120\r?$/m);
+    expect(r.code).toBe(0);
+  });
+
   it('-t without a terminal is refused, with 125', async () => {
     const r = await sh(`echo | ${ferry} run -t --rm -- true`);
     expect([r.code, r.stderr]).toEqual([125, 'ferry: -t: the input device is not a TTY\n']);

@@ -178,11 +178,15 @@ async function attach(client: Client, id: string, interactive: boolean, tty: boo
   const waiting = client.request<{ exitCode: number; log: string }>('POST', `${ref(id)}/wait`);
   const raw = tty && process.stdin.isTTY;
   if (raw) process.stdin.setRawMode(true);
+  // The caller's terminal changes size: the container's follows.
+  const resize = () => void client.request('POST', `${ref(id)}/resize`, { rows: process.stdout.rows, cols: process.stdout.columns }).catch(() => undefined);
+  if (tty && process.stdout.isTTY) process.stdout.on('resize', resize);
   try {
     const input = interactive ? process.stdin : Readable.from([]);
     await client.pipe('POST', `${ref(id)}/attach`, input, (c) => void process.stdout.write(c));
     return (await waiting).exitCode;
   } finally {
+    process.stdout.off('resize', resize);
     if (raw) process.stdin.setRawMode(false);
     if (interactive) process.stdin.pause();
   }
