@@ -135,8 +135,8 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'create',
     summary: 'create a container without starting it',
     args: '[--] CMD [ARG...]',
-    description: 'Prints its id. Connect it to more networks with ferry network connect, then ferry start it: it starts on all of them.',
-    options: RUN_OPTIONS.filter((o) => !['--detach', '--interactive', '--tty'].includes(o.flag)),
+    description: 'Prints its id. Connect it to more networks with ferry network connect, then ferry start it: it starts on all of them. Created with -i or -t, ferry start -ai attaches to it.',
+    options: RUN_OPTIONS.filter((o) => o.flag !== '--detach'),
     stopAtPositional: true,
   },
   {
@@ -185,7 +185,15 @@ export const COMMAND_SPECS: CommandSpec[] = [
     ],
   },
   { name: 'stop', summary: 'stop containers (SIGTERM, then SIGKILL after the grace period)', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--time', short: '-t', value: 'SECONDS', parse: seconds, help: 'grace period before SIGKILL (default 10)' }] },
-  { name: 'start', summary: 'start stopped containers', args: 'CONTAINER [CONTAINER...]', options: [] },
+  {
+    name: 'start',
+    summary: 'start stopped containers',
+    args: 'CONTAINER [CONTAINER...]',
+    options: [
+      { flag: '--attach', short: '-a', help: "print its output as it comes and return its exit code (one container)" },
+      { flag: '--interactive', short: '-i', help: 'with -a: feed its stdin from here (it was created with -i or -t)' },
+    ],
+  },
   { name: 'kill', summary: 'send a signal to containers', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--signal', short: '-s', value: 'SIGNAL', help: 'default SIGKILL' }] },
   { name: 'rm', summary: 'remove containers', args: 'CONTAINER [CONTAINER...]', options: [{ flag: '--force', short: '-f', help: 'stop it first if running' }] },
   {

@@ -278,8 +278,17 @@ export class Containers {
    */
   async resize(c: ContainerDoc, size: { rows: number; cols: number }): Promise<void> {
     if (!c.tty || c.state !== 'running') throw conflict(`container "${c.name}" has no terminal (it was not run with -t, or it is not running)`);
-    const child = readFileSync(`/proc/${c.pid}/task/${c.pid}/children`, 'utf8').trim().split(/\s+/)[0];
-    const pty = child ? readlinkSync(`/proc/${child}/fd/0`) : '';
+    // Just after start, script(1) may not have made the terminal yet: look for up to a second.
+    let pty = '';
+    for (let i = 0; i < 50 && !/^\/dev\/pts\/\d+$/.test(pty); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 20));
+      try {
+        const child = readFileSync(`/proc/${c.pid}/task/${c.pid}/children`, 'utf8').trim().split(/\s+/)[0];
+        pty = child ? readlinkSync(`/proc/${child}/fd/0`) : '';
+      } catch {
+        pty = '';
+      }
+    }
     if (!/^\/dev\/pts\/\d+$/.test(pty)) throw conflict(`container "${c.name}": its terminal is not found`);
     await promisify(execFile)('stty', ['-F', pty, 'rows', String(size.rows), 'cols', String(size.cols)]);
   }

@@ -127,6 +127,8 @@ export function containerInspect(c: ContainerDoc, state: State): Record<string, 
     Config: {
       Hostname: c.hostname,
       User: c.user ?? '',
+      Tty: !!c.tty,
+      OpenStdin: !!c.interactive,
       // As Docker lists it: the search path (an image's, there), then -e.
       Env: [...((c.env ?? []).some((e) => e.startsWith('PATH=')) ? [] : [`PATH=${DEFAULT_PATH}`]), ...(c.env ?? [])],
       Cmd: c.cmd,

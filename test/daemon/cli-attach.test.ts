@@ -35,6 +35,24 @@ describe('ferry run -i and -t', () => {
     expect(r.code).toBe(0);
   });
 
+  it('create -i, then start -ai: its stdin from here; start -a: its output and exit code', async () => {
+    await d().ok('create', '-i', '--name', 'later', '--', 'sh', '-c', 'read line; echo "got $line"; exit 3');
+    expect(await d().ok('inspect', '-f', '{{.Config.OpenStdin}} {{.Config.Tty}}', 'later')).toBe('true false');
+    const r = await sh(`echo hello | ${ferry} start -ai later`);
+    expect([r.code, r.stdout]).toEqual([3, 'got hello\n']);
+    await d().ok('create', '--name', 'plain', '--', 'sh', '-c', 'echo plain output; exit 4');
+    const p = await d().ferry('start', '-a', 'plain');
+    expect([p.code, p.stdout]).toEqual([4, 'plain output\n']);
+  });
+
+  it('create -it, then start -ai on a terminal', async () => {
+    await d().ok('create', '-it', '--name', 'tty1', '--', 'sh');
+    const r = await onPty([ferry, 'start', '-ai', 'tty1'], 'echo answer=$((6*7)); stty size; exit 6\n', { FERRY_SOCKET: d().socket }, { size: [33, 99] });
+    expect(r.output).toMatch(/answer=42/);
+    expect(r.output).toMatch(/^33 99\r?$/m);
+    expect(r.code).toBe(6);
+  });
+
   it('-t without a terminal is refused, with 125', async () => {
     const r = await sh(`echo | ${ferry} run -t --rm -- true`);
     expect([r.code, r.stderr]).toEqual([125, 'ferry: -t: the input device is not a TTY\n']);

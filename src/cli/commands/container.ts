@@ -68,7 +68,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
     case 'create': {
       const { options: o, rest: argv } = parseOptions(specOf(cmd), args);
       if (!argv.length) throw new UsageError(`"${cmd}" needs a command: ferry ${cmd} [OPTIONS] -- CMD [ARG...]`);
-      if (o.tty && !o.detach && !process.stdin.isTTY) throw new UsageError('-t: the input device is not a TTY');
+      if (cmd === 'run' && o.tty && !o.detach && !process.stdin.isTTY) throw new UsageError('-t: the input device is not a TTY');
       const body = {
         ...containerBody(o, argv),
         interactive: !!(o.interactive || o.tty),
@@ -113,6 +113,15 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
     case 'start': {
       const { options: o, rest: refs } = parseOptions(specOf(cmd), args);
       if (!refs.length) throw new UsageError(`"${cmd}" needs at least one CONTAINER`);
+      if (o.attach) {
+        if (refs.length !== 1) throw new UsageError('"start -a" takes one CONTAINER');
+        const c = await client.request<Inspect & { Config: { Tty?: boolean } }>('GET', ref(refs[0]!));
+        await client.request('POST', `${ref(c.Id)}/start`, {});
+        // Its terminal was sized at create; this terminal may be another size now.
+        if (c.Config.Tty && process.stdout.isTTY) await client.request('POST', `${ref(c.Id)}/resize`, { rows: process.stdout.rows, cols: process.stdout.columns }).catch(() => undefined);
+        return o.interactive || c.Config.Tty ? attach(client, c.Id, !!o.interactive, !!c.Config.Tty) : follow(client, c.Id);
+      }
+      if (o.interactive) throw new UsageError('-i goes with -a: ferry start -ai CONTAINER');
       for (const r of refs) {
         await client.request('POST', `${ref(r)}/${cmd}`, cmd === 'stop' ? { timeout: o.time } : {});
         out(r);
