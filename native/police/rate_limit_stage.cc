@@ -37,9 +37,7 @@ struct RateLimitTrace {
 }  // namespace
 
 void RateLimitStage::set(uint32_t port, const RateLimit& limit, uint64_t now_ns) {
-  if (buckets_.size() <= port) buckets_.resize(port + 1);
-  Bucket& b = buckets_[port];
-  if (!b.on) limited_++;
+  Bucket& b = buckets_.set(port);
   b.limit = limit;
   uint64_t burst = limit.burst ? limit.burst : limit.per_second * kBurstNs / kNano;
   const uint64_t whole_frame = limit.unit == RateLimit::Unit::bytes ? kMaxFrame + 64 * 64 : 64;
@@ -48,17 +46,13 @@ void RateLimitStage::set(uint32_t port, const RateLimit& limit, uint64_t now_ns)
   b.fill_ns = b.depth / limit.per_second;
   b.tokens = b.depth;
   b.last_ns = now_ns;
-  b.on = true;
 }
 
-void RateLimitStage::clear(uint32_t port) {
-  if (port >= buckets_.size() || !buckets_[port].on) return;
-  buckets_[port] = Bucket{};
-  limited_--;
-}
+void RateLimitStage::clear(uint32_t port) { buckets_.clear(port); }
 
 const RateLimit* RateLimitStage::limit_of(uint32_t port) const {
-  return port < buckets_.size() && buckets_[port].on ? &buckets_[port].limit : nullptr;
+  const Bucket* b = buckets_.find(port);
+  return b ? &b->limit : nullptr;
 }
 
 void RateLimitStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
@@ -66,13 +60,14 @@ void RateLimitStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
   const NodeId next = next_of(Next::forward);
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = pkts[i];
-    if (p->in_port >= buckets_.size() || !buckets_[p->in_port].on) {
+    Bucket* found = buckets_.find(p->in_port);
+    if (!found) {
       p->next = next;
       c.unlimited++;
       if (p->trace) ctx.trace(p, RateLimitTrace{0, 0, 0, RateLimit::Unit::bytes, false, true});
       continue;
     }
-    Bucket& b = buckets_[p->in_port];
+    Bucket& b = *found;
     // Refill for the time since the last frame, up to the bucket's depth
     // (an idle gap longer than a whole refill would overflow the product).
     const uint64_t idle = ctx.now_ns - b.last_ns;

@@ -15,6 +15,7 @@
 #pragma once
 #include <vector>
 
+#include "core/port_table.h"
 #include "core/stage.h"
 
 #define FERRY_RATE_LIMIT_DROPS(X) X(rate_limited, "over the port's --rate-limit: no tokens left")
@@ -56,7 +57,7 @@ class RateLimitStage : public Stage {
   void set(uint32_t port, const RateLimit& limit, uint64_t now_ns);
   void clear(uint32_t port);
   const RateLimit* limit_of(uint32_t port) const;
-  bool any() const { return limited_ > 0; }
+  bool any() const { return buckets_.any(); }
 
   RateLimitCounters counters, scratch;
 
@@ -67,10 +68,8 @@ class RateLimitStage : public Stage {
     uint64_t depth = 0;    // likewise
     uint64_t fill_ns = 0;  // time an empty bucket takes to fill
     uint64_t last_ns = 0;
-    bool on = false;
   };
-  std::vector<Bucket> buckets_;  // index = port id
-  uint32_t limited_ = 0;         // ports with a limit
+  PortTable<Bucket> buckets_;
 };
 
 }  // namespace ferry

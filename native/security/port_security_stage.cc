@@ -61,19 +61,6 @@ struct PortSecurityTrace {
 
 }  // namespace
 
-void PortSecurityStage::set(uint32_t port, PortIdentity identity) {
-  if (ports_.size() <= port) ports_.resize(port + 1);
-  if (!ports_[port].on) protected_++;
-  ports_[port].on = true;
-  ports_[port].id = std::move(identity);
-}
-
-void PortSecurityStage::clear(uint32_t port) {
-  if (port >= ports_.size() || !ports_[port].on) return;
-  ports_[port] = Entry{};
-  protected_--;
-}
-
 bool PortSecurityStage::check(const Packet& p, const PortIdentity& id, uint16_t* reason) {
   auto refuse = [&](DropReason r) {
     *reason = uint16_t(r);
@@ -110,11 +97,12 @@ void PortSecurityStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = pkts[i];
     PortSecurityTrace t{Verdict::unprotected, 0, 0, 0};
-    if (p->in_port >= ports_.size() || !ports_[p->in_port].on) {
+    const PortIdentity* own = ports_.find(p->in_port);
+    if (!own) {
       p->next = next;
       c.unprotected++;
     } else {
-      const PortIdentity& id = ports_[p->in_port].id;
+      const PortIdentity& id = *own;
       t.mac = id.mac;
       t.ipv4 = id.ipv4;
       if (check(*p, id, &t.reason)) {

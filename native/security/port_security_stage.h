@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/port_table.h"
 #include "core/stage.h"
 
 #define FERRY_PORT_SECURITY_DROPS(X)                                                     \
@@ -63,9 +64,9 @@ class PortSecurityStage : public Stage {
     FERRY_PORT_SECURITY_COUNTERS(FERRY_COUNTER_VISIT)
   }
 
-  void set(uint32_t port, PortIdentity identity);
-  void clear(uint32_t port);
-  bool any() const { return protected_ > 0; }
+  void set(uint32_t port, PortIdentity identity) { ports_.set(port) = std::move(identity); }
+  void clear(uint32_t port) { ports_.clear(port); }
+  bool any() const { return ports_.any(); }
 
   PortSecurityCounters counters, scratch;
 
@@ -73,12 +74,7 @@ class PortSecurityStage : public Stage {
   // True when the frame is its sender's own; else false and the drop reason.
   static bool check(const Packet& p, const PortIdentity& id, uint16_t* reason);
 
-  struct Entry {
-    bool on = false;
-    PortIdentity id;
-  };
-  std::vector<Entry> ports_;  // index = port id
-  uint32_t protected_ = 0;
+  PortTable<PortIdentity> ports_;
 };
 
 }  // namespace ferry
