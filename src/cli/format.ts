@@ -57,3 +57,12 @@ export function formatListing<Row extends Record<string, unknown>>(l: Listing<Ro
   if (/\{\{/.test(header.join(''))) throw new UsageError(`--format: a table takes only {{.Field}} columns (got "${format}")`);
   return [table(header, lines.map((line) => line.split('\t')))];
 }
+
+/** inspect: Docker's JSON array, or with -f/--format one line per object from the template. */
+export function printInspect(objects: unknown[], format: string | undefined, out: (s: string) => void): void {
+  if (format === undefined || format === 'json') out(JSON.stringify(objects, null, 4));
+  else {
+    const render = compileTemplate(format);
+    for (const x of objects) out(render(x));
+  }
+}

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 
 /**
  * How a container's command runs: its environment and its user, for `run`
@@ -54,6 +55,11 @@ export function resolveUser(spec: string, files = { passwd: '/etc/passwd', group
   const uid = entry ? Number(entry[2]) : Number(user);
   if (uid > 0xfffffffe || gid > 0xfffffffe) throw new UserSpecError(spec, 'ids are below 4294967295');
   return { uid, gid, known: !!entry, home: entry?.[5] || '/' };
+}
+
+/** A command's exit status as a shell reports it: its code, or 128 + the number of the signal that ended it. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
 }
 
 /** Docker's search path, for a container whose -e does not set one. */

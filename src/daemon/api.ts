@@ -1,4 +1,3 @@
-import { sendLog } from './logs';
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -104,7 +103,7 @@ const routes: [string, RegExp, Handler][] = [
     if (tail !== null && tail !== 'all' && !/^\d+$/.test(tail)) throw badRequest(`tail=${tail}: expected a number of lines or "all"`);
     const follow = q.get('follow') === '1';
     return new Streamed('application/octet-stream', (write, closed) =>
-      sendLog(d.containers.logFile(c), { tail: tail === null || tail === 'all' ? undefined : Number(tail), follow, running: () => d.state.containers.get(c.id)?.state === 'running' }, write, closed),
+      d.containers.sendLog(c, { tail: tail === null || tail === 'all' ? undefined : Number(tail), follow }, write, closed),
     );
   }],
   // Not under the lock: it waits for an exit, which the reaper handles under the lock.
@@ -113,7 +112,7 @@ const routes: [string, RegExp, Handler][] = [
     const c = d.state.container(ref!);
     d.containers.attachInput(c, body as http.IncomingMessage);
     return new Streamed('application/octet-stream', (write, closed) =>
-      sendLog(d.containers.logFile(c), { follow: true, running: () => d.state.containers.get(c.id)?.state === 'running' }, write, closed),
+      d.containers.sendLog(c, { follow: true }, write, closed),
     );
   }],
   ['POST', /^\/v1\/containers\/([^/]+)\/resize$/, async (d, [ref], b) => d.containers.resize(d.state.container(ref!), parseRequest(ResizeRequest, b))],

@@ -17,6 +17,7 @@ import type { ContainerDoc, NetworkMode, NetworkRequest } from './model';
 import type { RunSpec } from './requests';
 import { BRIDGE_OPTIONS } from './networks';
 import { Publisher, type PublishedPort } from '../nat/publisher';
+import { sendLog } from './logs';
 import { isAlive, pidStartTime, spawnContainer, stopProcessGroup } from './processes';
 import type { Events } from './events';
 import type { Sandboxes } from './sandboxes';
@@ -293,8 +294,9 @@ export class Containers {
     await promisify(execFile)('stty', ['-F', pty, 'rows', String(size.rows), 'cols', String(size.cols)]);
   }
 
-  logFile(c: ContainerDoc): string {
-    return containerFiles(this.stateDir, c.id).log;
+  /** Its output as `logs` and attach send it (daemon/logs.ts), until it has stopped when following. */
+  sendLog(c: ContainerDoc, opts: { tail?: number; follow: boolean }, write: (chunk: Buffer) => Promise<void>, closed: () => boolean): Promise<void> {
+    return sendLog(containerFiles(this.stateDir, c.id).log, { ...opts, running: () => this.state.containers.get(c.id)?.state === 'running' }, write, closed);
   }
 
   readLog(c: ContainerDoc): string {

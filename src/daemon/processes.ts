@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { constants, hostname as hostHostname } from 'node:os';
-import { type RunAs, containerEnv, runAsArgv } from '../container/process';
+import { hostname as hostHostname } from 'node:os';
+import { type RunAs, containerEnv, exitStatus, runAsArgv } from '../container/process';
 
-const osSignal = (s: NodeJS.Signals) => constants.signals[s] ?? 0;
 
 /**
  * Container processes. A container is a process tree in its own network, UTS
@@ -68,7 +67,7 @@ export function spawnContainer(opts: {
     });
     child.unref();
     if (child.pid === undefined) throw new Error(`cannot start ${argv[0]}`);
-    const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osSignal(signal) : 0))));
+    const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(exitStatus(code, signal))));
     return { pid: child.pid, exited, stdin: child.stdin ?? undefined };
   } finally {
     closeSync(log);

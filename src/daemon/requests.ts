@@ -44,6 +44,9 @@ export type ConnectSpec = Static<typeof ConnectRequest>;
 
 export const DisconnectRequest = Type.Object({ container: Type.String(), force: Type.Optional(Type.Boolean()) }, strict);
 
+/** A terminal's size: -t's at run, and resize's. */
+const TerminalSize = Type.Object({ rows: Type.Integer({ minimum: 1, maximum: 1000 }), cols: Type.Integer({ minimum: 1, maximum: 1000 }) }, strict);
+
 export const RunRequest = Type.Object(
   {
     name: Type.Optional(Type.String()),
@@ -72,7 +75,7 @@ export const RunRequest = Type.Object(
     links: Type.Optional(Strings),
     /** -i: its stdin is fed by attach; -t: it runs on a terminal of its own, of this size. */
     interactive: Type.Optional(Type.Boolean()),
-    tty: Type.Optional(Type.Object({ rows: Type.Integer({ minimum: 1, maximum: 1000 }), cols: Type.Integer({ minimum: 1, maximum: 1000 }) }, strict)),
+    tty: Type.Optional(TerminalSize),
   },
   strict,
 );
@@ -83,7 +86,7 @@ export const KillRequest = Type.Object({ signal: Type.Optional(Type.String()) },
 /** The grace period before SIGKILL; bounded, so no caller can park a stop for days. */
 export const MAX_STOP_SECONDS = 3600;
 /** A -t container's terminal size, when the caller's changes. */
-export const ResizeRequest = Type.Object({ rows: Type.Integer({ minimum: 1, maximum: 1000 }), cols: Type.Integer({ minimum: 1, maximum: 1000 }) }, strict);
+export const ResizeRequest = TerminalSize;
 
 export const StopRequest = Type.Object({ timeout: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_STOP_SECONDS })) }, strict);
 

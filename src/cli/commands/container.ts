@@ -3,8 +3,7 @@ import { Readable } from 'node:stream';
 import { specOf } from '../spec';
 import { envEntries } from '../env';
 import type { Client } from '../client';
-import { formatListing, since } from '../format';
-import { compileTemplate } from '../template';
+import { formatListing, printInspect, since } from '../format';
 
 type Inspect = {
   Id: string;
@@ -118,7 +117,7 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
         const c = await client.request<Inspect & { Config: { Tty?: boolean } }>('GET', ref(refs[0]!));
         await client.request('POST', `${ref(c.Id)}/start`, {});
         // Its terminal was sized at create; this terminal may be another size now.
-        if (c.Config.Tty && process.stdout.isTTY) await client.request('POST', `${ref(c.Id)}/resize`, { rows: process.stdout.rows, cols: process.stdout.columns }).catch(() => undefined);
+        if (c.Config.Tty && process.stdout.isTTY) await sizeTerminal(client, c.Id);
         return o.interactive || c.Config.Tty ? attach(client, c.Id, !!o.interactive, !!c.Config.Tty) : follow(client, c.Id);
       }
       if (o.interactive) throw new UsageError('-i goes with -a: ferry start -ai CONTAINER');
@@ -178,6 +177,11 @@ function containerBody(o: Record<string, unknown>, cmd: string[]) {
   };
 }
 
+/** A -t container's terminal takes this terminal's size (a container that has none, or has stopped, is left be). */
+function sizeTerminal(client: Client, id: string): Promise<unknown> {
+  return client.request('POST', `${ref(id)}/resize`, { rows: process.stdout.rows, cols: process.stdout.columns }).catch(() => undefined);
+}
+
 /**
  * Foreground `run -i`/`-t`: this terminal's input goes to the container
  * (raw with -t, so Ctrl-C and Ctrl-D reach its terminal), its output comes
@@ -188,7 +192,7 @@ async function attach(client: Client, id: string, interactive: boolean, tty: boo
   const raw = tty && process.stdin.isTTY;
   if (raw) process.stdin.setRawMode(true);
   // The caller's terminal changes size: the container's follows.
-  const resize = () => void client.request('POST', `${ref(id)}/resize`, { rows: process.stdout.rows, cols: process.stdout.columns }).catch(() => undefined);
+  const resize = () => void sizeTerminal(client, id);
   if (tty && process.stdout.isTTY) process.stdout.on('resize', resize);
   try {
     const input = interactive ? process.stdin : Readable.from([]);
@@ -216,11 +220,3 @@ async function follow(client: Client, id: string): Promise<number> {
   return done.exitCode;
 }
 
-/** inspect: Docker's JSON array, or with -f/--format one line per object from the template. */
-export function printInspect(objects: unknown[], format: string | undefined, out: (s: string) => void): void {
-  if (format === undefined || format === 'json') out(JSON.stringify(objects, null, 4));
-  else {
-    const render = compileTemplate(format);
-    for (const x of objects) out(render(x));
-  }
-}

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
-import { containerEnv, resolveUser, runAsArgv } from '../../container/process';
+import { containerEnv, exitStatus, resolveUser, runAsArgv } from '../../container/process';
 import { UsageError, parseOptions } from '../args';
 import type { Client } from '../client';
 import { envEntries } from '../env';
@@ -58,7 +57,7 @@ export async function execCommand(args: string[], client: Client): Promise<numbe
   if (!o.tty) process.on('SIGINT', forward);
   const code = await new Promise<number>((resolve) => {
     child.on('error', () => resolve(126));
-    child.on('close', (status, signal) => resolve(status ?? 128 + (signal ? osConstants.signals[signal] : 0)));
+    child.on('close', (status, signal) => resolve(exitStatus(status, signal)));
   });
   process.off('SIGINT', forward);
   if (o.interactive && !o.tty) process.stdin.unpipe();

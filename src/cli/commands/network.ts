@@ -1,7 +1,6 @@
 import { UsageError, parseOptions } from '../args';
 import { specOf } from '../spec';
-import { formatListing } from '../format';
-import { printInspect } from './container';
+import { formatListing, printInspect } from '../format';
 import type { Client } from '../client';
 
 type Inspect = { Name: string; Id: string; Driver: string; Scope: string; EnableIPv6: boolean; Internal: boolean; Labels: Record<string, string>; Created: string };
