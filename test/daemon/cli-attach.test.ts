@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { useDaemon } from '../harness/daemon';
 import { onPty } from '../harness/pty';
@@ -10,11 +8,7 @@ const ferry = path.join(__dirname, '..', '..', 'bin', 'ferry');
 /** run -i and -t: the container's stdin from here, and a terminal of its own. */
 describe('ferry run -i and -t', () => {
   const d = useDaemon();
-  const sh = (script: string) =>
-    promisify(execFile)('bash', ['-c', script], { env: { ...process.env, FERRY_SOCKET: d().socket }, timeout: 30_000 }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
+  const sh = (script: string, env: Record<string, string> = {}) => d().shell(script, env);
 
   it('-i: what is piped in reaches the container, its end included', async () => {
     const r = await sh(`printf 'one\\ntwo\\n' | ${ferry} run -i --rm -- sh -c 'cat; echo done'`);

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useDaemon } from '../harness/daemon';
 import { onPty } from '../harness/pty';
@@ -15,11 +13,7 @@ describe('the environment, directory, user and terminal of run and exec', () => 
   const dir = mkdtempSync(path.join(tmpdir(), 'ferry-env-'));
   chmodSync(dir, 0o755); // the container's user (nobody) works in a directory below it
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const sh = (script: string, env: Record<string, string> = {}) =>
-    promisify(execFile)('bash', ['-c', script], { env: { ...process.env, FERRY_SOCKET: d().socket, ...env }, timeout: 30_000 }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => e,
-    );
+  const sh = (script: string, env: Record<string, string> = {}) => d().shell(script, env);
 
   it('run: -e (given and from the shell), --env-file, -w (made), -u by name; nothing of the daemon leaks in', async () => {
     writeFileSync(path.join(dir, 'env'), '# settings\nB=two words\n\nC\nA=from-file\n');

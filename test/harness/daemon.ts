@@ -1,7 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll } from 'vitest';
 import { type CliResult, ferryCli, ferryCliOk, launchDaemon, stopDaemon } from '../../src/demo/launch';
 import { createNetns, execIn } from '../../src/netns';
@@ -68,6 +69,14 @@ export class DaemonLab {
   /** Like ferry(), but throws with stderr when it fails; returns stdout trimmed. */
   async ok(...args: string[]): Promise<string> {
     return (await ferryCliOk(this.socket, args)).trim();
+  }
+
+  /** A bash script as a user types it at a shell, with this daemon's socket in FERRY_SOCKET; never throws. */
+  shell(script: string, env: Record<string, string> = {}): Promise<CliResult> {
+    return promisify(execFile)('bash', ['-c', script], { env: { ...process.env, FERRY_SOCKET: this.socket, ...env }, maxBuffer: 256 << 20, timeout: 120_000 }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
   }
 
   /** Runs a command in the "host" namespace. */
