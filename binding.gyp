@@ -48,6 +48,12 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O2", "-g", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fexceptions"]
+    },
+    {
+      "target_name": "ferry-log-shim",
+      "type": "executable",
+      "sources": ["native/shim/log_shim.cc"],
+      "cflags_cc": ["-std=c++17", "-O2", "-g", "-Wall", "-Wextra"]
     }
   ]
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 addon=build/Release/ferry_native.node
-if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+if [ ! -f "$addon" ] || [ ! -x build/Release/ferry-log-shim ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
   npm run --silent build:native
 fi
 names=src/dataplane/generated/names.ts

@@ -1,5 +1,6 @@
 import { CONNTRACK_TIMEOUTS } from '../dataplane/generated/names';
 import { type OptionSpec, keyValue, oneOf, positiveInt } from './args';
+import { parseSince } from './time-spec';
 
 /**
  * Every command of `ferry` and every flag it takes, in one place: the parser
@@ -169,9 +170,11 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: 'logs',
     summary: "print a container's output",
     args: 'CONTAINER',
-    description: 'The output is kept as the container wrote it, without timestamps, so there is no --since.',
+    description: 'The log holds the bytes the container wrote; beside it, the time each part arrived, which --since and --timestamps use (a line is as old as its last byte).',
     options: [
       { flag: '--follow', short: '-f', help: 'keep printing what it writes until it stops' },
+      { flag: '--since', value: 'TIME', parse: (v) => parseSince(v), help: 'only lines since TIME: 2026-11-24T10:00:00Z, 2026-11-24, Unix seconds, or a duration before now (10m, 1h30m)' },
+      { flag: '--timestamps', short: '-t', help: 'each line with the time it arrived (RFC 3339, nanoseconds)' },
       {
         flag: '--tail',
         short: '-n',

@@ -3,8 +3,9 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Daemon } from './daemon';
-import { badRequest, notFound, toFerryError } from './errors';
+import { badRequest, conflict, notFound, toFerryError } from './errors';
 import { containerInspect, networkInspect } from './inspect';
+import { unixNanos } from './log-times';
 import { CaptureRequest, ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillRequest, NetworkCreateRequest, ResizeRequest, RunRequest, StopRequest, TraceRequest, parseRequest } from './requests';
 
 /**
@@ -102,9 +103,11 @@ const routes: [string, RegExp, Handler][] = [
     const tail = q.get('tail');
     if (tail !== null && tail !== 'all' && !/^\d+$/.test(tail)) throw badRequest(`tail=${tail}: expected a number of lines or "all"`);
     const follow = q.get('follow') === '1';
-    return new Streamed('application/octet-stream', (write, closed) =>
-      d.containers.sendLog(c, { tail: tail === null || tail === 'all' ? undefined : Number(tail), follow }, write, closed),
-    );
+    const since = q.get('since');
+    if (since !== null && !/^\d+(\.\d{1,9})?$/.test(since)) throw badRequest(`since=${since}: expected Unix seconds, with up to nine decimals`);
+    const request = { tail: tail === null || tail === 'all' ? undefined : Number(tail), follow, since: since === null ? undefined : unixNanos(since), timestamps: q.get('timestamps') === '1' };
+    if ((request.since !== undefined || request.timestamps) && !d.containers.hasLogTimes(c)) throw conflict(`the log of "${c.name}" has no times (it was started by an older Ferry): --since and --timestamps cannot be used on it`);
+    return new Streamed('application/octet-stream', (write, closed) => d.containers.sendLog(c, request, write, closed));
   }],
   // Not under the lock: it waits for an exit, which the reaper handles under the lock.
   // The container's stdin from the request body, its output (the log, from the start) as the answer, until it stops.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { isIP } from 'node:net';
 import { constants } from 'node:os';
@@ -17,7 +17,7 @@ import type { ContainerDoc, NetworkMode, NetworkRequest } from './model';
 import type { RunSpec } from './requests';
 import { BRIDGE_OPTIONS } from './networks';
 import { Publisher, type PublishedPort } from '../nat/publisher';
-import { sendLog } from './logs';
+import { type LogRequest, sendLog } from './logs';
 import { isAlive, pidStartTime, spawnContainer, stopProcessGroup } from './processes';
 import type { Events } from './events';
 import type { Sandboxes } from './sandboxes';
@@ -280,23 +280,24 @@ export class Containers {
   async resize(c: ContainerDoc, size: { rows: number; cols: number }): Promise<void> {
     if (!c.tty || c.state !== 'running') throw conflict(`container "${c.name}" has no terminal (it was not run with -t, or it is not running)`);
     // Just after start, script(1) may not have made the terminal yet: look for up to a second.
-    let pty = '';
-    for (let i = 0; i < 50 && !/^\/dev\/pts\/\d+$/.test(pty); i++) {
+    let pty: string | undefined;
+    for (let i = 0; i < 50 && !pty; i++) {
       if (i) await new Promise((r) => setTimeout(r, 20));
-      try {
-        const child = readFileSync(`/proc/${c.pid}/task/${c.pid}/children`, 'utf8').trim().split(/\s+/)[0];
-        pty = child ? readlinkSync(`/proc/${child}/fd/0`) : '';
-      } catch {
-        pty = '';
-      }
+      pty = terminalBelow(c.pid!);
     }
-    if (!/^\/dev\/pts\/\d+$/.test(pty)) throw conflict(`container "${c.name}": its terminal is not found`);
+    if (!pty) throw conflict(`container "${c.name}": its terminal is not found`);
     await promisify(execFile)('stty', ['-F', pty, 'rows', String(size.rows), 'cols', String(size.cols)]);
   }
 
   /** Its output as `logs` and attach send it (daemon/logs.ts), until it has stopped when following. */
-  sendLog(c: ContainerDoc, opts: { tail?: number; follow: boolean }, write: (chunk: Buffer) => Promise<void>, closed: () => boolean): Promise<void> {
-    return sendLog(containerFiles(this.stateDir, c.id).log, { ...opts, running: () => this.state.containers.get(c.id)?.state === 'running' }, write, closed);
+  sendLog(c: ContainerDoc, opts: LogRequest, write: (chunk: Buffer) => Promise<void>, closed: () => boolean): Promise<void> {
+    return sendLog(containerFiles(this.stateDir, c.id), { ...opts, running: () => this.state.containers.get(c.id)?.state === 'running' }, write, closed);
+  }
+
+  /** Whether its log has the times of its lines (it was started through the log shim), or there is no log yet. */
+  hasLogTimes(c: ContainerDoc): boolean {
+    const files = containerFiles(this.stateDir, c.id);
+    return existsSync(files.logTimes) || !existsSync(files.log);
   }
 
   readLog(c: ContainerDoc): string {
@@ -417,4 +418,23 @@ export function checkMac(mac: string): void {
   const octets = mac.split(':').map((o) => parseInt(o, 16));
   if (octets[0]! & 1) throw badRequest(`--mac-address ${mac}: a multicast or broadcast address cannot be an interface's own`);
   if (octets.every((o) => o === 0)) throw badRequest(`--mac-address ${mac}: the all-zero address cannot be an interface's own`);
+}
+
+/** The terminal of the first process under pid whose stdin is one (the log shim, then script(1), then the command). */
+function terminalBelow(pid: number): string | undefined {
+  let level = [pid];
+  for (let depth = 0; depth < 4 && level.length; depth++) {
+    const next: number[] = [];
+    for (const p of level) {
+      try {
+        const fd0 = readlinkSync(`/proc/${p}/fd/0`);
+        if (depth > 0 && /^\/dev\/pts\/\d+$/.test(fd0)) return fd0;
+        next.push(...readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    level = next;
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ import type { ContainerFiles } from './processes';
  */
 export function containerFiles(stateDir: string, id: string): ContainerFiles {
   const dir = path.join(stateDir, 'containers', id);
-  return { dir, hosts: path.join(dir, 'hosts'), hostname: path.join(dir, 'hostname'), resolvConf: path.join(dir, 'resolv.conf'), log: path.join(dir, 'log') };
+  return { dir, hosts: path.join(dir, 'hosts'), hostname: path.join(dir, 'hostname'), resolvConf: path.join(dir, 'resolv.conf'), log: path.join(dir, 'log'), logTimes: path.join(dir, 'log.times') };
 }
 
 /** The container's own addresses map to its hostname and its name: its own name resolves on every network, the default bridge included. */

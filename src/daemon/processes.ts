@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
+import path from 'node:path';
+import { packageRoot } from '../dataplane/native';
 import { type RunAs, containerEnv, exitStatus, runAsArgv } from '../container/process';
 
 
@@ -18,6 +20,8 @@ export interface ContainerFiles {
   hostname: string;
   resolvConf: string;
   log: string;
+  /** When each part of the log arrived (daemon/log-times.ts). */
+  logTimes: string;
 }
 
 // Inside the new mount namespace: the container's own /etc files.
@@ -41,6 +45,13 @@ function onTerminal(cmd: string[], size: { rows: number; cols: number }): string
   return ['script', '-q', '-e', '-f', '-c', `stty rows ${size.rows} cols ${size.cols}; exec ${cmd.map(quote).join(' ')}`, '/dev/null'];
 }
 
+/**
+ * The container's first process (native/shim/log_shim.cc): inside its
+ * namespaces, so the daemon's pid for the container is one that `exec` and
+ * the netns pin can enter; it writes the log and the times of its lines.
+ */
+const LOG_SHIM = path.join(packageRoot(), 'build', 'Release', 'ferry-log-shim');
+
 /** Starts the container; `exited` resolves with its exit code while this daemon is its parent. */
 export function spawnContainer(opts: {
   cmd: string[];
@@ -55,14 +66,16 @@ export function spawnContainer(opts: {
   tty?: { rows: number; cols: number };
 }): { pid: number; exited: Promise<number>; stdin?: Writable } {
   const log = openSync(opts.files.log, 'a');
+  const times = openSync(opts.files.logTimes, 'a');
   try {
     const script = ['set -e', ...(opts.isolated ? MOUNTS : []), ...START].join('\n');
     const sh = ['/bin/sh', '-c', script, 'ferry-init', ...runAsArgv(opts.tty ? onTerminal(opts.cmd, opts.tty) : opts.cmd, opts.user)];
-    const inner = opts.isolated ? ['unshare', '--uts', '--mount', '--propagation', 'private', '--', ...sh] : sh;
+    const shimmed = [LOG_SHIM, '--', ...sh];
+    const inner = opts.isolated ? ['unshare', '--uts', '--mount', '--propagation', 'private', '--', ...shimmed] : shimmed;
     const argv = opts.netnsPath ? ['nsenter', `--net=${opts.netnsPath}`, '--', ...inner] : inner;
     const child = spawn(argv[0]!, argv.slice(1), {
       detached: true,
-      stdio: [opts.interactive ? 'pipe' : 'ignore', log, log],
+      stdio: [opts.interactive ? 'pipe' : 'ignore', log, log, times],
       env: { ...containerEnv(opts.hostname || hostHostname(), opts.user?.home ?? '/root', opts.env), FERRY_DIR: opts.files.dir, FERRY_HOSTNAME: opts.hostname, FERRY_WORKDIR: opts.workdir ?? '' },
     });
     child.unref();
@@ -71,6 +84,7 @@ export function spawnContainer(opts: {
     return { pid: child.pid, exited, stdin: child.stdin ?? undefined };
   } finally {
     closeSync(log);
+    closeSync(times);
   }
 }
 

@@ -45,4 +45,31 @@ describe('ferry logs', () => {
     const quick = await d().ferry('run', '--rm', '--', 'echo', 'fast');
     expect([quick.code, quick.stdout]).toEqual([0, 'fast\n']);
   });
+
+  it('--timestamps gives each line its time, --since only the lines from a time', async () => {
+    const started = Date.now();
+    await d().ok('run', '--name', 'slow', '--', 'sh', '-c', 'echo early; sleep 1; printf "la"; sleep 0.2; echo te');
+    const stamped = (await d().ok('logs', '-t', 'slow')).split('\n');
+    expect(stamped).toHaveLength(2);
+    const [early, late] = stamped.map((l) => /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.(\d{9}))Z (.*)$/.exec(l)!);
+    expect([early![3], late![3]]).toEqual(['early', 'late']); // a line is whole, stamped when its last byte came
+    const ms = (m: RegExpExecArray) => Date.parse(`${m[1]!.slice(0, 23)}Z`);
+    expect(ms(early!)).toBeGreaterThanOrEqual(started - 5);
+    expect(ms(late!) - ms(early!)).toBeGreaterThan(1100);
+    // A time between the two lines, in each form Docker takes.
+    const between = new Date(ms(early!) + 600);
+    expect(await d().ok('logs', '--since', between.toISOString(), 'slow')).toBe('late');
+    expect(await d().ok('logs', '--since', String(between.getTime() / 1000), 'slow')).toBe('late');
+    expect(await d().ok('logs', '--since', '1h', 'slow')).toBe('early\nlate');
+    expect(await d().ok('logs', '--since', '2099-01-01', 'slow')).toBe('');
+    expect(await d().ok('logs', '--since', between.toISOString(), '-t', '--tail', '5', 'slow')).toBe(stamped[1]);
+    const bad = await d().ferry('logs', '--since', 'yesterday', 'slow');
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/^ferry: option --since TIME: "yesterday" is not valid; expected a time: .*RFC 3339.*Unix seconds.*10m/)]);
+  });
+
+  it('-f -t stamps lines as they come', async () => {
+    await d().ok('run', '-d', '--name', 'stamps', '--', 'sh', '-c', 'sleep 0.3; echo a; sleep 0.3; echo b');
+    const r = await d().ok('logs', '-f', '-t', 'stamps');
+    expect(r).toMatch(/^\S+Z a\n\S+Z b$/);
+  });
 });

@@ -104,7 +104,12 @@ export async function containerCommand(cmd: string, args: string[], client: Clie
     case 'logs': {
       const { options: o, rest: refs } = parseOptions(specOf('logs'), args);
       if (refs.length !== 1) throw new UsageError('"logs" takes one CONTAINER');
-      const query = [o.follow ? 'follow=1' : '', `tail=${(o.tail as string | undefined) ?? 'all'}`].filter(Boolean).join('&');
+      const query = [
+        o.follow ? 'follow=1' : '',
+        `tail=${(o.tail as string | undefined) ?? 'all'}`,
+        o.since ? `since=${o.since as string}` : '',
+        o.timestamps ? 'timestamps=1' : '',
+      ].filter(Boolean).join('&');
       await client.stream('GET', `${ref(refs[0]!)}/logs?${query}`, undefined, { bytes: (c) => void process.stdout.write(c) });
       return 0;
     }
