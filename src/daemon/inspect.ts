@@ -1,3 +1,4 @@
+import { commandPid } from './processes';
 import { DEFAULT_PATH } from '../container/process';
 import { parseCidr } from '../ipam';
 import type { ContainerDoc, NetworkDoc } from './model';
@@ -122,7 +123,7 @@ export function containerInspect(c: ContainerDoc, state: State): Record<string, 
     Created: c.created,
     Path: c.cmd[0],
     Args: c.cmd.slice(1),
-    State: { Status: c.state, Running: c.state === 'running', Pid: c.pid ?? 0, ExitCode: c.exitCode ?? 0, StartedAt: c.startedAt ?? '', FinishedAt: c.finishedAt ?? '' },
+    State: { Status: c.state, Running: c.state === 'running', Pid: c.pid && c.state === 'running' ? commandPid(c.pid) : 0, ExitCode: c.exitCode ?? 0, StartedAt: c.startedAt ?? '', FinishedAt: c.finishedAt ?? '' },
     Name: `/${c.name}`,
     Config: {
       Hostname: c.hostname,

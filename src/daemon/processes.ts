@@ -88,6 +88,20 @@ export function spawnContainer(opts: {
   }
 }
 
+/**
+ * The container's command: the log shim's child (the pid `inspect` shows, as
+ * Docker shows its init's; its environment is the container's), or the
+ * shim itself while it has none.
+ */
+export function commandPid(shimPid: number): number {
+  try {
+    const child = Number(readFileSync(`/proc/${shimPid}/task/${shimPid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    return child > 0 ? child : shimPid;
+  } catch {
+    return shimPid;
+  }
+}
+
 /** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
 export function pidStartTime(pid: number): string | undefined {
   try {
