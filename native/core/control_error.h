@@ -24,7 +24,10 @@
   X(no_such_interface, "no interface with that name")                            \
   X(socket, "a socket could not be opened or configured")                        \
   X(send, "the kernel refused to send a frame")                                  \
-  X(closed, "the socket is closed")
+  X(closed, "the socket is closed")                                               \
+  X(no_such_segment, "no macvlan/ipvlan segment with that id")                    \
+  X(segment_exists, "the parent already carries a segment on that VLAN")          \
+  X(segment_in_use, "the segment still has members, or a passthru one is taken")
 
 namespace ferry {
 

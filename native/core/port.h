@@ -19,7 +19,9 @@
 #define FERRY_PORT_ROLES(X)                                               \
   X(container, "a container's interface (TAP)")                          \
   X(host, "the host's interface of a network (TAP holding the gateway)") \
-  X(uplink, "the host interface towards the world (AF_PACKET)")
+  X(uplink, "the host interface towards the world (AF_PACKET)")         \
+  X(parent, "a macvlan/ipvlan network's parent interface (AF_PACKET)")  \
+  X(demuxed, "a container's interface on a macvlan/ipvlan network (TAP)")
 
 namespace ferry {
 

@@ -13,6 +13,10 @@ uint32_t Dataplane::attach_bridge_port(std::unique_ptr<Port> port, PortRole role
   return id;
 }
 
+uint32_t Dataplane::attach_demux_port(std::unique_ptr<Port> port, PortRole role) {
+  return engine_->attach_port(std::move(port), role);
+}
+
 uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig config) {
   if (routes_.has_uplink())
     throw ControlError(ErrorCode::uplink_exists, "the engine already has an uplink (port " + std::to_string(routes_.uplink().port) + "); remove it first");
@@ -25,6 +29,8 @@ uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig confi
 }
 
 void Dataplane::detach_port(uint32_t id, bool destroy) {
+  if (segments_.is_parent(id))
+    throw ControlError(ErrorCode::segment_in_use, "port " + std::to_string(id) + " is the parent of macvlan/ipvlan segments; remove them first");
   if (routes_.has_uplink() && routes_.uplink().port == id) {
     neighbors_.clear(engine_->control_context());
     nat_.ct.flush();

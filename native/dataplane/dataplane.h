@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "core/engine.h"
+#include "demux/demux_stage.h"
+#include "demux/segments.h"
 #include "l2/bridge_stage.h"
 #include "l2/domains.h"
 #include "l3/ip4_forward_stage.h"
@@ -39,11 +41,14 @@ class Dataplane {
   Neighbors& neighbors() { return neighbors_; }
   NatStage& nat() { return nat_; }
   RateLimitStage& rate_limit() { return rate_limit_; }
+  Segments& segments() { return segments_; }
 
   // Control, on the worker (inside engine().run()).
   // A port joins a bridge domain (container and host ports) or becomes the uplink.
   uint32_t attach_bridge_port(std::unique_ptr<Port> port, PortRole role, uint32_t domain);
   uint32_t attach_uplink(std::unique_ptr<Port> port, UplinkConfig config);
+  // A macvlan/ipvlan parent, or a member's TAP (joined to a segment by segments().add_member).
+  uint32_t attach_demux_port(std::unique_ptr<Port> port, PortRole role);
   void detach_port(uint32_t id, bool destroy);
   // Makes a domain a routed network, or (routed=false) a plain L2 domain again.
   void configure_network(uint32_t domain, bool routed, const NetworkL3& l3, bool icc);
@@ -58,6 +63,7 @@ class Dataplane {
   Domains domains_;
   Routes routes_;
   Neighbors neighbors_{routes_};
+  Segments segments_;
   // Stages, in graph order.
   ParseStage parse_;
   PortSecurityStage port_security_;
@@ -70,6 +76,7 @@ class Dataplane {
   NatStage nat_;
   Ip4ForwardStage ip4_forward_{domains_, routes_};
   NeighborStage neighbor_{neighbors_, routes_};
+  DemuxStage demux_{segments_};
   Graph graph_;
   NodeId rate_limit_node_ = kNodeUnset;
   NodeId port_security_node_ = kNodeUnset;

@@ -3,6 +3,7 @@
 // reads from the addon (no copy of it exists on that side).
 #pragma once
 #include "core/drop_reasons.h"
+#include "demux/demux_stage.h"
 #include "l2/bridge_stage.h"
 #include "l3/ip4_forward_stage.h"
 #include "l3/ip4_input_stage.h"
@@ -25,7 +26,8 @@
   FERRY_RESOLVER_DROPS(X)     \
   FERRY_NAT_DROPS(X)          \
   FERRY_IP4_FORWARD_DROPS(X)  \
-  FERRY_NEIGHBOR_DROPS(X)
+  FERRY_NEIGHBOR_DROPS(X)     \
+  FERRY_DEMUX_DROPS(X)
 
 namespace ferry {
 

@@ -9,6 +9,7 @@
 //                                  └─(IPv4)──▶ ip4-input ─▶ nat ─▶ ip4-forward ─▶ sent (into a domain)
 //                                                 │                  └─▶ neighbor ─▶ sent (uplink) / held
 //                                                 └─(127.0.0.11)─▶ resolver-query ─▶ sent (host port)
+//   parent, demuxed ─▶ parse ─▶ demux ─▶ sent (to members, or out on the parent)
 //
 // Every stage may also end a packet: sent, dropped (with a reason), held.
 #include "dataplane/dataplane.h"
@@ -27,14 +28,17 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   const NodeId nat = graph_.add(&nat_);
   const NodeId ip4_forward = graph_.add(&ip4_forward_);
   const NodeId neighbor = graph_.add(&neighbor_);
+  const NodeId demux = graph_.add(&demux_);
 
-  for (PortRole role : {PortRole::container, PortRole::host, PortRole::uplink}) graph_.set_entry(role, parse);
+  for (PortRole role : {PortRole::container, PortRole::host, PortRole::uplink, PortRole::parent, PortRole::demuxed}) graph_.set_entry(role, parse);
   graph_.connect(parse, int(PortRole::container), port_security);
   graph_.connect(port_security, int(PortSecurityStage::Next::forward), rate_limit);
   graph_.connect(rate_limit, int(RateLimitStage::Next::forward), bridge);
   graph_.connect(parse, int(PortRole::host), resolver_reply);
   graph_.connect(resolver_reply, int(ResolverReplyStage::Next::forward), bridge);
   graph_.connect(parse, int(PortRole::uplink), uplink);
+  graph_.connect(parse, int(PortRole::parent), demux);
+  graph_.connect(parse, int(PortRole::demuxed), demux);
   graph_.connect(bridge, int(BridgeStage::Next::router), ip4_input);
   graph_.connect(uplink, int(UplinkStage::Next::ip4), ip4_input);
   graph_.connect(ip4_input, int(Ip4InputStage::Next::nat), nat);

@@ -44,6 +44,9 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::CaptureRead>("captureRead"),
                          InstanceMethod<&EngineBinding::CaptureStop>("captureStop"),
                          InstanceMethod<&EngineBinding::CaptureClose>("captureClose"),
+                         InstanceMethod<&EngineBinding::CreateSegment>("createSegment"),
+                         InstanceMethod<&EngineBinding::RemoveSegment>("removeSegment"),
+                         InstanceMethod<&EngineBinding::AddSegmentMember>("addSegmentMember"),
                          InstanceMethod<&EngineBinding::Shutdown>("shutdown"),
                      });
 }
@@ -112,7 +115,7 @@ PortRole role_option(const Napi::Object& o) {
   const std::string role = get_string(o, "role", "container");
   for (int r = 0; r < kPortRoleCount; r++)
     if (role == port_role_name(PortRole(r)) && PortRole(r) != PortRole::uplink) return PortRole(r);
-  throw_js(o.Env(), ErrorCode::bad_argument, "role must be \"container\" or \"host\" (the uplink is set with setUplink)");
+  throw_js(o.Env(), ErrorCode::bad_argument, "role must be \"container\", \"host\", \"parent\" or \"demuxed\" (the uplink is set with setUplink)");
 }
 }  // namespace
 
@@ -122,7 +125,10 @@ PortRole role_option(const Napi::Object& o) {
 // socket is left behind.
 uint32_t EngineBinding::Attach(Napi::Env env, std::unique_ptr<Port> port, PortRole role, uint32_t domain) {
   uint32_t id = 0;
-  run(env, [&](Dataplane& dp) { id = dp.attach_bridge_port(std::move(port), role, domain); });
+  run(env, [&](Dataplane& dp) {
+    id = role == PortRole::parent || role == PortRole::demuxed ? dp.attach_demux_port(std::move(port), role)
+                                                                : dp.attach_bridge_port(std::move(port), role, domain);
+  });
   return id;
 }
 
@@ -157,6 +163,7 @@ Napi::Value EngineBinding::AddPacketPort(const Napi::CallbackInfo& info) {
   opts.ifname = get_string(o, "ifname", "");
   opts.netns_path = get_string(o, "netns", "");
   const PortRole role = role_option(o);
+  opts.vlan_tags = role == PortRole::parent;
   uint32_t domain = get_u32(o, "domain", kNoPort);
   std::string error;
   std::unique_ptr<PacketPort> port(PacketPort::open(opts, &error));

@@ -45,6 +45,10 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value Conntrack(const Napi::CallbackInfo& info);
   Napi::Value ConntrackFlush(const Napi::CallbackInfo& info);
   Napi::Value SetConntrackTimeouts(const Napi::CallbackInfo& info);
+  // macvlan/ipvlan segments (demux_binding.cc).
+  Napi::Value CreateSegment(const Napi::CallbackInfo& info);
+  Napi::Value RemoveSegment(const Napi::CallbackInfo& info);
+  Napi::Value AddSegmentMember(const Napi::CallbackInfo& info);
   // Packet trace (trace_binding.cc).
   Napi::Value TraceStart(const Napi::CallbackInfo& info);
   Napi::Value TraceStop(const Napi::CallbackInfo& info);

@@ -33,6 +33,7 @@ Napi::Object Names(Napi::Env env) {
   o.Set("errorCodes", named(env, {FERRY_CONTROL_ERRORS(FERRY_X)}));
   o.Set("portRoles", named(env, {FERRY_PORT_ROLES(FERRY_X)}));
   o.Set("bridgeOutcomes", named(env, {FERRY_BRIDGE_OUTCOMES(FERRY_X)}));
+  o.Set("demuxOutcomes", named(env, {FERRY_DEMUX_OUTCOMES(FERRY_X)}));
   o.Set("conntrackCounters", named(env, {FERRY_CONNTRACK_COUNTERS(FERRY_X)}));
   Napi::Object stages = Napi::Object::New(env);
   stages.Set(ParseStage::kName, named(env, {FERRY_PARSE_COUNTERS(FERRY_X)}));
@@ -46,6 +47,7 @@ Napi::Object Names(Napi::Env env) {
   stages.Set(NatStage::kName, named(env, {FERRY_NAT_COUNTERS(FERRY_X)}));
   stages.Set(Ip4ForwardStage::kName, named(env, {FERRY_IP4_FORWARD_COUNTERS(FERRY_X)}));
   stages.Set(NeighborStage::kName, named(env, {FERRY_NEIGHBOR_COUNTERS(FERRY_X)}));
+  stages.Set(DemuxStage::kName, named(env, {FERRY_DEMUX_OUTCOMES(FERRY_X)}));
   o.Set("stageCounters", stages);
 #undef FERRY_X
 #define FERRY_X(field, name, seconds) {name, #field},

@@ -50,6 +50,11 @@ Napi::Value EngineBinding::Stats(const Napi::CallbackInfo& info) {
   std::vector<PortSnapshot> ports;
   std::vector<DomainSnapshot> domains;
   std::vector<StageSnapshot> stages;
+  struct SegmentSnapshot {
+    uint32_t id, parent, vlan, members;
+    DemuxCounters counters;
+  };
+  std::vector<SegmentSnapshot> segments;
   WorkerCounters w;
   ConntrackCounters ct;
   uint32_t ct_size = 0, ct_max = 0;
@@ -61,6 +66,8 @@ Napi::Value EngineBinding::Stats(const Napi::CallbackInfo& info) {
       if (p) ports.push_back({p->id, dp.domains().domain_id_of_port(p->id), p->name, p->kind(), p->role, p->counters});
     for (const auto& d : dp.domains().all())
       if (d) domains.push_back({d->id, uint32_t(d->ports.size()), d->macs.size(), d->macs.max_entries(), d->aging_seconds, d->counters});
+    for (const auto& s : dp.segments().all())
+      if (s) segments.push_back({s->id, s->config.parent, s->config.vlan, uint32_t(s->members.size()), s->counters});
     for (NodeId s = 0; s < e.graph().size(); s++) {
       StageSnapshot snap{e.graph().stage(s).name(), e.graph().stats(s), {}};
       e.graph().stage(s).for_each_counter([&](const char* name, const char*, uint64_t v) { snap.counters.emplace_back(name, v); });
@@ -98,6 +105,23 @@ Napi::Value EngineBinding::Stats(const Napi::CallbackInfo& info) {
     js_domains.Set(uint32_t(i), o);
   }
   out.Set("domains", js_domains);
+
+  Napi::Array js_segments = Napi::Array::New(env, segments.size());
+  for (size_t i = 0; i < segments.size(); i++) {
+    const SegmentSnapshot& s = segments[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", s.id);
+    o.Set("parent", s.parent);
+    o.Set("vlan", s.vlan);
+    o.Set("members", s.members);
+    Napi::Object demux = Napi::Object::New(env);
+#define FERRY_X(name, help) demux.Set(#name, double(s.counters.name));
+    FERRY_DEMUX_OUTCOMES(FERRY_X)
+#undef FERRY_X
+    o.Set("demux", demux);
+    js_segments.Set(uint32_t(i), o);
+  }
+  out.Set("segments", js_segments);
 
   Napi::Object js_stages = Napi::Object::New(env);
   for (const StageSnapshot& s : stages) {

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "core/netns_scope.h"
+#include "l2/vlan.h"
 
 namespace ferry {
 
@@ -46,6 +47,7 @@ PacketPort* PacketPort::open(const PacketPortOptions& opts, std::string* error) 
   if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0) return fail("PACKET_VNET_HDR failed");
   if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0) return fail("PACKET_QDISC_BYPASS failed");
   if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) != 0) return fail("PACKET_IGNORE_OUTGOING failed");
+  if (opts.vlan_tags && setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) != 0) return fail("PACKET_AUXDATA failed");
   // A deep receive queue: while the worker writes 64 KB frames elsewhere, a
   // sender behind this interface keeps sending. SO_RCVBUFFORCE may exceed
   // rmem_max (we run as root); what still overflows is counted as
@@ -62,7 +64,7 @@ PacketPort* PacketPort::open(const PacketPortOptions& opts, std::string* error) 
   mr.mr_ifindex = int(ifindex);
   mr.mr_type = PACKET_MR_PROMISC;
   if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) != 0) return fail("cannot enter promiscuous mode");
-  PacketPort* port = new PacketPort(fd);
+  PacketPort* port = new PacketPort(fd, opts.vlan_tags);
   port->name = opts.ifname;
   struct ifreq q {};
   strncpy(q.ifr_name, opts.ifname.c_str(), IFNAMSIZ - 1);
@@ -72,10 +74,31 @@ PacketPort* PacketPort::open(const PacketPortOptions& opts, std::string* error) 
 
 PacketPort::~PacketPort() { close(fd_); }
 
+namespace {
+// The tag the kernel took off a received frame, put back where it was.
+void restore_tag(Packet* p, msghdr& msg) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+    tpacket_auxdata aux;
+    std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+    if (!(aux.tp_status & TP_STATUS_VLAN_VALID)) return;
+    const uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : kEtherTypeVlan;
+    if (p->len >= kEthHdrLen) push_vlan(p, aux.tp_vlan_tci, tpid);
+    return;
+  }
+}
+}  // namespace
+
 uint32_t PacketPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
   Packet* pkts[kBatchMax];
   mmsghdr msgs[kBatchMax];
   iovec iovs[kBatchMax][2];
+  // Room for one tpacket_auxdata per frame, when tags are wanted.
+  union Control {
+    cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(tpacket_auxdata))];
+  };
+  static thread_local Control controls[kBatchMax];
   uint32_t want = 0;
   for (; want < max; want++) {
     Packet* p = pool.get();
@@ -86,6 +109,10 @@ uint32_t PacketPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
     msgs[want] = {};
     msgs[want].msg_hdr.msg_iov = iovs[want];
     msgs[want].msg_hdr.msg_iovlen = 2;
+    if (vlan_tags_) {
+      msgs[want].msg_hdr.msg_control = controls[want].buf;
+      msgs[want].msg_hdr.msg_controllen = sizeof controls[want].buf;
+    }
   }
   int got = want ? recvmmsg(fd_, msgs, want, MSG_DONTWAIT, nullptr) : 0;
   if (got < 0) got = 0;
@@ -111,6 +138,7 @@ uint32_t PacketPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
     }
     p->len = len - kVnetHdrLen;
     p->in_port = id;
+    if (vlan_tags_) restore_tag(p, msgs[i].msg_hdr);
     counters.rx_packets++;
     counters.rx_bytes += p->len;
     out[n++] = p;

@@ -25,6 +25,10 @@ namespace ferry {
 struct PacketPortOptions {
   std::string ifname;
   std::string netns_path;  // the interface's namespace ("" = here)
+  // Frames keep their 802.1Q tags (a macvlan parent carries VLANs): the
+  // kernel takes a received frame's tag off before any socket sees it and
+  // hands it over as PACKET_AUXDATA; the port puts it back in the frame.
+  bool vlan_tags = false;
 };
 
 class PacketPort : public Port {
@@ -38,8 +42,9 @@ class PacketPort : public Port {
   const char* kind() const override { return "af_packet"; }
 
  private:
-  explicit PacketPort(int fd) : fd_(fd) {}
+  explicit PacketPort(int fd, bool vlan_tags) : fd_(fd), vlan_tags_(vlan_tags) {}
   int fd_;
+  bool vlan_tags_;
 };
 
 }  // namespace ferry

@@ -10,6 +10,7 @@ import {
   type NativeStats,
   type NetworkRouting,
   type PublishedPort,
+  type SegmentOptions,
   type TracedPacket,
   type UplinkOptions,
 } from './native';
@@ -39,11 +40,12 @@ export interface DomainOptions {
 export interface TapPortOptions {
   /** Device name (at most 15 characters). */
   name: string;
-  /** A container's interface (default), or the host's interface of a network. */
-  role?: 'container' | 'host';
+  /** A container's interface (default), the host's interface of a network, or a member of a macvlan/ipvlan segment. */
+  role?: 'container' | 'host' | 'demuxed';
   /** Create the device directly inside this network namespace (a path such as /run/netns/NAME). */
   netns?: string;
-  domain: number;
+  /** Its bridge domain (container and host roles). */
+  domain?: number;
   /** Length of the TAP's queue towards Ferry (default 4096). */
   txQueueLen?: number;
   /** The device's MTU; Ferry refuses (too_big) frames longer than it on egress, as the kernel behind it would. */
@@ -98,8 +100,20 @@ export class Engine {
    * through AF_PACKET, in promiscuous mode while attached. See
    * native/ports/packet_port.h for RPS on a veth with local TCP senders.
    */
-  addPacketPort(opts: { ifname: string; netns?: string; domain: number; role?: 'container' | 'host' }): { id: number; name: string } {
+  addPacketPort(opts: { ifname: string; netns?: string; domain?: number; role?: 'container' | 'host' | 'parent' }): { id: number; name: string } {
     return native(() => this.handle.addPacketPort(opts));
+  }
+  /** A macvlan/ipvlan network on a parent port (role 'parent'); its members are TAPs of role 'demuxed'. */
+  createSegment(opts: SegmentOptions): number {
+    return native(() => this.handle.createSegment({ ...opts, parentMac: opts.parentMac?.toLowerCase() }));
+  }
+  /** Refused while it has members. */
+  removeSegment(id: number): void {
+    native(() => this.handle.removeSegment(id));
+  }
+  /** A member joins: by its MAC (macvlan) or its addresses (ipvlan); removing its port takes it out. */
+  addSegmentMember(segment: number, port: number, opts: { mac?: string; hostAccess?: boolean; addresses?: string[] }): void {
+    native(() => this.handle.addSegmentMember(segment, port, { ...opts, mac: opts.mac?.toLowerCase() }));
   }
   /** Removes a port; its TAP is deleted, unless keepDevice leaves a persistent one in place. */
   removePort(id: number, opts: { keepDevice?: boolean } = {}): void {

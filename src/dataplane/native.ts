@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import type { BridgeOutcome, ConntrackCounter, ConntrackTimeoutName, DropReason, PortRole, StageName } from './generated/names';
+import type { BridgeOutcome, ConntrackCounter, DemuxOutcome, ConntrackTimeoutName, DropReason, PortRole, StageName } from './generated/names';
 
 /** The shapes the native addon returns; see native/napi/*_binding.cc. Names come from generated/names.ts. */
 export interface NativePortStats {
@@ -87,6 +87,7 @@ export type StageStats = Record<string, number> & { packets: number; batches: nu
 export interface NativeStats {
   ports: NativePortStats[];
   domains: { id: number; ports: number; macEntries: number; maxEntries: number; agingSeconds: number; bridge: BridgeOutcomes }[];
+  segments: { id: number; parent: number; vlan: number; members: number; demux: Record<DemuxOutcome, number> }[];
   stages: Record<StageName, StageStats>;
   worker: { wakeups: number; polls: number; batches: number; packets: number; commands: number; ticks: number; poolEmpty: number; busyNs: number; uptimeNs: number };
   conntrack: Record<ConntrackCounter, number> & { entries: number; maxEntries: number; memoryBytes: number };
@@ -119,13 +120,16 @@ export interface NativeEngine {
   createDomain(opts: { maxEntries?: number; agingSeconds?: number }): number;
   removeDomain(id: number): void;
   configureDomain(id: number, opts: { maxEntries?: number; agingSeconds?: number; maxPerPort?: number }): void;
-  addTapPort(opts: { name: string; netns?: string; domain: number; role?: 'container' | 'host'; txQueueLen?: number; persist?: boolean; mtu?: number }): {
+  addTapPort(opts: { name: string; netns?: string; domain?: number; role?: 'container' | 'host' | 'demuxed'; txQueueLen?: number; persist?: boolean; mtu?: number }): {
     id: number;
     name: string;
     offloads: number;
     ifindex: number;
   };
-  addPacketPort(opts: { ifname: string; netns?: string; domain: number; role?: 'container' | 'host' }): { id: number; name: string };
+  addPacketPort(opts: { ifname: string; netns?: string; domain?: number; role?: 'container' | 'host' | 'parent' }): { id: number; name: string };
+  createSegment(opts: SegmentOptions): number;
+  removeSegment(id: number): void;
+  addSegmentMember(segment: number, port: number, opts: { mac?: string; hostAccess?: boolean; addresses?: string[] }): void;
   removePort(id: number, opts?: { keepDevice?: boolean }): void;
   addStaticMac(domain: number, mac: string, port: number): void;
   removeMac(domain: number, mac: string): boolean;
@@ -155,6 +159,18 @@ export interface NativeEngine {
   captureClose(id: number): void;
 }
 
+/** A macvlan/ipvlan network on a parent port (native/demux/segments.h). */
+export interface SegmentOptions {
+  parent: number;
+  /** 802.1Q VID its frames carry on the wire; 0 or none: untagged. */
+  vlan?: number;
+  driver: 'macvlan' | 'ipvlan-l2' | 'ipvlan-l3';
+  /** macvlan_mode, or ipvlan_flag (default bridge). */
+  mode?: 'bridge' | 'private' | 'vepa' | 'passthru';
+  /** ipvlan: the parent's MAC, which every member wears. */
+  parentMac?: string;
+}
+
 export interface CaptureOptions {
   ports: number[];
   /** A BPF expression (tcpdump's syntax), compiled by libpcap. */
@@ -179,6 +195,7 @@ export interface NativeNames {
   errorCodes: { name: string; help: string }[];
   portRoles: { name: string; help: string }[];
   bridgeOutcomes: { name: string; help: string }[];
+  demuxOutcomes: { name: string; help: string }[];
   conntrackCounters: { name: string; help: string }[];
   conntrackTimeouts: { name: string; help: string }[];
   stageCounters: Record<string, { name: string; help: string }[]>;

@@ -4,8 +4,8 @@ import { configureInterface, createNetns, deleteNetns, netnsPath, type Route } f
 export interface InterfaceSpec {
   /** Existing network namespace of the container. */
   netns: string;
-  /** Bridge domain the port joins. */
-  domain: number;
+  /** Bridge domain the port joins (container and host roles). */
+  domain?: number;
   /** Interface name inside the container (default eth0). */
   ifname?: string;
   mac?: string;
@@ -15,8 +15,8 @@ export interface InterfaceSpec {
   txQueueLen?: number;
   /** Keep the TAP across an engine restart (see TapPortOptions.persist). */
   persist?: boolean;
-  /** A container's interface (default), or the host's interface of a network. */
-  role?: 'container' | 'host';
+  /** A container's interface (default), the host's interface of a network, or a macvlan/ipvlan member. */
+  role?: 'container' | 'host' | 'demuxed';
 }
 
 export type EndpointSpec = InterfaceSpec;

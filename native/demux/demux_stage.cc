@@ -1,0 +1,239 @@
+#include "demux/demux_stage.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "dataplane/drops.h"
+#include "l2/ethernet.h"
+#include "l2/vlan.h"
+
+namespace ferry {
+
+namespace {
+
+enum class DemuxDecision : uint8_t { to_member, flood, to_wire, between, not_ours, dropped };
+
+struct DemuxTrace {
+  uint32_t segment;
+  uint16_t vlan;
+  DemuxDecision decision;
+  uint32_t out;  // to_member/between: the port; flood: how many members
+};
+
+// The address an ipvlan frame is for: IPv4 or IPv6 destination, or the target of an ARP.
+bool dest_ip(const Packet& p, IpKey* out) {
+  EthernetView eth(p.data);
+  const uint32_t l3 = eth.header_len();
+  const uint8_t* h = p.data + l3;
+  switch (eth.payload_type()) {
+    case kEtherTypeIPv4:
+      if (p.len < l3 + 20) return false;
+      *out = IpKey::v4(load32(h + 16));
+      return true;
+    case kEtherTypeARP:
+      if (p.len < l3 + kArpLen) return false;
+      *out = IpKey::v4(load32(h + 24));
+      return true;
+    case kEtherTypeIPv6:
+      if (p.len < l3 + 40) return false;
+      out->hi = uint64_t(load32(h + 24)) << 32 | load32(h + 28);
+      out->lo = uint64_t(load32(h + 32)) << 32 | load32(h + 36);
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_macvlan(const Segment& s) { return s.config.driver == DemuxDriver::macvlan; }
+
+}  // namespace
+
+void DemuxStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    Packet* p = pkts[i];
+    if (const MemberInfo* m = segments_.member(p->in_port)) from_member(ctx, p, *m);
+    else from_parent(ctx, p);
+  }
+}
+
+template <typename Allowed>
+uint32_t DemuxStage::to_members(StageContext& ctx, Packet* p, const Segment& s, uint32_t except, Allowed allowed) {
+  uint32_t sent_to = 0;
+  for (uint32_t port : s.members) {
+    if (port == except || !allowed(port)) continue;
+    if (Port* out = ctx.port(port)) {
+      ctx.tx(out, p);
+      sent_to++;
+    }
+  }
+  return sent_to;
+}
+
+void DemuxStage::to_wire(StageContext& ctx, Packet* p, const Segment& s, DemuxCounters& c) {
+  if (s.config.vlan && !push_vlan(p, s.config.vlan)) return drop(p, DropReason::no_headroom);
+  Port* parent = ctx.port(s.config.parent);
+  if (!parent) return drop(p, DropReason::no_segment);
+  ctx.tx(parent, p);
+  c.to_wire++;
+  sent(p);
+}
+
+void DemuxStage::from_parent(StageContext& ctx, Packet* p) {
+  EthernetView eth(p->data);
+  if (eth.outer_type() == kEtherTypeQinQ) return drop(p, DropReason::qinq);
+  const uint16_t vid = eth.tagged() ? load16(p->data + EthOffsets::vlan_tci) & 0xfff : 0;
+  Segment* s = segments_.of_parent(p->in_port, vid);
+  if (!s) return drop(p, segments_.is_parent(p->in_port) ? DropReason::not_ours : DropReason::no_segment);
+  DemuxCounters& c = ctx.dry_run ? scratch_ : s->counters;
+  DemuxTrace t{s->id, vid, DemuxDecision::not_ours, kNoPort};
+  const uint64_t dst = eth.dst(), src = eth.src();
+  uint32_t out = kNoPort;
+  bool flood = false;
+  uint32_t except = kNoPort;
+  if (mac_is_group(dst)) {
+    // What a member sent that the wire brought back: only VEPA members' reach the others.
+    if (is_macvlan(*s)) {
+      auto it = s->by_mac.find(src);
+      if (it != s->by_mac.end()) {
+        if (s->config.mode != DemuxMode::vepa) goto not_ours;
+        except = it->second;
+      }
+    } else if (src == s->config.parent_mac) {
+      goto not_ours;
+    }
+    flood = true;
+  } else if (is_macvlan(*s)) {
+    if (s->config.mode == DemuxMode::passthru) {
+      if (!s->members.empty()) out = s->members.front();
+    } else if (auto it = s->by_mac.find(dst); it != s->by_mac.end()) {
+      out = it->second;
+    }
+  } else if (dst == s->config.parent_mac) {
+    IpKey ip;
+    if (dest_ip(*p, &ip))
+      if (auto it = s->by_ip.find(ip); it != s->by_ip.end()) out = it->second;
+  }
+  if (!flood && out == kNoPort) goto not_ours;
+  if (vid) pop_vlan(p);
+  if (flood) {
+    t.decision = DemuxDecision::flood;
+    t.out = to_members(ctx, p, *s, except, [](uint32_t) { return true; });
+    if (!t.out) goto not_ours;
+    c.from_wire_flood++;
+    sent(p);
+  } else if (Port* port = ctx.port(out)) {
+    t.decision = DemuxDecision::to_member;
+    t.out = out;
+    ctx.tx(port, p);
+    c.from_wire++;
+    sent(p);
+  } else {
+    goto not_ours;
+  }
+  if (p->trace) ctx.trace(p, t);
+  return;
+not_ours:
+  c.not_ours++;
+  t.decision = DemuxDecision::not_ours;
+  drop(p, DropReason::not_ours);
+  if (p->trace) ctx.trace(p, t);
+}
+
+void DemuxStage::from_member(StageContext& ctx, Packet* p, const MemberInfo& m) {
+  Segment* s = segments_.get(m.segment);
+  if (!s) return drop(p, DropReason::no_segment);
+  DemuxCounters& c = ctx.dry_run ? scratch_ : s->counters;
+  DemuxTrace t{s->id, s->config.vlan, DemuxDecision::to_wire, s->config.parent};
+  EthernetView eth(p->data);
+  const uint64_t dst = eth.dst();
+  const DemuxMode mode = s->config.mode;
+  // Whether this member's frames may go straight to `port`, another member.
+  auto switched = [&](uint32_t port) {
+    if (mode == DemuxMode::bridge || m.host_access) return true;
+    const MemberInfo* other = segments_.member(port);
+    return other && other->host_access;
+  };
+
+  if (mac_is_group(dst)) {
+    // The members first, untagged; the wire gets the frame (or, tagged, its copy) after.
+    const uint32_t local = to_members(ctx, p, *s, p->in_port, switched);
+    Packet* wire = p;
+    if (local && s->config.vlan) {
+      wire = ctx.new_packet();
+      if (wire) {
+        std::memcpy(wire->data, p->data, p->len);
+        wire->len = p->len;
+        wire->vnet = p->vnet;
+        wire->in_port = p->in_port;
+      }
+    }
+    if (local) c.between_members++;
+    t.decision = DemuxDecision::flood;
+    t.out = local;
+    if (wire) to_wire(ctx, wire, *s, c);
+    if (wire != p) sent(p);
+    if (p->trace) ctx.trace(p, t);
+    return;
+  }
+
+  uint32_t target = kNoPort;
+  if (is_macvlan(*s)) {
+    if (auto it = s->by_mac.find(dst); it != s->by_mac.end()) target = it->second;
+  } else if (dst == s->config.parent_mac) {
+    IpKey ip;
+    if (dest_ip(*p, &ip))
+      if (auto it = s->by_ip.find(ip); it != s->by_ip.end()) target = it->second;
+  }
+  if (target != kNoPort && target != p->in_port) {
+    if (switched(target)) {
+      if (Port* out = ctx.port(target)) {
+        ctx.tx(out, p);
+        c.between_members++;
+        t.decision = DemuxDecision::between;
+        t.out = target;
+        sent(p);
+        if (p->trace) ctx.trace(p, t);
+        return;
+      }
+    } else if (!is_macvlan(*s) && mode == DemuxMode::private_) {
+      c.blocked++;
+      t.decision = DemuxDecision::dropped;
+      drop(p, DropReason::member_blocked);
+      if (p->trace) ctx.trace(p, t);
+      return;
+    }
+    // macvlan private and vepa, ipvlan vepa: out to the wire, as the kernel sends them.
+  }
+  to_wire(ctx, p, *s, c);
+  if (p->trace) ctx.trace(p, t);
+}
+
+void DemuxStage::for_each_counter(const CounterVisitor& visit) const {
+  DemuxCounters c;
+  for (const auto& s : segments_.all()) {
+    if (!s) continue;
+#define FERRY_X(name, help) c.name += s->counters.name;
+    FERRY_DEMUX_OUTCOMES(FERRY_X)
+#undef FERRY_X
+  }
+  FERRY_DEMUX_OUTCOMES(FERRY_COUNTER_VISIT)
+}
+
+std::string DemuxStage::format_trace(const uint8_t* record, uint32_t len) const {
+  DemuxTrace t;
+  std::memcpy(&t, record, sizeof t);
+  char s[160];
+  int k = std::snprintf(s, sizeof s, "segment %u", t.segment);
+  if (t.vlan) k += std::snprintf(s + k, sizeof s - size_t(k), " (VLAN %u)", t.vlan);
+  switch (t.decision) {
+    case DemuxDecision::to_member: std::snprintf(s + k, sizeof s - size_t(k), ": from the wire to member port %u", t.out); break;
+    case DemuxDecision::flood: std::snprintf(s + k, sizeof s - size_t(k), ": flooded to %u member(s)", t.out); break;
+    case DemuxDecision::to_wire: std::snprintf(s + k, sizeof s - size_t(k), ": out to the wire on port %u", t.out); break;
+    case DemuxDecision::between: std::snprintf(s + k, sizeof s - size_t(k), ": to member port %u, inside Ferry", t.out); break;
+    case DemuxDecision::not_ours: std::snprintf(s + k, sizeof s - size_t(k), ": for no member (the host's, or another host's)"); break;
+    case DemuxDecision::dropped: std::snprintf(s + k, sizeof s - size_t(k), ": member to member refused by the mode"); break;
+  }
+  return s;
+}
+
+}  // namespace ferry

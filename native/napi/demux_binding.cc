@@ -1,0 +1,105 @@
+// The N-API face of the macvlan/ipvlan segments (native/demux/segments.h).
+// Modes and drivers cross as the words Docker uses; addresses as text.
+#include <arpa/inet.h>
+
+#include "napi/convert.h"
+#include "napi/engine_binding.h"
+
+namespace ferry {
+
+namespace {
+
+DemuxDriver driver_option(const Napi::Object& o) {
+  const std::string d = get_string(o, "driver", "macvlan");
+  if (d == "macvlan") return DemuxDriver::macvlan;
+  if (d == "ipvlan-l2") return DemuxDriver::ipvlan_l2;
+  if (d == "ipvlan-l3") return DemuxDriver::ipvlan_l3;
+  throw_js(o.Env(), ErrorCode::bad_argument, "driver must be \"macvlan\", \"ipvlan-l2\" or \"ipvlan-l3\"");
+}
+
+DemuxMode mode_option(const Napi::Object& o) {
+  const std::string m = get_string(o, "mode", "bridge");
+  if (m == "bridge") return DemuxMode::bridge;
+  if (m == "private") return DemuxMode::private_;
+  if (m == "vepa") return DemuxMode::vepa;
+  if (m == "passthru") return DemuxMode::passthru;
+  throw_js(o.Env(), ErrorCode::bad_argument, "mode must be \"bridge\", \"private\", \"vepa\" or \"passthru\"");
+}
+
+IpKey ip_key(Napi::Env env, const std::string& text) {
+  in_addr a4{};
+  if (inet_pton(AF_INET, text.c_str(), &a4) == 1) return IpKey::v4(ntohl(a4.s_addr));
+  in6_addr a6{};
+  if (inet_pton(AF_INET6, text.c_str(), &a6) != 1) throw_js(env, ErrorCode::bad_argument, "address \"" + text + "\" is neither IPv4 nor IPv6");
+  IpKey k;
+  for (int i = 0; i < 8; i++) k.hi = k.hi << 8 | a6.s6_addr[i];
+  for (int i = 8; i < 16; i++) k.lo = k.lo << 8 | a6.s6_addr[i];
+  return k;
+}
+
+uint64_t mac_text(Napi::Env env, const Napi::Object& o, const char* key) {
+  uint64_t mac = 0;
+  if (o.Has(key) && !o.Get(key).IsUndefined()) {
+    std::string text = o.Get(key).IsString() ? o.Get(key).As<Napi::String>().Utf8Value() : "";
+    if (!parse_mac(text, &mac)) throw_js(env, ErrorCode::bad_argument, std::string(key) + " must be a MAC address such as 02:42:ac:11:00:02");
+  }
+  return mac;
+}
+
+}  // namespace
+
+Napi::Value EngineBinding::CreateSegment(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = object_arg(info, 0);
+  SegmentConfig config;
+  config.parent = get_u32(o, "parent", kNoPort);
+  config.vlan = uint16_t(std::min<uint32_t>(get_u32(o, "vlan", 0), 0xffff));
+  config.driver = driver_option(o);
+  config.mode = mode_option(o);
+  config.parent_mac = mac_text(env, o, "parentMac");
+  if (config.driver != DemuxDriver::macvlan && !config.parent_mac) throw_js(env, ErrorCode::bad_argument, "an ipvlan segment needs parentMac");
+  if (config.driver != DemuxDriver::macvlan && config.mode == DemuxMode::passthru) throw_js(env, ErrorCode::bad_argument, "passthru is a macvlan mode");
+  uint32_t id = 0;
+  run(env, [&](Dataplane& dp) {
+    Port& parent = dp.engine().port_or_throw(config.parent);
+    if (parent.role != PortRole::parent) throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(config.parent) + " is not a parent port");
+    id = dp.segments().create(config);
+  });
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value EngineBinding::RemoveSegment(const Napi::CallbackInfo& info) {
+  uint32_t id = u32_arg(info, 0, "segment");
+  run(info.Env(), [&](Dataplane& dp) { dp.segments().remove(id); });
+  return info.Env().Undefined();
+}
+
+Napi::Value EngineBinding::AddSegmentMember(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t segment = u32_arg(info, 0, "segment");
+  uint32_t port = u32_arg(info, 1, "port");
+  Napi::Object o = object_arg(info, 2);
+  const uint64_t mac = mac_text(env, o, "mac");
+  const bool host_access = get_bool(o, "hostAccess", false);
+  std::vector<IpKey> addresses;
+  if (o.Has("addresses") && o.Get("addresses").IsArray()) {
+    Napi::Array a = o.Get("addresses").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) addresses.push_back(ip_key(env, a.Get(i).ToString().Utf8Value()));
+  }
+  run(env, [&](Dataplane& dp) {
+    Port& p = dp.engine().port_or_throw(port);
+    if (p.role != PortRole::demuxed) throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(port) + " is not a demuxed port");
+    Segment& s = dp.segments().get_or_throw(segment);
+    if (s.config.driver == DemuxDriver::macvlan && !mac) throw ControlError(ErrorCode::bad_argument, "a macvlan member needs its mac");
+    dp.segments().add_member(segment, port, mac, host_access);
+    try {
+      for (const IpKey& k : addresses) dp.segments().add_address(port, k);
+    } catch (...) {
+      dp.segments().remove_member(port);
+      throw;
+    }
+  });
+  return env.Undefined();
+}
+
+}  // namespace ferry
