@@ -70,6 +70,7 @@ uint32_t DemuxStage::to_members(StageContext& ctx, Packet* p, const Segment& s, 
 }
 
 void DemuxStage::to_wire(StageContext& ctx, Packet* p, const Segment& s, DemuxCounters& c) {
+  if (s.config.parent == kNoPort) return drop(p, DropReason::internal_network);
   if (s.config.vlan && !push_vlan(p, s.config.vlan)) return drop(p, DropReason::no_headroom);
   Port* parent = ctx.port(s.config.parent);
   if (!parent) return drop(p, DropReason::no_segment);
@@ -157,8 +158,8 @@ void DemuxStage::from_member(StageContext& ctx, Packet* p, const MemberInfo& m) 
   if (mac_is_group(dst)) {
     // The members first, untagged; the wire gets the frame (or, tagged, its copy) after.
     const uint32_t local = to_members(ctx, p, *s, p->in_port, switched);
-    Packet* wire = p;
-    if (local && s->config.vlan) {
+    Packet* wire = s->config.parent == kNoPort ? nullptr : p;  // an internal network has no wire
+    if (wire && local && s->config.vlan) {
       wire = ctx.new_packet();
       if (wire) {
         std::memcpy(wire->data, p->data, p->len);
@@ -171,7 +172,10 @@ void DemuxStage::from_member(StageContext& ctx, Packet* p, const MemberInfo& m) 
     t.decision = DemuxDecision::flood;
     t.out = local;
     if (wire) to_wire(ctx, wire, *s, c);
-    if (wire != p) sent(p);
+    if (wire != p) {
+      if (local) sent(p);
+      else drop(p, DropReason::internal_network);
+    }
     if (p->trace) ctx.trace(p, t);
     return;
   }

@@ -28,6 +28,7 @@
   X(no_segment, "the port is neither a parent nor a member of a macvlan/ipvlan network")         \
   X(member_blocked, "member to member refused by the network's mode (ipvlan private)")           \
   X(qinq, "an 802.1ad (QinQ) frame: not carried")                                                 \
+  X(internal_network, "for outside an --internal macvlan/ipvlan network, which has no wire")      \
   X(no_headroom, "no room in front of the frame for its VLAN tag")
 
 namespace ferry {

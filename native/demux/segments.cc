@@ -13,7 +13,7 @@ Segment& Segments::get_or_throw(uint32_t id) const {
 
 uint32_t Segments::create(const SegmentConfig& config) {
   if (config.vlan > kMaxVlan) throw ControlError(ErrorCode::bad_argument, "VLAN " + std::to_string(config.vlan) + " is out of range (1..4094, or 0 for untagged)");
-  if (of_parent(config.parent, config.vlan))
+  if (config.parent != kNoPort && of_parent(config.parent, config.vlan))
     throw ControlError(ErrorCode::segment_exists, "port " + std::to_string(config.parent) + " already carries a segment on " +
                                                       (config.vlan ? "VLAN " + std::to_string(config.vlan) : std::string("its untagged frames")));
   uint32_t id = 0;
@@ -22,7 +22,7 @@ uint32_t Segments::create(const SegmentConfig& config) {
   segments_[id] = std::make_unique<Segment>();
   segments_[id]->id = id;
   segments_[id]->config = config;
-  parents_.set(config.parent).segments.emplace_back(config.vlan, id);
+  if (config.parent != kNoPort) parents_.set(config.parent).segments.emplace_back(config.vlan, id);
   return id;
 }
 

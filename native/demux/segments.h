@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/control_error.h"
+#include "core/packet.h"
 #include "core/port_table.h"
 
 // What the demux stage did with frames, per segment.
@@ -49,7 +50,7 @@ struct IpKeyHash {
 };
 
 struct SegmentConfig {
-  uint32_t parent = 0;  // the parent's port id
+  uint32_t parent = kNoPort;  // the parent's port id; none: an --internal network, members only
   uint16_t vlan = 0;    // 802.1Q VID the segment's frames carry on the wire, 0: untagged
   DemuxDriver driver = DemuxDriver::macvlan;
   DemuxMode mode = DemuxMode::bridge;

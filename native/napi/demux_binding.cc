@@ -61,8 +61,8 @@ Napi::Value EngineBinding::CreateSegment(const Napi::CallbackInfo& info) {
   if (config.driver != DemuxDriver::macvlan && config.mode == DemuxMode::passthru) throw_js(env, ErrorCode::bad_argument, "passthru is a macvlan mode");
   uint32_t id = 0;
   run(env, [&](Dataplane& dp) {
-    Port& parent = dp.engine().port_or_throw(config.parent);
-    if (parent.role != PortRole::parent) throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(config.parent) + " is not a parent port");
+    if (config.parent != kNoPort && dp.engine().port_or_throw(config.parent).role != PortRole::parent)
+      throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(config.parent) + " is not a parent port");
     id = dp.segments().create(config);
   });
   return Napi::Number::New(env, id);

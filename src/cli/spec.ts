@@ -73,7 +73,7 @@ const RUN_OPTIONS: OptionSpec[] = [
 ];
 
 const NETWORK_CREATE_OPTIONS: OptionSpec[] = [
-  { flag: '--driver', short: '-d', value: 'DRIVER', help: 'bridge' },
+  { flag: '--driver', short: '-d', value: 'DRIVER', help: 'bridge (default), macvlan or ipvlan' },
   { flag: '--subnet', value: 'CIDR', repeat: true, help: 'subnet, e.g. 172.18.0.0/16' },
   { flag: '--gateway', value: 'IP', repeat: true, help: 'gateway of a subnet' },
   { flag: '--ip-range', value: 'CIDR', repeat: true, help: 'allocate from this part of a subnet' },
@@ -82,7 +82,7 @@ const NETWORK_CREATE_OPTIONS: OptionSpec[] = [
   { flag: '--ipv6', help: 'dual stack' },
   { flag: '--attachable', help: 'accepted for compatibility' },
   { flag: '--label', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'metadata' },
-  { flag: '--opt', short: '-o', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'driver option (com.docker.network.bridge.*, ferry.port_security=false)' },
+  { flag: '--opt', short: '-o', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'driver option: bridge: com.docker.network.bridge.*, ferry.port_security=false; macvlan/ipvlan: parent=IFACE[.VID], macvlan_mode=bridge|private|vepa|passthru, ipvlan_mode=l2, ipvlan_flag=bridge|private|vepa, ferry.host_access=true' },
 ];
 
 export const COMMAND_SPECS: CommandSpec[] = [

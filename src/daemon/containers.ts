@@ -92,9 +92,11 @@ export class Containers {
       const addresses = c.endpoints.flatMap((e) => [e.ipv4, e.ipv6]).filter((a): a is string => !!a);
       const linked = this.linkTargets(c);
       writeHosts(files, { hostname: c.hostname, name: c.name, addresses, extraHosts: c.extraHosts, more: linked.map(linkHostsLine) });
-      // A container: joiner uses the resolver of the namespace it joins, which has one only in bridge mode.
+      // A container: joiner uses the resolver of the namespace it joins, which has one only in bridge mode,
+      // on a bridge network (macvlan and ipvlan networks' gateways are the segment's routers, not Ferry).
       const joined = c.mode.kind === 'container' ? this.state.containers.get(c.mode.containerId) : undefined;
-      const embedded = c.mode.kind === 'bridge' || joined?.mode.kind === 'bridge' ? RESOLVER_ADDRESS : undefined;
+      const resolves = (x: ContainerDoc | undefined) => x?.mode.kind === 'bridge' && (!x.endpoints.length || x.endpoints.some((e) => e.resolver));
+      const embedded = resolves(c) || resolves(joined) ? RESOLVER_ADDRESS : undefined;
       writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions, hostResolvConf: this.hostResolvConf, embedded });
       c.published = await this.publish(c);
       const { pid, exited, stdin } = spawnContainer({

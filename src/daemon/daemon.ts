@@ -5,6 +5,7 @@ import { DnsService } from '../dns/server';
 import { parseCidr } from '../ipam';
 import { FileStore } from '../store';
 import { Bridges } from './bridges';
+import { DemuxNetworks } from './demux-networks';
 import { Containers } from './containers';
 import type { Logger } from './log';
 import { Networks } from './networks';
@@ -18,9 +19,10 @@ import { dnsDirectory } from './dns-directory';
 import { Events } from './events';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
-export type DaemonStats = Omit<NativeStats, 'ports' | 'domains'> & {
+export type DaemonStats = Omit<NativeStats, 'ports' | 'domains' | 'segments'> & {
   ports: (NativePortStats & { carries?: string })[];
   domains: (NativeStats['domains'][number] & { network?: string })[];
+  segments: (NativeStats['segments'][number] & { network?: string })[];
 };
 
 /** How often the host's own addresses are read again (they decide what is routed and what goes to the host). */
@@ -67,6 +69,7 @@ export class Daemon {
   readonly captures: Captures;
   readonly events = new Events();
   private readonly bridges: Bridges;
+  private readonly demux: DemuxNetworks;
   private readonly sandboxes: Sandboxes;
   private reaper?: NodeJS.Timeout;
 
@@ -82,8 +85,9 @@ export class Daemon {
       serve: (id, gateway) => this.dns.serve(id, gateway),
       close: (id) => this.dns.close(id),
     });
-    this.sandboxes = new Sandboxes(this.engine, this.bridges, this.state, options.netnsPrefix);
-    this.networks = new Networks(this.state, this.bridges, this.sandboxes, options.log, this.events, () => {
+    this.demux = new DemuxNetworks(this.engine);
+    this.sandboxes = new Sandboxes(this.engine, this.bridges, this.demux, this.state, options.netnsPrefix);
+    this.networks = new Networks(this.state, this.bridges, this.demux, this.sandboxes, options.log, this.events, () => {
       if (!options.uplink) return undefined;
       try {
         return { ifname: options.uplink.ifname, subnet: parseCidr(options.uplink.externalIp) };
@@ -110,6 +114,7 @@ export class Daemon {
     return {
       names: () => {
         const names = this.sandboxes.portOwners();
+        for (const [port, what] of this.demux.owners((id) => this.state.networks.get(id))) names.set(port, what);
         for (const [port, h] of hostPorts()) names.set(port, `host interface ${h.ifname} of ${h.network}`);
         if (this.uplink) names.set(this.uplink.port, `uplink ${this.uplink.ifname}`);
         return names;
@@ -144,7 +149,10 @@ export class Daemon {
   private async reconcile(): Promise<void> {
     await this.state.load();
     await this.networks.ensureDefaults();
-    for (const n of this.state.networks.values()) await this.bridges.up(n);
+    for (const n of this.state.networks.values()) {
+      await this.bridges.up(n);
+      await this.demux.up(n);
+    }
     await this.refreshHostAddresses();
     if (this.options.uplink) this.uplink = await attachUplink(this.engine, this.options.uplink, this.hostAddresses);
     let adopted = 0;
@@ -205,6 +213,7 @@ export class Daemon {
       ...s,
       ports: s.ports.map((p) => ({ ...p, carries: names.get(p.id) })),
       domains: s.domains.map((d) => ({ ...d, network: netName(host.domains.get(d.id)) })),
+      segments: s.segments.map((g) => ({ ...g, network: netName(this.demux.networkOf(g.id)) })),
     };
   }
 

@@ -4,7 +4,7 @@ import type { PublishedPort } from '../nat/publisher';
 
 /** What the store holds. Field names are Ferry's; Docker's shapes are made in inspect.ts. */
 
-export type NetworkDriver = 'bridge' | 'host' | 'null';
+export type NetworkDriver = 'bridge' | 'host' | 'null' | 'macvlan' | 'ipvlan';
 
 export interface NetworkDoc {
   id: string; // 64 hex digits
@@ -21,6 +21,10 @@ export interface NetworkDoc {
   /** The host's interface for this network (bridge driver): ferry0, br-<12 hex>, or the bridge.name option. */
   hostInterface?: string;
   hostMac?: string;
+  /** macvlan/ipvlan: the host interface it is on, and the VLAN Ferry tags there (none for --internal without a parent). */
+  parent?: { ifname: string; vlan: number; mac: string; mtu: number };
+  /** macvlan/ipvlan with ferry.host_access=true: the host's interface on the network. */
+  hostAccess?: { ifname: string; mac: string; ipv4: string };
   mtu: number;
   isDefault?: boolean;
 }

@@ -3,6 +3,7 @@ import { isIPv4 } from 'node:net';
 import { type Cidr, type SubnetConfig, contains, familyOf, nextFreePool, overlaps, parseCidr, formatCidr, ulaSubnetFor, validateSubnet } from '../ipam';
 import { listLinks, listRouteDestinations } from '../netns';
 import type { Bridges } from './bridges';
+import { DEMUX_OPTIONS, type DemuxDriver, type DemuxNetworks, HOST_ACCESS_AUX, hostAccessAddress, resolveParent } from './demux-networks';
 import { badRequest, conflict } from './errors';
 import type { Events } from './events';
 import type { Logger } from './log';
@@ -30,6 +31,7 @@ export class Networks {
   constructor(
     private readonly state: State,
     private readonly bridges: Bridges,
+    private readonly demux: DemuxNetworks,
     private readonly sandboxes: Sandboxes,
     private readonly log: Logger,
     private readonly events: Events,
@@ -56,7 +58,8 @@ export class Networks {
     if (this.state.findNetwork(spec.name)?.name === spec.name) throw conflict(`network with name "${spec.name}" already exists`);
     const driver = spec.driver ?? 'bridge';
     if (driver === 'host' || driver === 'null') throw badRequest(`only one instance of the "${driver}" network is allowed`);
-    if (driver !== 'bridge') throw badRequest(`driver "${driver}" is not supported (accepted: bridge)`);
+    if (driver === 'macvlan' || driver === 'ipvlan') return this.createDemux(spec, driver);
+    if (driver !== 'bridge') throw badRequest(`driver "${driver}" is not supported (accepted: bridge, macvlan, ipvlan)`);
     const options = this.checkOptions(spec.options ?? {});
     const id = randomBytes(32).toString('hex');
     const subnets = await this.subnets(spec, id);
@@ -92,6 +95,69 @@ export class Networks {
     return net;
   }
 
+  /**
+   * macvlan and ipvlan (daemon/demux-networks.ts): the gateway is a router
+   * on the segment, not Ferry, so nothing of the host holds it; the MTU is
+   * the parent's. One network per parent and VLAN, as Docker allows.
+   */
+  private async createDemux(spec: NetworkCreateSpec, driver: DemuxDriver): Promise<NetworkDoc> {
+    const options = { ...(spec.options ?? {}) };
+    const allowed: string[] = [DEMUX_OPTIONS.parent, DEMUX_OPTIONS.hostAccess, ...(driver === 'macvlan' ? [DEMUX_OPTIONS.macvlanMode] : [DEMUX_OPTIONS.ipvlanMode, DEMUX_OPTIONS.ipvlanFlag])];
+    for (const k of Object.keys(options)) if (!allowed.includes(k)) throw badRequest(`unknown option "${k}" for the ${driver} driver (accepted: ${allowed.join(', ')})`);
+    const check = (key: string, words: string[]) => {
+      const v = options[key];
+      if (v !== undefined && !words.includes(v)) throw badRequest(`option ${key}=${v}: one of ${words.join(', ')}`);
+    };
+    check(DEMUX_OPTIONS.macvlanMode, ['bridge', 'private', 'vepa', 'passthru']);
+    if (options[DEMUX_OPTIONS.ipvlanMode] === 'l3') throw badRequest(`option ${DEMUX_OPTIONS.ipvlanMode}=l3 is not carried by Ferry yet (l2 is)`);
+    check(DEMUX_OPTIONS.ipvlanMode, ['l2']);
+    check(DEMUX_OPTIONS.ipvlanFlag, ['bridge', 'private', 'vepa']);
+    check(DEMUX_OPTIONS.hostAccess, ['true', 'false']);
+    const parentSpec = options[DEMUX_OPTIONS.parent];
+    if (!parentSpec && !spec.internal) throw badRequest(`the ${driver} driver needs -o parent=IFACE (or IFACE.VID for a VLAN), unless the network is --internal`);
+    const parent = parentSpec ? await resolveParent(parentSpec) : undefined;
+    if (parent) {
+      const same = [...this.state.networks.values()].find((n) => n.parent?.ifname === parent.ifname && n.parent.vlan === parent.vlan);
+      if (same) throw conflict(`network "${same.name}" already uses ${parentSpec}${parent.vlan ? '' : ' (its untagged frames)'}; one network per parent and VLAN`);
+      if (this.uplink()?.ifname === parent.ifname) throw conflict(`-o parent=${parentSpec}: ${parent.ifname} is the uplink`);
+    }
+    const id = randomBytes(32).toString('hex');
+    const subnets = await this.subnets(spec, id);
+    const hostAccess = options[DEMUX_OPTIONS.hostAccess] === 'true';
+    if (hostAccess && (!parent || driver !== 'macvlan')) throw badRequest(`${DEMUX_OPTIONS.hostAccess}=true needs a macvlan network with a parent`);
+    let access: NetworkDoc['hostAccess'];
+    if (hostAccess) {
+      const v4 = subnets.find((s) => familyOf(s.subnet.split('/')[0]!) === 4)!;
+      const ip = hostAccessAddress(v4);
+      v4.auxAddresses = { ...v4.auxAddresses, [HOST_ACCESS_AUX]: ip }; // reserved: no container gets it
+      access = { ifname: `fh-${id.slice(0, 12)}`, mac: randomMac(), ipv4: ip };
+    }
+    const net = this.doc({
+      id,
+      name: spec.name,
+      driver,
+      subnets,
+      internal: !!spec.internal,
+      attachable: !!spec.attachable,
+      enableIPv6: !!spec.ipv6,
+      labels: spec.labels ?? {},
+      options,
+      parent,
+      hostAccess: access,
+      mtu: parent?.mtu ?? DEFAULT_MTU,
+    });
+    await this.demux.up(net);
+    try {
+      await this.state.saveNetwork(net);
+    } catch (e) {
+      this.demux.down(net.id);
+      throw e;
+    }
+    this.log('network.create', { id: net.id, name: net.name, driver, parent: parentSpec, subnets: subnets.map((s) => s.subnet) });
+    this.events.emit('network', 'create', net.id, { name: net.name, type: net.driver });
+    return net;
+  }
+
   async remove(ref: string): Promise<void> {
     const net = this.state.network(ref);
     if (net.isDefault) throw badRequest(`"${net.name}" is a pre-defined network and cannot be removed`);
@@ -101,6 +167,7 @@ export class Networks {
       throw conflict(`network "${net.name}" has ${names.length} attached container${names.length > 1 ? 's' : ''} (${names.join(', ')}); disconnect or remove them first`);
     }
     this.bridges.down(net.id);
+    this.demux.down(net.id);
     await this.state.deleteNetwork(net.id);
     this.log('network.remove', { id: net.id, name: net.name });
     this.events.emit('network', 'destroy', net.id, { name: net.name, type: net.driver });
@@ -120,7 +187,7 @@ export class Networks {
   async connect(ref: string, containerRef: string, opts: { ip?: string; ip6?: string; aliases?: string[] }): Promise<void> {
     const net = this.state.network(ref);
     const c = this.state.container(containerRef);
-    if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" (driver ${net.driver})`);
+    if (net.driver !== 'bridge' && net.driver !== 'macvlan' && net.driver !== 'ipvlan') throw badRequest(`container cannot be connected to network "${net.name}" (driver ${net.driver})`);
     if (c.mode.kind !== 'bridge') throw badRequest(`container "${c.name}" runs in ${c.mode.kind} network mode and cannot be connected to other networks`);
     if (c.mode.networks.some((r) => r.networkId === net.id)) throw conflict(`container "${c.name}" is already connected to network "${net.name}"`);
     const req = { networkId: net.id, ipv4: opts.ip, ipv6: opts.ip6, aliases: opts.aliases ?? [] };

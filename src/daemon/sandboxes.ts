@@ -5,6 +5,7 @@ import { parseRateLimit } from '../container/rate-limit';
 import { addInterface } from '../endpoint';
 import { configureInterface, createNetns, deleteNetns, netnsPath, pinNetnsToProcess, setNetnsSysctl, type Route } from '../netns';
 import type { Bridges } from './bridges';
+import { DemuxNetworks } from './demux-networks';
 import { BRIDGE_OPTIONS } from './networks';
 import { RESOLVER_ADDRESS } from '../dns/server';
 import { badRequest, conflict } from './errors';
@@ -24,6 +25,7 @@ export class Sandboxes {
   constructor(
     private readonly engine: Engine,
     private readonly bridges: Bridges,
+    private readonly demux: DemuxNetworks,
     private readonly state: State,
     private readonly netnsPrefix: string,
   ) {}
@@ -73,6 +75,7 @@ export class Sandboxes {
       for (const s of net.subnets) routes.push({ to: 'default', via: s.gateway });
     }
     const ep: Endpoint = { networkId: net.id, endpointId: randomBytes(32).toString('hex'), ifname, mac, ipv4, ipv6 };
+    if (DemuxNetworks.handles(net)) return this.addDemuxed(c, net, ep, addresses, routes);
     if (!c.endpoints.some((e) => e.resolver)) {
       routes.push(resolverRoute(net));
       ep.resolver = true;
@@ -85,6 +88,32 @@ export class Sandboxes {
     c.endpoints.push(ep);
     this.state.reindex(c);
     return ep;
+  }
+
+  /**
+   * On a macvlan or ipvlan network: a TAP of the segment, with its own MAC
+   * (ipvlan: the parent's), the parent's MTU, and the segment's router as
+   * its gateway. Ferry's resolver is not on this network's path: the
+   * container's queries go where a bridge network of it sends them, if any.
+   */
+  private async addDemuxed(c: ContainerDoc, net: NetworkDoc, ep: Endpoint, addresses: string[], routes: Route[]): Promise<Endpoint> {
+    if (net.driver === 'ipvlan') ep.mac = net.parent!.mac;
+    const iface = await addInterface(this.engine, { netns: c.netns!, role: 'demuxed', ifname: ep.ifname, mac: ep.mac, mtu: net.mtu, addresses, routes, persist: true });
+    try {
+      this.join(ep, iface.port.id);
+      await this.demux.routeFromHost(net, ep.ipv4, true);
+    } catch (e) {
+      this.engine.removePort(iface.port.id);
+      throw e;
+    }
+    this.ports.set(ep.endpointId, iface.port.id);
+    c.endpoints.push(ep);
+    this.state.reindex(c);
+    return ep;
+  }
+
+  private join(ep: Endpoint, port: number): void {
+    this.engine.addSegmentMember(this.demux.segment(ep.networkId), port, { mac: ep.mac, addresses: [ep.ipv4, ep.ipv6].filter((a): a is string => !!a) });
   }
 
   /** A MAC is one interface's on a network: another container's, or the gateway's, is refused. */
@@ -148,6 +177,13 @@ export class Sandboxes {
   async reattach(c: ContainerDoc): Promise<void> {
     await this.pin(c);
     for (const ep of c.endpoints) {
+      const net = this.state.networks.get(ep.networkId);
+      if (net && DemuxNetworks.handles(net)) {
+        const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), role: 'demuxed', persist: true });
+        this.ports.set(ep.endpointId, port.id);
+        this.join(ep, port.id);
+        continue;
+      }
       const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true });
       this.ports.set(ep.endpointId, port.id);
       this.secure(ep, port.id);
@@ -157,7 +193,7 @@ export class Sandboxes {
     // A container started by a Ferry that still put the resolver inside it gets the route now.
     const first = c.endpoints[0];
     const net = first && this.state.networks.get(first.networkId);
-    if (first && net && !c.endpoints.some((e) => e.resolver)) {
+    if (first && net?.driver === 'bridge' && !c.endpoints.some((e) => e.resolver)) {
       setNetnsSysctl(c.netns!, `net.ipv4.conf.${first.ifname}.route_localnet`, '1');
       await configureInterface(c.netns!, { ifname: first.ifname, routes: [resolverRoute(net)], loopbackUp: false });
       first.resolver = true;
@@ -205,8 +241,11 @@ export class Sandboxes {
 
   private release(ep: Endpoint): void {
     const port = this.ports.get(ep.endpointId);
+    const net = this.state.networks.get(ep.networkId);
+    const demuxed = !!net && DemuxNetworks.handles(net);
     if (port !== undefined) this.engine.removePort(port);
-    if (ep.ipv4 && port !== undefined) this.engine.removeEndpoint(ep.ipv4);
+    if (ep.ipv4 && port !== undefined && !demuxed) this.engine.removeEndpoint(ep.ipv4);
+    if (demuxed) void this.demux.routeFromHost(net, ep.ipv4, false);
     this.ports.delete(ep.endpointId);
   }
 }

@@ -161,7 +161,8 @@ export interface NativeEngine {
 
 /** A macvlan/ipvlan network on a parent port (native/demux/segments.h). */
 export interface SegmentOptions {
-  parent: number;
+  /** The parent port (role 'parent'); none: an --internal network, its members reach only each other. */
+  parent?: number;
   /** 802.1Q VID its frames carry on the wire; 0 or none: untagged. */
   vlan?: number;
   driver: 'macvlan' | 'ipvlan-l2' | 'ipvlan-l3';

@@ -13,15 +13,15 @@ async function sh(ns: string, cmd: string): Promise<string> {
 /**
  * An external segment, as the macvlan tutorials have it: a switch (a kernel
  * bridge in a namespace of the lab: the world's, not Ferry's), the parent
- * `up0` in `parentNs` wired to it, a router at 172.16.86.1 and another
+ * (`up0`, or as named) in `parentNs` wired to it, a router at 172.16.86.1 and another
  * machine at 172.16.86.254, each in its own namespace. Every name starts
  * with the prefix, so the sweep finds it.
  */
-export async function externalSegment(prefix: string, parentNs: string) {
+export async function externalSegment(prefix: string, parentNs: string, parentIf = 'up0') {
   const sw = `${prefix}-sw`;
   await createNetns(sw);
   await sh(sw, 'ip link add br0 type bridge && ip link set br0 up');
-  await sh(parentNs, `ip link add up0 type veth peer name wire0 netns ${sw} && ip link set up0 up`);
+  await sh(parentNs, `ip link add ${parentIf} type veth peer name wire0 netns ${sw} && ip link set ${parentIf} up`);
   await sh(sw, 'ip link set wire0 master br0 && ip link set wire0 up');
   const machine = async (name: string, addresses: string[]) => {
     const ns = `${prefix}-${name}`;

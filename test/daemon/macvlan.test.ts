@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { useDaemon } from '../harness/daemon';
+import { externalSegment } from '../harness/segment';
+
+/**
+ * macvlan and ipvlan networks as Docker's tutorials type them, on an
+ * external segment (test/harness/segment.ts): the daemon's eth0 is the
+ * parent, wired to a switch with a router at 172.16.86.1 and another
+ * machine at 172.16.86.254.
+ */
+describe('macvlan and ipvlan networks', () => {
+  let seg: Awaited<ReturnType<typeof externalSegment>>;
+  const d = useDaemon([], async (lab) => {
+    seg = await externalSegment(lab.prefix, lab.hostNs, 'eth0');
+    await seg.sh(lab.hostNs, 'ip link set eth0 mtu 1450');
+    await seg.sh(seg.switchNs, 'ip link set wire0 mtu 1450');
+  });
+  const ping = async (c: string, ip: string) => (await d().ferry('exec', c, '--', 'ping', '-c', '2', '-i', '0.2', '-W', '1', ip)).code === 0;
+  const promiscuity = async () => (await d().host(['ip', '-d', 'link', 'show', 'eth0'])).stdout.match(/promiscuity (\d+)/)?.[1];
+
+  it("the tutorial: a container on the segment is one more host there, with its own MAC and the parent's MTU", async () => {
+    await d().ok('network', 'create', '-d', 'macvlan', '--subnet', '172.16.86.0/24', '--gateway', '172.16.86.1', '-o', 'parent=eth0', 'my-macvlan-net');
+    await d().ok('run', '-d', '--name', 'my-macvlan-alpine', '--network', 'my-macvlan-net', '--', 'sleep', 'infinity');
+    const mac = await d().ok('inspect', '-f', '{{.NetworkSettings.Networks.my-macvlan-net.MacAddress}}', 'my-macvlan-alpine');
+    expect(await ping('my-macvlan-alpine', '172.16.86.1')).toBe(true);
+    expect(await ping('my-macvlan-alpine', '172.16.86.254')).toBe(true);
+    expect((await seg.neighbours(seg.other)).get('172.16.86.2')).toBe(mac);
+    // (ip, not /sys: a container's /sys is the host's, as Ferry mounts no sysfs of its own)
+    expect(await d().ok('exec', 'my-macvlan-alpine', '--', 'ip', 'link', 'show', 'eth0')).toMatch(new RegExp(`mtu 1450 .*\\n.*link/ether ${mac} `));
+    expect(await d().ok('exec', 'my-macvlan-alpine', '--', 'ip', 'route', 'show', 'default')).toMatch(/^default via 172\.16\.86\.1 dev eth0/);
+    expect(await d().ok('network', 'inspect', '-f', '{{.Driver}} {{index .Options "parent"}}', 'my-macvlan-net')).toBe('macvlan eth0');
+    expect(await promiscuity()).toBe('1');
+    // The host does not reach its own macvlan containers, as with the kernel's driver.
+    await d().host(['ip', 'addr', 'add', '172.16.86.50/24', 'dev', 'eth0']);
+    expect((await d().host(['ping', '-c', '1', '-W', '1', '172.16.86.2'])).code).not.toBe(0);
+  });
+
+  it('bridge mode: two containers of the network reach each other inside Ferry', async () => {
+    await d().ok('run', '-d', '--name', 'second', '--network', 'my-macvlan-net', '--', 'sleep', 'infinity');
+    const ip = await d().ip('second', 'my-macvlan-net');
+    expect(await ping('my-macvlan-alpine', ip)).toBe(true);
+    const stats = JSON.parse(await d().ok('stats', '--json')) as { segments: { network?: string; demux: Record<string, number> }[]; ports: { carries?: string; role: string }[] };
+    expect(stats.segments.find((s) => s.network === 'my-macvlan-net')!.demux.between_members).toBeGreaterThan(0);
+    expect(stats.ports.find((p) => p.role === 'parent')!.carries).toBe('parent eth0 of my-macvlan-net');
+  });
+
+  it('eth0.50: Ferry tags VLAN 50 itself; the VLAN-60 machine is out of reach; one network per parent and VLAN', async () => {
+    const stop50 = await seg.vlanHost('v50', 50, '172.16.50.254', '02:00:00:00:50:fe');
+    const stop60 = await seg.vlanHost('v60', 60, '172.16.50.253', '02:00:00:00:60:fd');
+    try {
+      await d().ok('network', 'create', '-d', 'macvlan', '--subnet', '172.16.50.0/24', '--gateway', '172.16.50.1', '-o', 'parent=eth0.50', 'vlan50');
+      await d().ok('run', '-d', '--name', 'tagged', '--network', 'vlan50', '--', 'sleep', 'infinity');
+      const dump = seg.sh(seg.switchNs, 'timeout 3 tcpdump -c 1 -nn -e -i wire0 vlan 50 and icmp 2>/dev/null');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await ping('tagged', '172.16.50.254')).toBe(true);
+      expect(await dump).toMatch(/vlan 50, .*172\.16\.50\.2 > 172\.16\.50\.254: ICMP echo request/);
+      expect(await ping('tagged', '172.16.50.253')).toBe(false);
+      expect(await ping('my-macvlan-alpine', '172.16.86.254')).toBe(true); // the untagged network goes on
+      const again = await d().ferry('network', 'create', '-d', 'macvlan', '--subnet', '172.16.51.0/24', '-o', 'parent=eth0.50', 'again');
+      expect(again.stderr).toBe('ferry: network "vlan50" already uses eth0.50; one network per parent and VLAN\n');
+    } finally {
+      stop50();
+      stop60();
+    }
+  });
+
+  it('ferry.host_access=true: the host reaches its containers through an interface of its own on the network', async () => {
+    await d().ok('network', 'create', '-d', 'macvlan', '--subnet', '172.16.77.0/24', '--gateway', '172.16.77.1', '-o', 'parent=eth0.77', '-o', 'ferry.host_access=true', 'reachable');
+    await d().ok('run', '-d', '--name', 'near', '--network', 'reachable', '--', 'sleep', 'infinity');
+    expect((await d().host(['ping', '-c', '2', '-i', '0.2', '-W', '1', '172.16.77.2'])).code).toBe(0);
+    expect(await ping('near', '172.16.77.254')).toBe(true); // the host's address on it: the subnet's last
+    expect(await d().ok('network', 'inspect', '-f', '{{index .IPAM.Config 0 "AuxiliaryAddresses" "host"}}', 'reachable')).toBe('172.16.77.254');
+  });
+
+  it('--internal without a parent: the containers reach each other and nothing else', async () => {
+    await d().ok('network', 'create', '-d', 'macvlan', '--internal', '--subnet', '10.99.0.0/24', 'island');
+    await d().ok('run', '-d', '--name', 'i1', '--network', 'island', '--', 'sleep', 'infinity');
+    await d().ok('run', '-d', '--name', 'i2', '--network', 'island', '--', 'sleep', 'infinity');
+    expect(await ping('i1', await d().ip('i2', 'island'))).toBe(true);
+    expect(await d().ok('exec', 'i1', '--', 'ip', 'route', 'show', 'default')).toBe('');
+  });
+
+  it('a restarted daemon takes the parent, the segments and the containers back', async () => {
+    await d().stop();
+    await d().start();
+    expect(await ping('my-macvlan-alpine', '172.16.86.254')).toBe(true);
+    expect(await ping('my-macvlan-alpine', await d().ip('second', 'my-macvlan-net'))).toBe(true);
+    expect((await d().host(['ping', '-c', '1', '-W', '1', '172.16.77.2'])).code).toBe(0);
+  });
+
+  it('ipvlan l2: the containers wear the parent MAC, and the segment resolves their addresses to it', async () => {
+    await d().ok('rm', '-f', 'my-macvlan-alpine', 'second');
+    await d().ok('network', 'rm', 'my-macvlan-net');
+    await d().ok('network', 'create', '-d', 'ipvlan', '--subnet', '172.16.86.0/24', '--gateway', '172.16.86.1', '-o', 'parent=eth0', '-o', 'ipvlan_mode=l2', 'my-ipvlan-net');
+    await d().ok('run', '-d', '--name', 'iv1', '--network', 'my-ipvlan-net', '--ip', '172.16.86.20', '--', 'sleep', 'infinity');
+    await d().ok('run', '-d', '--name', 'iv2', '--network', 'my-ipvlan-net', '--', 'sleep', 'infinity');
+    const parentMac = (await d().host(['cat', '/sys/class/net/eth0/address'])).stdout.trim();
+    expect(await d().ok('exec', 'iv1', '--', 'ip', 'link', 'show', 'eth0')).toMatch(new RegExp(`link/ether ${parentMac} `));
+    expect(await ping('iv1', '172.16.86.254')).toBe(true);
+    expect((await seg.neighbours(seg.other)).get('172.16.86.20')).toBe(parentMac);
+    expect(await ping('iv1', await d().ip('iv2', 'my-ipvlan-net'))).toBe(true);
+  });
+
+  it('refuses what it cannot do, naming it', async () => {
+    const cases: [string[], string][] = [
+      [['-d', 'macvlan', '--subnet', '172.16.90.0/24', 'noparent'], 'ferry: the macvlan driver needs -o parent=IFACE (or IFACE.VID for a VLAN), unless the network is --internal\n'],
+      [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=nosuch0', 'x'], 'ferry: -o parent=nosuch0: no such interface on the host, nor NAME.VID of one (eth0, or eth0.50 for VLAN 50 on eth0)\n'],
+      [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.5000', 'x'], 'ferry: -o parent=eth0.5000: VLAN 5000 is out of range (1..4094)\n'],
+      [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'macvlan_mode=loud', 'x'], 'ferry: option macvlan_mode=loud: one of bridge, private, vepa, passthru\n'],
+      [['-d', 'ipvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'ipvlan_mode=l3', 'x'], 'ferry: option ipvlan_mode=l3 is not carried by Ferry yet (l2 is)\n'],
+      [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'com.docker.network.bridge.name=x', 'x'], 'ferry: unknown option "com.docker.network.bridge.name" for the macvlan driver (accepted: parent, ferry.host_access, macvlan_mode)\n'],
+    ];
+    for (const [args, stderr] of cases) expect((await d().ferry('network', 'create', ...args)).stderr).toBe(stderr);
+    expect(await d().ok('network', 'ls', '--format', '{{.Name}}')).not.toMatch(/^(noparent|x)$/m);
+  });
+
+  it('network rm takes away all it made: the parent leaves promiscuous mode, the host interface goes', async () => {
+    await d().ok('rm', '-f', 'iv1', 'iv2', 'tagged', 'near', 'i1', 'i2');
+    for (const n of ['my-ipvlan-net', 'vlan50', 'reachable', 'island']) await d().ok('network', 'rm', n);
+    expect(await promiscuity()).toBe('0');
+    expect((await d().host(['ip', '-br', 'link'])).stdout).not.toMatch(/^fh-/m);
+    const stats = JSON.parse(await d().ok('stats', '--json')) as { segments: unknown[]; ports: { role: string }[] };
+    expect(stats.segments).toEqual([]);
+    expect(stats.ports.filter((p) => p.role === 'parent' || p.role === 'demuxed')).toEqual([]);
+  });
+});
