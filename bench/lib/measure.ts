@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { Engine } from '../../src/dataplane';
 import { execIn, listLinks, run } from '../../src/netns';
+import { busyCpuNs } from './cpu';
 import { median } from './report';
 
 /**
@@ -83,6 +84,8 @@ export async function udp64Pps(opts: {
   seconds: number;
   confFile: string;
   generatorCpu: number;
+  /** Told the packets received and the machine's busy CPU time (ns) over the measured window. */
+  onWindow?: (packets: number, cpuNs: number) => void;
 }): Promise<number> {
   writeFileSync(opts.confFile, trafgenConfig(opts));
   const gen = spawn('ip', ['netns', 'exec', opts.clientNs, 'taskset', '-c', String(opts.generatorCpu), 'trafgen', '--dev', 'eth0', '--conf', opts.confFile, '--cpus', '1', '--no-cpu-stats'], {
@@ -100,11 +103,14 @@ export async function udp64Pps(opts: {
     await sleep(1000);
     alive();
     const t0 = process.hrtime.bigint();
+    const c0 = busyCpuNs();
     const p0 = await rxPackets(opts.serverNs, 'eth0');
     await sleep(opts.seconds * 1000);
     const p1 = await rxPackets(opts.serverNs, 'eth0');
+    const c1 = busyCpuNs();
     const t1 = process.hrtime.bigint();
     alive();
+    opts.onWindow?.(p1 - p0, c1 - c0);
     return (p1 - p0) / (Number(t1 - t0) / 1e9);
   } finally {
     for (const [child, sig] of [[gen, 'SIGINT'], [sink, 'SIGKILL']] as const) {

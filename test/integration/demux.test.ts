@@ -120,6 +120,57 @@ describe('macvlan and ipvlan in the engine', () => {
     await reset([s]);
   });
 
+  it('IPv6: neighbour discovery crosses the demux as the kernel drivers carry it, macvlan and ipvlan l2', async () => {
+    await seg.sh(seg.other, 'ip addr add 2001:db8:86::fe/64 dev eth0 nodad');
+    for (const driver of ['macvlan', 'ipvlan-l2'] as const) {
+      const s = lab().engine.createSegment({ parent, driver, parentMac: driver === 'macvlan' ? undefined : parentMac });
+      const mac = driver === 'macvlan' ? lab().mac(60) : parentMac;
+      const ns = await lab().netns('c1');
+      const ep = await addInterface(lab().engine, { netns: ns, role: 'demuxed', mac, addresses: ['2001:db8:86::2/64'] });
+      lab().engine.addSegmentMember(s, ep.port.id, { mac, addresses: ['2001:db8:86::2'] });
+      members.push(ep.port.id);
+      expect((await lab().exec(ns, ['ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', '2001:db8:86::fe'])).code).toBe(0);
+      expect((await seg.sh(seg.other, 'ip -6 neigh show dev eth0 2001:db8:86::2'))).toContain(`lladdr ${mac}`);
+      await seg.sh(seg.other, 'ip -6 neigh flush dev eth0');
+      await reset([s]);
+    }
+  });
+
+  it("side by side with the kernel's macvlan on the same parent: the same answers to the same probes", async () => {
+    const s = lab().engine.createSegment({ parent, driver: 'macvlan' });
+    const ferry = await member('c1', s, '172.16.86.2/24', { gateway: '172.16.86.1' });
+    const kernelNs = await lab().netns('k1');
+    await seg.sh(lab().name('host'), `ip link add kmv0 link up0 type macvlan mode bridge && ip link set kmv0 netns ${kernelNs}`);
+    await seg.sh(kernelNs, 'ip link set kmv0 name eth0 && ip addr add 172.16.86.40/24 dev eth0 && ip link set eth0 up && ip link set lo up && ip route add default via 172.16.86.1');
+    const kernelMac = (await seg.sh(kernelNs, 'cat /sys/class/net/eth0/address')).trim();
+    try {
+      const probes = async (ns: string, ip: string) => ({
+        toRouter: await ping(ns, '172.16.86.1'),
+        fromOther: await ping(seg.other, ip),
+        fromRouter: await ping(seg.router, ip),
+        fromHost: await ping(lab().name('host'), ip),
+        ownMac: (await seg.neighbours(seg.other)).get(ip) !== parentMac,
+      });
+      const k = await probes(kernelNs, '172.16.86.40');
+      const f = await probes(ferry.ns, '172.16.86.2');
+      expect(f).toEqual(k);
+      expect(k).toEqual({ toRouter: true, fromOther: true, fromRouter: true, fromHost: false, ownMac: true });
+      expect((await seg.neighbours(seg.other)).get('172.16.86.40')).toBe(kernelMac);
+      expect((await seg.neighbours(seg.other)).get('172.16.86.2')).toBe(ferry.mac);
+    } finally {
+      await lab().exec('host', ['ip', 'netns', 'del', kernelNs]);
+      await reset([s]);
+    }
+  });
+
+  it('passthru: one member takes every frame of the parent, a second is refused', async () => {
+    const s = lab().engine.createSegment({ parent, driver: 'macvlan', mode: 'passthru' });
+    const only = await member('c1', s, '172.16.86.2/24');
+    expect(await ping(only.ns, '172.16.86.254')).toBe(true);
+    await expect(member('c2', s, '172.16.86.3/24')).rejects.toThrow(/a passthru segment takes one member/);
+    await reset([s]);
+  });
+
   it('refuses what cannot be: a second segment on one VLAN, removing a parent in use, a bad mode', () => {
     const s = lab().engine.createSegment({ parent, driver: 'macvlan' });
     expect(() => lab().engine.createSegment({ parent, driver: 'macvlan' })).toThrow(/already carries a segment on its untagged frames/);
