@@ -22,6 +22,7 @@ uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig confi
     throw ControlError(ErrorCode::uplink_exists, "the engine already has an uplink (port " + std::to_string(routes_.uplink().port) + "); remove it first");
   config.port = engine_->attach_port(std::move(port), PortRole::uplink);
   routes_.set_uplink(config);
+  neighbors_.set_source({config.port, config.ip, config.mac});
   // Neighbours that cached another MAC for the address learn ours.
   neighbors_.announce(engine_->control_context());
   engine_->flush();
@@ -33,6 +34,7 @@ void Dataplane::detach_port(uint32_t id, bool destroy) {
     throw ControlError(ErrorCode::segment_in_use, "port " + std::to_string(id) + " is the parent of macvlan/ipvlan segments; remove them first");
   if (routes_.has_uplink() && routes_.uplink().port == id) {
     neighbors_.clear(engine_->control_context());
+    neighbors_.set_source({});
     nat_.ct.flush();
     routes_.clear_uplink();
   }

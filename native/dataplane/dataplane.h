@@ -62,7 +62,7 @@ class Dataplane {
   // Tables first: stages refer to them.
   Domains domains_;
   Routes routes_;
-  Neighbors neighbors_{routes_};
+  Neighbors neighbors_;  // the uplink's
   Segments segments_;
   // Stages, in graph order.
   ParseStage parse_;
@@ -75,7 +75,7 @@ class Dataplane {
   ResolverQueryStage resolver_query_{routes_};
   NatStage nat_;
   Ip4ForwardStage ip4_forward_{domains_, routes_};
-  NeighborStage neighbor_{neighbors_, routes_};
+  NeighborStage neighbor_{neighbors_};
   DemuxStage demux_{segments_};
   Graph graph_;
   NodeId rate_limit_node_ = kNodeUnset;

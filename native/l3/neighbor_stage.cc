@@ -23,36 +23,26 @@ struct NeighborTrace {
 
 void NeighborStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
   NeighborCounters& c = ctx.dry_run ? scratch : counters;
-  Port* up = ctx.port(routes_.uplink().port);
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = pkts[i];
     const uint32_t hop = p->meta_as<L3Meta>().next_hop;
     NeighborTrace t{hop, 0, NeighborDecision::full, ctx.dry_run};
-    Neighbors::Neighbor* nb = neighbors_.find(hop);
-    if (!up) {
-      drop(p, DropReason::no_route);
-    } else if (nb && nb->resolved) {
-      store_mac(p->data + EthOffsets::dst, nb->mac);
-      ctx.tx(up, p);
-      sent(p);
-      c.resolved++;
-      t.decision = NeighborDecision::known;
-      t.mac = nb->mac;
-    } else if (ctx.dry_run) {
-      // It would be held while ARP asks; a dry run holds nothing.
-      sent(p);
-      t.decision = nb ? NeighborDecision::held : NeighborDecision::asked;
-    } else {
-      const bool asking = !nb;
-      if (!nb) nb = neighbors_.resolve(ctx, hop);
-      if (!nb || nb->nheld == Neighbors::kHoldPerNeighbor) {
-        drop(p, DropReason::hold_full);
-      } else {
-        nb->held[nb->nheld++] = p;
-        p->next = kNodeHeld;
-        c.held++;
-        t.decision = asking ? NeighborDecision::asked : NeighborDecision::held;
-      }
+    switch (neighbors_.send(ctx, p, hop)) {
+      case Neighbors::Sent::no_port: drop(p, DropReason::no_route); break;
+      case Neighbors::Sent::hold_full: drop(p, DropReason::hold_full); break;
+      case Neighbors::Sent::known:
+        c.resolved++;
+        t.decision = NeighborDecision::known;
+        t.mac = neighbors_.find(hop)->mac;
+        break;
+      case Neighbors::Sent::held:
+        if (!ctx.dry_run) c.held++;
+        t.decision = NeighborDecision::held;
+        break;
+      case Neighbors::Sent::asked:
+        if (!ctx.dry_run) c.held++;
+        t.decision = NeighborDecision::asked;
+        break;
     }
     ctx.trace(p, t);
   }

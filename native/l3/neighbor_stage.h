@@ -6,6 +6,7 @@
 #pragma once
 #include "core/stage.h"
 #include "l3/neighbors.h"
+#include "l3/routes.h"
 
 #define FERRY_NEIGHBOR_DROPS(X)                     \
   X(neighbor_unresolved, "next hop did not answer ARP") \
@@ -24,7 +25,7 @@ struct NeighborCounters {
 
 class NeighborStage : public Stage {
  public:
-  NeighborStage(Neighbors& neighbors, const Routes& routes) : neighbors_(neighbors), routes_(routes) {}
+  explicit NeighborStage(Neighbors& neighbors) : neighbors_(neighbors) {}
   static constexpr const char* kName = "neighbor";
   const char* name() const override { return kName; }
   void process(StageContext& ctx, Packet** pkts, uint32_t n) override;
@@ -41,7 +42,6 @@ class NeighborStage : public Stage {
 
  private:
   Neighbors& neighbors_;
-  const Routes& routes_;
 };
 
 }  // namespace ferry

@@ -28,15 +28,42 @@ uint32_t write_arp(uint8_t* f, uint16_t op, uint64_t eth_dst, uint64_t sha, uint
 
 void Neighbors::send_request(StageContext& ctx, uint32_t target) {
   Packet* q = ctx.new_packet();
-  Port* up = ctx.port(routes_.uplink().port);
+  Port* up = ctx.port(source_.port);
   if (!q || !up) return;
-  const UplinkConfig& u = routes_.uplink();
-  q->len = write_arp(q->data, kArpRequest, kBroadcast, u.mac, u.ip, 0, target);
+  q->len = write_arp(q->data, kArpRequest, kBroadcast, source_.mac, source_.ip, 0, target);
   ctx.tx(up, q);
   requests_sent++;
 }
 
-void Neighbors::announce(StageContext& ctx) { send_request(ctx, routes_.uplink().ip); }
+void Neighbors::announce(StageContext& ctx) { send_request(ctx, source_.ip); }
+
+Neighbors::Sent Neighbors::send(StageContext& ctx, Packet* p, uint32_t hop) {
+  Port* out = ctx.port(source_.port);
+  Neighbor* nb = find(hop);
+  if (!out) {
+    p->next = kNodeDrop;
+    return Sent::no_port;
+  }
+  if (nb && nb->resolved) {
+    store_mac(p->data + EthOffsets::dst, nb->mac);
+    ctx.tx(out, p);
+    p->next = kNodeSent;
+    return Sent::known;
+  }
+  if (ctx.dry_run) {  // it would be held while ARP asks; a dry run holds nothing
+    p->next = kNodeSent;
+    return nb ? Sent::held : Sent::asked;
+  }
+  const bool asking = !nb;
+  if (!nb) nb = resolve(ctx, hop);
+  if (!nb || nb->nheld == kHoldPerNeighbor) {
+    p->next = kNodeDrop;
+    return Sent::hold_full;
+  }
+  nb->held[nb->nheld++] = p;
+  p->next = kNodeHeld;
+  return asking ? Sent::asked : Sent::held;
+}
 
 Neighbors::Neighbor* Neighbors::resolve(StageContext& ctx, uint32_t ip) {
   if (pending_.size() >= kMaxPending) return nullptr;
@@ -53,7 +80,7 @@ bool Neighbors::learn(StageContext& ctx, uint32_t ip, uint64_t mac) {
   const bool fresh = !n.resolved;
   n.mac = mac;
   n.resolved = true;
-  Port* up = ctx.port(routes_.uplink().port);
+  Port* up = ctx.port(source_.port);
   for (uint32_t i = 0; i < n.nheld; i++) {
     Packet* q = n.held[i];
     store_mac(q->data + EthOffsets::dst, mac);

@@ -1,4 +1,6 @@
-// The uplink's neighbour table (Ferry's ARP cache): next hop address -> MAC,
+// A neighbour table (Ferry's ARP cache) of one port that Ferry speaks IPv4
+// on as an address of its own (the uplink; an ipvlan l3 parent, as the
+// host's address there): next hop address -> MAC,
 // with the packets waiting for an answer. Linux's neighbour rules, reduced:
 // learn a sender's MAC from a request aimed at us or from any ARP of a
 // neighbour we already know or are resolving; hold up to kHoldPerNeighbor
@@ -11,9 +13,15 @@
 #include <vector>
 
 #include "core/stage.h"
-#include "l3/routes.h"
 
 namespace ferry {
+
+// Who asks: the port, and the address and MAC the requests carry.
+struct NeighborSource {
+  uint32_t port = kNoPort;
+  uint32_t ip = 0;
+  uint64_t mac = 0;
+};
 
 class Neighbors {
  public:
@@ -30,7 +38,14 @@ class Neighbors {
     Packet* held[kHoldPerNeighbor] = {};
   };
 
-  explicit Neighbors(const Routes& routes) : routes_(routes) {}
+  void set_source(const NeighborSource& s) { source_ = s; }
+  const NeighborSource& source() const { return source_; }
+
+  // What send() did with a packet for next hop `hop` on the source's port.
+  enum class Sent : uint8_t { known, held, asked, hold_full, no_port };
+  // Sends p (its source MAC already set) to hop's MAC if known; else holds it
+  // while ARP asks (in a dry run: holds nothing, asks nothing). Sets p->next.
+  Sent send(StageContext& ctx, Packet* p, uint32_t hop);
 
   Neighbor* find(uint32_t ip) {
     auto it = table_.find(ip);
@@ -58,7 +73,7 @@ class Neighbors {
   uint64_t requests_sent = 0;
 
  private:
-  const Routes& routes_;
+  NeighborSource source_;
   std::unordered_map<uint32_t, Neighbor> table_;
   std::vector<uint32_t> pending_;  // neighbours being resolved
 };
