@@ -6,12 +6,13 @@
 #include "dataplane/drops.h"
 #include "l2/ethernet.h"
 #include "l2/vlan.h"
+#include "l3/ipv4.h"
 
 namespace ferry {
 
 namespace {
 
-enum class DemuxDecision : uint8_t { to_member, flood, to_wire, between, not_ours, dropped };
+enum class DemuxDecision : uint8_t { to_member, flood, to_wire, between, not_ours, dropped, routed, held };
 
 struct DemuxTrace {
   uint32_t segment;
@@ -86,6 +87,7 @@ void DemuxStage::from_parent(StageContext& ctx, Packet* p) {
   Segment* s = segments_.of_parent(p->in_port, vid);
   if (!s) return drop(p, segments_.is_parent(p->in_port) ? DropReason::not_ours : DropReason::no_segment);
   DemuxCounters& c = ctx.dry_run ? scratch_ : s->counters;
+  if (s->config.driver == DemuxDriver::ipvlan_l3) return l3_from_parent(ctx, p, *s, c);
   DemuxTrace t{s->id, vid, DemuxDecision::not_ours, kNoPort};
   const uint64_t dst = eth.dst(), src = eth.src();
   uint32_t out = kNoPort;
@@ -144,6 +146,7 @@ void DemuxStage::from_member(StageContext& ctx, Packet* p, const MemberInfo& m) 
   Segment* s = segments_.get(m.segment);
   if (!s) return drop(p, DropReason::no_segment);
   DemuxCounters& c = ctx.dry_run ? scratch_ : s->counters;
+  if (s->config.driver == DemuxDriver::ipvlan_l3) return l3_from_member(ctx, p, m, *s, c);
   DemuxTrace t{s->id, s->config.vlan, DemuxDecision::to_wire, s->config.parent};
   EthernetView eth(p->data);
   const uint64_t dst = eth.dst();
@@ -212,6 +215,93 @@ void DemuxStage::from_member(StageContext& ctx, Packet* p, const MemberInfo& m) 
   if (p->trace) ctx.trace(p, t);
 }
 
+void DemuxStage::l3_from_parent(StageContext& ctx, Packet* p, Segment& s, DemuxCounters& c) {
+  EthernetView eth(p->data);
+  const uint32_t l3 = eth.header_len();
+  DemuxTrace t{s.id, s.config.vlan, DemuxDecision::not_ours, kNoPort};
+  uint32_t out = kNoPort;
+  if (eth.payload_type() == kEtherTypeARP && p->len >= l3 + kArpLen) {
+    // As the uplink learns: from a request aimed at the host's address, or any ARP of a neighbour we know or ask for.
+    const uint8_t* a = p->data + l3;
+    const uint32_t spa = load32(a + 14), tpa = load32(a + 24);
+    if (spa && spa != s.config.parent_ip && (tpa == s.config.parent_ip || s.neighbors->find(spa)) && !ctx.dry_run)
+      s.neighbors->learn(ctx, spa, load_mac(a + 8));
+    // The host answers for its address itself: the frame is the host's too.
+  } else if (eth.dst() == s.config.parent_mac && eth.payload_type() == kEtherTypeIPv4) {
+    IpKey ip;
+    if (dest_ip(*p, &ip))
+      if (auto it = s.by_ip.find(ip); it != s.by_ip.end()) out = it->second;
+  }
+  Port* port = out == kNoPort ? nullptr : ctx.port(out);
+  if (!port) {
+    c.not_ours++;
+    drop(p, DropReason::not_ours);
+  } else {
+    if (eth.tagged()) pop_vlan(p);
+    ctx.tx(port, p);
+    c.from_wire++;
+    t.decision = DemuxDecision::to_member;
+    t.out = out;
+    sent(p);
+  }
+  if (p->trace) ctx.trace(p, t);
+}
+
+void DemuxStage::l3_from_member(StageContext& ctx, Packet* p, const MemberInfo& m, Segment& s, DemuxCounters& c) {
+  EthernetView eth(p->data);
+  DemuxTrace t{s.id, s.config.vlan, DemuxDecision::dropped, kNoPort};
+  IpKey ip;
+  if (eth.payload_type() != kEtherTypeIPv4 || !dest_ip(*p, &ip)) {
+    drop(p, DropReason::l3_not_ipv4);
+    if (p->trace) ctx.trace(p, t);
+    return;
+  }
+  const DemuxMode mode = s.config.mode;
+  if (auto it = s.by_ip.find(ip); it != s.by_ip.end() && it->second != p->in_port && mode != DemuxMode::vepa) {
+    if (mode == DemuxMode::private_ && !m.host_access) {
+      c.blocked++;
+      drop(p, DropReason::member_blocked);
+    } else if (Port* out = ctx.port(it->second)) {
+      ctx.tx(out, p);
+      c.between_members++;
+      t.decision = DemuxDecision::between;
+      t.out = it->second;
+      sent(p);
+    }
+    if (p->trace) ctx.trace(p, t);
+    return;
+  }
+  const uint32_t dst = uint32_t(ip.lo);
+  const uint32_t hop = (dst & s.config.parent_mask) == (s.config.parent_ip & s.config.parent_mask) ? dst : s.config.gateway;
+  if (!hop) {
+    drop(p, DropReason::l3_no_route);
+  } else if (s.config.vlan && !push_vlan(p, s.config.vlan)) {
+    drop(p, DropReason::no_headroom);
+  } else {
+    store_mac(p->data + EthOffsets::src, s.config.parent_mac);
+    t.out = hop;
+    switch (s.neighbors->send(ctx, p, hop)) {
+      case Neighbors::Sent::known: c.routed++; t.decision = DemuxDecision::routed; break;
+      case Neighbors::Sent::held:
+      case Neighbors::Sent::asked: if (!ctx.dry_run) c.held++; t.decision = DemuxDecision::held; break;
+      case Neighbors::Sent::hold_full: drop(p, DropReason::hold_full); break;
+      case Neighbors::Sent::no_port: drop(p, DropReason::no_segment); break;
+    }
+  }
+  if (p->trace) ctx.trace(p, t);
+}
+
+bool DemuxStage::needs_tick() const {
+  for (const auto& s : segments_.all())
+    if (s && s->neighbors && s->neighbors->pending()) return true;
+  return false;
+}
+
+void DemuxStage::tick(StageContext& ctx) {
+  for (const auto& s : segments_.all())
+    if (s && s->neighbors) s->neighbors->tick(ctx, uint16_t(DropReason::neighbor_unresolved));
+}
+
 void DemuxStage::for_each_counter(const CounterVisitor& visit) const {
   DemuxCounters c;
   for (const auto& s : segments_.all()) {
@@ -235,7 +325,9 @@ std::string DemuxStage::format_trace(const uint8_t* record, uint32_t len) const 
     case DemuxDecision::to_wire: std::snprintf(s + k, sizeof s - size_t(k), ": out to the wire on port %u", t.out); break;
     case DemuxDecision::between: std::snprintf(s + k, sizeof s - size_t(k), ": to member port %u, inside Ferry", t.out); break;
     case DemuxDecision::not_ours: std::snprintf(s + k, sizeof s - size_t(k), ": for no member (the host's, or another host's)"); break;
-    case DemuxDecision::dropped: std::snprintf(s + k, sizeof s - size_t(k), ": member to member refused by the mode"); break;
+    case DemuxDecision::dropped: std::snprintf(s + k, sizeof s - size_t(k), ": dropped"); break;
+    case DemuxDecision::routed: std::snprintf(s + k, sizeof s - size_t(k), ": routed to next hop %s", ipv4_text(t.out).c_str()); break;
+    case DemuxDecision::held: std::snprintf(s + k, sizeof s - size_t(k), ": held while next hop %s is asked for", ipv4_text(t.out).c_str()); break;
   }
   return s;
 }

@@ -16,7 +16,10 @@
 // Ferry and floods broadcast to the other members as well as the wire;
 // private, vepa and passthru send everything to the wire. ipvlan l2 (bridge)
 // switches by destination IP among members wearing the parent's MAC; private
-// refuses member to member; vepa sends it out. Frames for the wire get the
+// refuses member to member; vepa sends it out. ipvlan l3 carries no
+// broadcast and no ARP for members: it routes IPv4 as the host's address on
+// the parent (to on-link next hops, else the host's gateway there), resolving
+// next hops with an ARP table of its own. Frames for the wire get the
 // segment's tag. The host's shim (ferry.host_access) is switched inside
 // Ferry whatever the mode: the wire cannot bring a frame back to the host.
 #pragma once
@@ -29,7 +32,9 @@
   X(member_blocked, "member to member refused by the network's mode (ipvlan private)")           \
   X(qinq, "an 802.1ad (QinQ) frame: not carried")                                                 \
   X(internal_network, "for outside an --internal macvlan/ipvlan network, which has no wire")      \
-  X(no_headroom, "no room in front of the frame for its VLAN tag")
+  X(no_headroom, "no room in front of the frame for its VLAN tag")                                \
+  X(l3_not_ipv4, "ipvlan l3: a member sent something other than IPv4 (IPv6 is not carried yet)")   \
+  X(l3_no_route, "ipvlan l3: off the parent's subnet, and the host has no gateway there")
 
 namespace ferry {
 
@@ -41,12 +46,18 @@ class DemuxStage : public Stage {
   void process(StageContext& ctx, Packet** pkts, uint32_t n) override;
   std::string format_trace(const uint8_t* record, uint32_t len) const override;
   void port_removed(uint32_t port) override { segments_.remove_member(port); }
+  // ipvlan l3's next hops: asked again, or given up, once a second.
+  void tick(StageContext& ctx) override;
+  bool needs_tick() const override;
   // The sum over segments (each segment's own are in stats().segments).
   void for_each_counter(const CounterVisitor& visit) const override;
 
  private:
   void from_parent(StageContext& ctx, Packet* p);
   void from_member(StageContext& ctx, Packet* p, const MemberInfo& m);
+  // ipvlan l3: ARP on the parent teaches the next hops; the rest is IPv4 by address.
+  void l3_from_parent(StageContext& ctx, Packet* p, Segment& s, DemuxCounters& c);
+  void l3_from_member(StageContext& ctx, Packet* p, const MemberInfo& m, Segment& s, DemuxCounters& c);
   // To the wire, tagged for the segment.
   void to_wire(StageContext& ctx, Packet* p, const Segment& s, DemuxCounters& c);
   // To every member but `except` that `allowed` accepts; returns how many.

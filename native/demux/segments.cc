@@ -22,14 +22,19 @@ uint32_t Segments::create(const SegmentConfig& config) {
   segments_[id] = std::make_unique<Segment>();
   segments_[id]->id = id;
   segments_[id]->config = config;
+  if (config.driver == DemuxDriver::ipvlan_l3) {
+    segments_[id]->neighbors = std::make_unique<Neighbors>();
+    segments_[id]->neighbors->set_source({config.parent, config.parent_ip, config.parent_mac});
+  }
   if (config.parent != kNoPort) parents_.set(config.parent).segments.emplace_back(config.vlan, id);
   return id;
 }
 
-void Segments::remove(uint32_t id) {
+void Segments::remove(uint32_t id, StageContext& ctx) {
   Segment& s = get_or_throw(id);
   if (!s.members.empty())
     throw ControlError(ErrorCode::segment_in_use, "segment " + std::to_string(id) + " still has " + std::to_string(s.members.size()) + " member port(s)");
+  if (s.neighbors) s.neighbors->clear(ctx);
   ParentVlans* v = parents_.find(s.config.parent);
   if (v) {
     v->segments.erase(std::remove_if(v->segments.begin(), v->segments.end(), [&](const auto& e) { return e.second == id; }), v->segments.end());

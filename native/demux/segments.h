@@ -17,6 +17,7 @@
 #include "core/control_error.h"
 #include "core/packet.h"
 #include "core/port_table.h"
+#include "l3/neighbors.h"
 
 // What the demux stage did with frames, per segment.
 #define FERRY_DEMUX_OUTCOMES(X)                                                        \
@@ -25,7 +26,9 @@
   X(not_ours, "frames on the parent for no member (the host's own, or another host's)") \
   X(to_wire, "frames from members sent out on the parent")                             \
   X(between_members, "frames from one member delivered to another inside Ferry")       \
-  X(blocked, "member to member refused by the mode (private)")
+  X(blocked, "member to member refused by the mode (private)")                       \
+  X(routed, "ipvlan l3: frames from members routed to a next hop on the wire")        \
+  X(held, "ipvlan l3: frames held while their next hop is asked for (ARP)")
 
 namespace ferry {
 
@@ -55,6 +58,9 @@ struct SegmentConfig {
   DemuxDriver driver = DemuxDriver::macvlan;
   DemuxMode mode = DemuxMode::bridge;
   uint64_t parent_mac = 0;  // ipvlan: what every member wears
+  // ipvlan l3: the host's IPv4 address on the parent (its prefix as a mask),
+  // which Ferry routes as, and the host's gateway there (0: on-link only).
+  uint32_t parent_ip = 0, parent_mask = 0, gateway = 0;
 };
 
 struct Segment {
@@ -64,6 +70,8 @@ struct Segment {
   std::unordered_map<uint64_t, uint32_t> by_mac;      // macvlan: MAC -> member port
   std::unordered_map<IpKey, uint32_t, IpKeyHash> by_ip;  // ipvlan: address -> member port
   DemuxCounters counters;
+  // ipvlan l3: the next hops on the wire, asked for as the host's address.
+  std::unique_ptr<Neighbors> neighbors;
 };
 
 struct MemberInfo {
@@ -80,8 +88,8 @@ class Segments {
 
   // Refused when the parent already has a segment on that VLAN.
   uint32_t create(const SegmentConfig& config);
-  // Refused while the segment has members.
-  void remove(uint32_t id);
+  // Refused while the segment has members; packets it holds are let go.
+  void remove(uint32_t id, StageContext& ctx);
   Segment* get(uint32_t id) const { return id < segments_.size() ? segments_[id].get() : nullptr; }
   Segment& get_or_throw(uint32_t id) const;
 

@@ -59,6 +59,19 @@ Napi::Value EngineBinding::CreateSegment(const Napi::CallbackInfo& info) {
   config.parent_mac = mac_text(env, o, "parentMac");
   if (config.driver != DemuxDriver::macvlan && !config.parent_mac) throw_js(env, ErrorCode::bad_argument, "an ipvlan segment needs parentMac");
   if (config.driver != DemuxDriver::macvlan && config.mode == DemuxMode::passthru) throw_js(env, ErrorCode::bad_argument, "passthru is a macvlan mode");
+  if (config.driver == DemuxDriver::ipvlan_l3) {
+    const IpKey ip = ip_key(env, get_string(o, "parentIp", ""));
+    const uint32_t prefix = get_u32(o, "parentPrefix", 33);
+    if (ip.hi != 0 || (ip.lo >> 32) != 0xffff || prefix > 32 || config.parent == kNoPort)
+      throw_js(env, ErrorCode::bad_argument, "an ipvlan l3 segment needs a parent, its IPv4 address (parentIp) and prefix (parentPrefix)");
+    config.parent_ip = uint32_t(ip.lo);
+    config.parent_mask = prefix == 0 ? 0 : ~0u << (32 - prefix);
+    if (o.Has("gateway") && o.Get("gateway").IsString()) {
+      const IpKey gw = ip_key(env, o.Get("gateway").As<Napi::String>().Utf8Value());
+      if ((gw.lo >> 32) != 0xffff) throw_js(env, ErrorCode::bad_argument, "gateway must be an IPv4 address");
+      config.gateway = uint32_t(gw.lo);
+    }
+  }
   uint32_t id = 0;
   run(env, [&](Dataplane& dp) {
     if (config.parent != kNoPort && dp.engine().port_or_throw(config.parent).role != PortRole::parent)
@@ -70,7 +83,7 @@ Napi::Value EngineBinding::CreateSegment(const Napi::CallbackInfo& info) {
 
 Napi::Value EngineBinding::RemoveSegment(const Napi::CallbackInfo& info) {
   uint32_t id = u32_arg(info, 0, "segment");
-  run(info.Env(), [&](Dataplane& dp) { dp.segments().remove(id); });
+  run(info.Env(), [&](Dataplane& dp) { dp.segments().remove(id, dp.engine().control_context()); });
   return info.Env().Undefined();
 }
 

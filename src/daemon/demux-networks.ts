@@ -46,6 +46,23 @@ export async function resolveParent(spec: string): Promise<ParentLink> {
   return { ifname: m[1]!, vlan: vid, mac: base.address ?? '', mtu: base.mtu ?? 1500 };
 }
 
+export function isIpvlanL3(net: NetworkDoc): boolean {
+  return net.driver === 'ipvlan' && net.options[DEMUX_OPTIONS.ipvlanMode] === 'l3';
+}
+
+/**
+ * ipvlan l3 routes as the host does on the parent (drivers/net/ipvlan routes
+ * through the host's tables): the host's IPv4 address there, and its default
+ * gateway if that leaves by the parent. Read when the network comes up.
+ */
+async function hostRouting(ifname: string): Promise<{ parentIp: string; parentPrefix: number; gateway?: string }> {
+  const addrs = JSON.parse((await run('ip', ['-j', '-4', 'addr', 'show', 'dev', ifname])).stdout || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[];
+  const a = addrs[0]?.addr_info?.[0];
+  if (!a) throw badRequest(`ipvlan l3 routes as the host's address on the parent, and ${ifname} has no IPv4 address`);
+  const routes = JSON.parse((await run('ip', ['-j', '-4', 'route', 'show', 'default', 'dev', ifname])).stdout || '[]') as { gateway?: string }[];
+  return { parentIp: a.local, parentPrefix: a.prefixlen, gateway: routes.find((r) => r.gateway)?.gateway };
+}
+
 /** The mode of the demux segment: macvlan_mode, or ipvlan_flag. */
 export function segmentMode(net: NetworkDoc): 'bridge' | 'private' | 'vepa' | 'passthru' {
   const o = net.options;
@@ -84,12 +101,14 @@ export class DemuxNetworks {
     let segment: number | undefined;
     let hostPort: number | undefined;
     try {
+      const l3 = isIpvlanL3(net) ? await hostRouting(link!.ifname) : undefined;
       segment = this.engine.createSegment({
         parent: parentPort,
         vlan: link?.vlan ?? 0,
-        driver: net.driver === 'macvlan' ? 'macvlan' : net.options[DEMUX_OPTIONS.ipvlanMode] === 'l3' ? 'ipvlan-l3' : 'ipvlan-l2',
+        driver: net.driver === 'macvlan' ? 'macvlan' : l3 ? 'ipvlan-l3' : 'ipvlan-l2',
         mode: segmentMode(net),
         parentMac: net.driver === 'ipvlan' ? link?.mac : undefined,
+        ...l3,
       });
       if (net.hostAccess) {
         const h = net.hostAccess;

@@ -109,8 +109,8 @@ export class Networks {
       if (v !== undefined && !words.includes(v)) throw badRequest(`option ${key}=${v}: one of ${words.join(', ')}`);
     };
     check(DEMUX_OPTIONS.macvlanMode, ['bridge', 'private', 'vepa', 'passthru']);
-    if (options[DEMUX_OPTIONS.ipvlanMode] === 'l3') throw badRequest(`option ${DEMUX_OPTIONS.ipvlanMode}=l3 is not carried by Ferry yet (l2 is)`);
-    check(DEMUX_OPTIONS.ipvlanMode, ['l2']);
+    check(DEMUX_OPTIONS.ipvlanMode, ['l2', 'l3']);
+    if (options[DEMUX_OPTIONS.ipvlanMode] === 'l3' && spec.ipv6) throw badRequest(`ipvlan l3 carries IPv4 only in Ferry yet: drop --ipv6, or use ipvlan_mode=l2`);
     check(DEMUX_OPTIONS.ipvlanFlag, ['bridge', 'private', 'vepa']);
     check(DEMUX_OPTIONS.hostAccess, ['true', 'false']);
     const parentSpec = options[DEMUX_OPTIONS.parent];

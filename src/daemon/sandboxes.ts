@@ -5,7 +5,7 @@ import { parseRateLimit } from '../container/rate-limit';
 import { addInterface } from '../endpoint';
 import { configureInterface, createNetns, deleteNetns, netnsPath, pinNetnsToProcess, setNetnsSysctl, type Route } from '../netns';
 import type { Bridges } from './bridges';
-import { DemuxNetworks } from './demux-networks';
+import { DemuxNetworks, isIpvlanL3 } from './demux-networks';
 import { BRIDGE_OPTIONS } from './networks';
 import { RESOLVER_ADDRESS } from '../dns/server';
 import { badRequest, conflict } from './errors';
@@ -98,7 +98,10 @@ export class Sandboxes {
    */
   private async addDemuxed(c: ContainerDoc, net: NetworkDoc, ep: Endpoint, addresses: string[], routes: Route[]): Promise<Endpoint> {
     if (net.driver === 'ipvlan') ep.mac = net.parent!.mac;
-    const iface = await addInterface(this.engine, { netns: c.netns!, role: 'demuxed', ifname: ep.ifname, mac: ep.mac, mtu: net.mtu, addresses, routes, persist: true });
+    // ipvlan l3: no ARP; every destination is on the interface (Ferry routes them), so the default route has no gateway.
+    const l3 = isIpvlanL3(net);
+    const own = l3 ? routes.map((r) => (r.to === 'default' ? { to: 'default' } : r)).filter((r, i, all) => r.to !== 'default' || all.findIndex((x) => x.to === 'default') === i) : routes;
+    const iface = await addInterface(this.engine, { netns: c.netns!, role: 'demuxed', ifname: ep.ifname, mac: ep.mac, mtu: net.mtu, arp: l3 ? false : undefined, addresses, routes: own, persist: true });
     try {
       this.join(ep, iface.port.id);
       await this.demux.routeFromHost(net, ep.ipv4, true);

@@ -170,6 +170,11 @@ export interface SegmentOptions {
   mode?: 'bridge' | 'private' | 'vepa' | 'passthru';
   /** ipvlan: the parent's MAC, which every member wears. */
   parentMac?: string;
+  /** ipvlan l3: the host's IPv4 address on the parent and its prefix length, which Ferry routes as. */
+  parentIp?: string;
+  parentPrefix?: number;
+  /** ipvlan l3: the host's gateway on the parent, for what is off its subnet. */
+  gateway?: string;
 }
 
 export interface CaptureOptions {

@@ -22,6 +22,8 @@ export interface InterfaceConfig {
   routes?: Route[];
   /** Bring the device up (default true). */
   up?: boolean;
+  /** false: the device does not ARP (IFF_NOARP), as an ipvlan l3 slave. */
+  arp?: boolean;
   /** Bring the namespace's lo up too (default true). */
   loopbackUp?: boolean;
 }
@@ -41,6 +43,7 @@ function plan(ns: string | undefined, c: InterfaceConfig): Step[] {
   if (c.rename) steps.push({ command: `link set dev ${c.ifname} name ${c.rename}`, operation: `rename to ${c.rename}`, object: `${c.ifname}${where}` });
   if (c.mac) steps.push({ command: `link set dev ${name} address ${c.mac}`, operation: `set MAC ${c.mac} on`, object: dev });
   if (c.mtu) steps.push({ command: `link set dev ${name} mtu ${c.mtu}`, operation: `set MTU ${c.mtu} on`, object: dev });
+  if (c.arp !== undefined) steps.push({ command: `link set dev ${name} arp ${c.arp ? 'on' : 'off'}`, operation: `turn ARP ${c.arp ? 'on' : 'off'} on`, object: dev });
   for (const a of c.addresses ?? []) {
     const v6 = a.includes(':');
     // replace: idempotent, so a restarted daemon can re-apply a configuration.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { execIn as execInNs } from '../../src/netns';
 import { useDaemon } from '../harness/daemon';
 import { externalSegment } from '../harness/segment';
 
@@ -101,13 +102,37 @@ describe('macvlan and ipvlan networks', () => {
     expect(await ping('iv1', await d().ip('iv2', 'my-ipvlan-net'))).toBe(true);
   });
 
+  it("ipvlan l3: Ferry routes as the host's address on the parent; the segment's router has a route to the subnet", async () => {
+    await d().ok('rm', '-f', 'iv1', 'iv2');
+    await d().ok('network', 'rm', 'my-ipvlan-net');
+    await d().host(['ip', 'route', 'add', 'default', 'via', '172.16.86.1', 'dev', 'eth0']);
+    // As Docker's documentation says: the router needs a route to the containers' subnet, via the host.
+    await seg.sh(seg.router, 'ip route add 203.0.113.0/24 via 172.16.86.50 && ip addr add 198.51.100.1/32 dev lo');
+    await d().ok('network', 'create', '-d', 'ipvlan', '--subnet', '203.0.113.0/24', '-o', 'parent=eth0', '-o', 'ipvlan_mode=l3', 'my-l3-net');
+    await d().ok('run', '-d', '--name', 'l3a', '--network', 'my-l3-net', '--', 'sleep', 'infinity');
+    await d().ok('run', '-d', '--name', 'l3b', '--network', 'my-l3-net', '--', 'sleep', 'infinity');
+    const [a, b] = [await d().ip('l3a', 'my-l3-net'), await d().ip('l3b', 'my-l3-net')];
+    expect(await d().ok('exec', 'l3a', '--', 'ip', 'route', 'show', 'default')).toMatch(/^default dev eth0/);
+    expect(await d().ok('exec', 'l3a', '--', 'ip', 'link', 'show', 'eth0')).toMatch(/NOARP/);
+    expect(await ping('l3a', '172.16.86.1')).toBe(true); // on the parent's subnet
+    expect(await ping('l3a', '198.51.100.1')).toBe(true); // off it: through the host's gateway
+    expect(await ping('l3a', b)).toBe(true); // member to member
+    expect((await execInNs(seg.router, ['ping', '-c', '2', '-i', '0.2', '-W', '1', a])).code).toBe(0);
+    expect((await execInNs(seg.other, ['ping', '-c', '1', '-W', '1', a])).code).not.toBe(0); // no route to the subnet there
+    await seg.sh(seg.other, 'ip route add 203.0.113.0/24 via 172.16.86.50');
+    expect((await execInNs(seg.other, ['ping', '-c', '2', '-i', '0.2', '-W', '1', a])).code).toBe(0);
+    const stats = JSON.parse(await d().ok('stats', '--json')) as { segments: { network?: string; demux: Record<string, number> }[] };
+    expect(stats.segments.find((s) => s.network === 'my-l3-net')!.demux.routed).toBeGreaterThan(0);
+  });
+
   it('refuses what it cannot do, naming it', async () => {
     const cases: [string[], string][] = [
       [['-d', 'macvlan', '--subnet', '172.16.90.0/24', 'noparent'], 'ferry: the macvlan driver needs -o parent=IFACE (or IFACE.VID for a VLAN), unless the network is --internal\n'],
       [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=nosuch0', 'x'], 'ferry: -o parent=nosuch0: no such interface on the host, nor NAME.VID of one (eth0, or eth0.50 for VLAN 50 on eth0)\n'],
       [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.5000', 'x'], 'ferry: -o parent=eth0.5000: VLAN 5000 is out of range (1..4094)\n'],
       [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'macvlan_mode=loud', 'x'], 'ferry: option macvlan_mode=loud: one of bridge, private, vepa, passthru\n'],
-      [['-d', 'ipvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'ipvlan_mode=l3', 'x'], 'ferry: option ipvlan_mode=l3 is not carried by Ferry yet (l2 is)\n'],
+      [['-d', 'ipvlan', '--ipv6', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'ipvlan_mode=l3', 'x'], 'ferry: ipvlan l3 carries IPv4 only in Ferry yet: drop --ipv6, or use ipvlan_mode=l2\n'],
+      [['-d', 'ipvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'ipvlan_mode=l4', 'x'], 'ferry: option ipvlan_mode=l4: one of l2, l3\n'],
       [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'com.docker.network.bridge.name=x', 'x'], 'ferry: unknown option "com.docker.network.bridge.name" for the macvlan driver (accepted: parent, ferry.host_access, macvlan_mode)\n'],
     ];
     for (const [args, stderr] of cases) expect((await d().ferry('network', 'create', ...args)).stderr).toBe(stderr);
@@ -115,8 +140,8 @@ describe('macvlan and ipvlan networks', () => {
   });
 
   it('network rm takes away all it made: the parent leaves promiscuous mode, the host interface goes', async () => {
-    await d().ok('rm', '-f', 'iv1', 'iv2', 'tagged', 'near', 'i1', 'i2');
-    for (const n of ['my-ipvlan-net', 'vlan50', 'reachable', 'island']) await d().ok('network', 'rm', n);
+    await d().ok('rm', '-f', 'l3a', 'l3b', 'tagged', 'near', 'i1', 'i2');
+    for (const n of ['my-l3-net', 'vlan50', 'reachable', 'island']) await d().ok('network', 'rm', n);
     expect(await promiscuity()).toBe('0');
     expect((await d().host(['ip', '-br', 'link'])).stdout).not.toMatch(/^fh-/m);
     const stats = JSON.parse(await d().ok('stats', '--json')) as { segments: unknown[]; ports: { role: string }[] };
