@@ -13,7 +13,7 @@ describe('bad input', () => {
     ['overlapping subnet', ['network', 'create', '--subnet', '172.17.5.0/24', 'x'], /^ferry: subnet 172\.17\.5\.0\/24 overlaps 172\.17\.0\.0\/16 of network "bridge"$/],
     ['duplicate name', ['network', 'create', 'bridge'], /^ferry: network with name "bridge" already exists$/],
     ['unknown -o key', ['network', 'create', '-o', 'com.docker.network.bridge.foo=1', 'x'], /^ferry: unknown option "com\.docker\.network\.bridge\.foo" \(accepted: com\.docker\.network\.bridge\.name, .*\)$/],
-    ['unsupported driver', ['network', 'create', '-d', 'overlay', 'x'], /^ferry: driver "overlay" is not supported \(accepted: bridge\)$/],
+    ['unsupported driver', ['network', 'create', '-d', 'overlay', 'x'], /^ferry: driver "overlay" is not supported \(accepted: bridge, macvlan, ipvlan\)$/],
     ['malformed -p', ['run', '-d', '-p', '8080:http', '--', 'sleep', '1'], /^ferry: invalid port spec "8080:http": container port "http" is not a port or a range of ports; expected \[IP:\]\[HOST\[-HOST\]:\]CONTAINER\[-CONTAINER\]\[\/tcp\|udp\|sctp\]$/],
     ['--ip on the default bridge', ['run', '-d', '--ip', '172.17.0.9', '--', 'sleep', '1'], /^ferry: user specified IP address is supported on user defined networks only$/],
     ['unknown network', ['run', '-d', '--network', 'nope', '--', 'sleep', '1'], /^ferry: network "nope" not found$/],

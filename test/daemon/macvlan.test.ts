@@ -74,10 +74,10 @@ describe('macvlan and ipvlan networks', () => {
   });
 
   it('--ipv6, --ip-range and --aux-address: addresses from the range, the aux ones kept; IPv6 by neighbour discovery', async () => {
-    await d().ok('network', 'create', '-d', 'macvlan', '--ipv6', '--subnet', '172.16.86.0/24', '--gateway', '172.16.86.1', '--ip-range', '172.16.86.128/28', '--aux-address', 'printer=172.16.86.128', '--subnet', '2001:db8:86::/64', '-o', 'parent=eth0.86', 'v6net');
+    await d().ok('network', 'create', '-d', 'macvlan', '--ipv6', '--subnet', '172.16.88.0/24', '--ip-range', '172.16.88.128/28', '--aux-address', 'printer=172.16.88.128', '--subnet', '2001:db8:88::/64', '-o', 'parent=eth0.86', 'v6net');
     await d().ok('run', '-d', '--name', 'six', '--network', 'v6net', '--', 'sleep', 'infinity');
     const addrs = await d().ok('inspect', '-f', '{{.NetworkSettings.Networks.v6net.IPAddress}} {{.NetworkSettings.Networks.v6net.GlobalIPv6Address}}', 'six');
-    expect(addrs).toMatch(/^172\.16\.86\.129 2001:db8:86::/); // the range's first, past the aux address
+    expect(addrs).toMatch(/^172\.16\.88\.129 2001:db8:88::/); // the range's first, past the aux address
     await d().ok('run', '-d', '--name', 'six2', '--network', 'v6net', '--', 'sleep', 'infinity');
     const peer = await d().ok('inspect', '-f', '{{.NetworkSettings.Networks.v6net.GlobalIPv6Address}}', 'six2');
     expect((await d().ferry('exec', 'six', '--', 'ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', peer)).code).toBe(0);
