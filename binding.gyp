@@ -37,6 +37,7 @@
         "native/l3/uplink_stage.cc",
         "native/l3/neighbor_stage.cc",
         "native/l3/neighbors.cc",
+        "native/l3/ndisc.cc",
         "native/l3/icmp_out.cc",
         "native/nat/conntrack.cc",
         "native/nat/rewrite.cc",

@@ -47,6 +47,19 @@ bool dest_ip(const Packet& p, IpKey* out) {
 
 bool is_macvlan(const Segment& s) { return s.config.driver == DemuxDriver::macvlan; }
 
+// ipvlan l3: a neighbour solicitation or advertisement on the parent teaches
+// the segment's IPv6 table (one aimed at the host's addresses, or from a
+// neighbour it knows or asks for). False if the frame is neither.
+bool learn_neighbor6(StageContext& ctx, const Packet& p, uint32_t l3, Segment& s) {
+  uint8_t type;
+  IpKey who, target;
+  uint64_t mac;
+  if (!read_neighbor_message(p.data, p.len, l3, &type, &who, &mac, &target)) return false;
+  const bool asks_us = type == kNdSolicitation && (target == s.config.parent_ll || target == s.config.parent_ip6);
+  if (!(who == IpKey{}) && (asks_us || s.neighbors6->find(who)) && !ctx.dry_run) s.neighbors6->learn(ctx, who, mac);
+  return true;
+}
+
 }  // namespace
 
 void DemuxStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
@@ -218,16 +231,20 @@ void DemuxStage::from_member(StageContext& ctx, Packet* p, const MemberInfo& m) 
 void DemuxStage::l3_from_parent(StageContext& ctx, Packet* p, Segment& s, DemuxCounters& c) {
   EthernetView eth(p->data);
   const uint32_t l3 = eth.header_len();
+  const uint16_t type = eth.payload_type();
   DemuxTrace t{s.id, s.config.vlan, DemuxDecision::not_ours, kNoPort};
   uint32_t out = kNoPort;
-  if (eth.payload_type() == kEtherTypeARP && p->len >= l3 + kArpLen) {
-    // As the uplink learns: from a request aimed at the host's address, or any ARP of a neighbour we know or ask for.
+  // As the uplink learns: from a request aimed at the host's address, or any
+  // answer of a neighbour we know or ask for. The host answers for its
+  // addresses itself: these frames are the host's too.
+  if (type == kEtherTypeARP && p->len >= l3 + kArpLen) {
     const uint8_t* a = p->data + l3;
     const uint32_t spa = load32(a + 14), tpa = load32(a + 24);
     if (spa && spa != s.config.parent_ip && (tpa == s.config.parent_ip || s.neighbors->find(spa)) && !ctx.dry_run)
       s.neighbors->learn(ctx, spa, load_mac(a + 8));
-    // The host answers for its address itself: the frame is the host's too.
-  } else if (eth.dst() == s.config.parent_mac && eth.payload_type() == kEtherTypeIPv4) {
+  } else if (type == kEtherTypeIPv6 && learn_neighbor6(ctx, *p, l3, s)) {
+    // a neighbour solicitation or advertisement: learnt from, and the host's
+  } else if (eth.dst() == s.config.parent_mac && (type == kEtherTypeIPv4 || type == kEtherTypeIPv6)) {
     IpKey ip;
     if (dest_ip(*p, &ip))
       if (auto it = s.by_ip.find(ip); it != s.by_ip.end()) out = it->second;
@@ -250,18 +267,23 @@ void DemuxStage::l3_from_parent(StageContext& ctx, Packet* p, Segment& s, DemuxC
 void DemuxStage::l3_from_member(StageContext& ctx, Packet* p, const MemberInfo& m, Segment& s, DemuxCounters& c) {
   EthernetView eth(p->data);
   DemuxTrace t{s.id, s.config.vlan, DemuxDecision::dropped, kNoPort};
+  const uint16_t type = eth.payload_type();
   IpKey ip;
-  if (eth.payload_type() != kEtherTypeIPv4 || !dest_ip(*p, &ip)) {
-    drop(p, DropReason::l3_not_ipv4);
+  auto done = [&](DropReason r) {
+    drop(p, r);
     if (p->trace) ctx.trace(p, t);
-    return;
-  }
+  };
+  if ((type != kEtherTypeIPv4 && type != kEtherTypeIPv6) || !dest_ip(*p, &ip)) return done(DropReason::l3_not_ip);
+  const bool v4 = type == kEtherTypeIPv4;
+  const uint32_t dst4 = uint32_t(ip.lo);
+  if (mac_is_group(eth.dst()) || (v4 ? (dst4 >> 28) == 0xe || dst4 == 0xffffffffu : ip.is_multicast_v6())) return done(DropReason::l3_multicast);
   const DemuxMode mode = s.config.mode;
   if (auto it = s.by_ip.find(ip); it != s.by_ip.end() && it->second != p->in_port && mode != DemuxMode::vepa) {
     if (mode == DemuxMode::private_ && !m.host_access) {
       c.blocked++;
-      drop(p, DropReason::member_blocked);
-    } else if (Port* out = ctx.port(it->second)) {
+      return done(DropReason::member_blocked);
+    }
+    if (Port* out = ctx.port(it->second)) {
       ctx.tx(out, p);
       c.between_members++;
       t.decision = DemuxDecision::between;
@@ -271,35 +293,38 @@ void DemuxStage::l3_from_member(StageContext& ctx, Packet* p, const MemberInfo& 
     if (p->trace) ctx.trace(p, t);
     return;
   }
-  const uint32_t dst = uint32_t(ip.lo);
-  const uint32_t hop = (dst & s.config.parent_mask) == (s.config.parent_ip & s.config.parent_mask) ? dst : s.config.gateway;
-  if (!hop) {
-    drop(p, DropReason::l3_no_route);
-  } else if (s.config.vlan && !push_vlan(p, s.config.vlan)) {
-    drop(p, DropReason::no_headroom);
-  } else {
-    store_mac(p->data + EthOffsets::src, s.config.parent_mac);
-    t.out = hop;
-    switch (s.neighbors->send(ctx, p, hop)) {
-      case Neighbors::Sent::known: c.routed++; t.decision = DemuxDecision::routed; break;
-      case Neighbors::Sent::held:
-      case Neighbors::Sent::asked: if (!ctx.dry_run) c.held++; t.decision = DemuxDecision::held; break;
-      case Neighbors::Sent::hold_full: drop(p, DropReason::hold_full); break;
-      case Neighbors::Sent::no_port: drop(p, DropReason::no_segment); break;
-    }
+  // The next hop, as the host would route it on the parent: on-link, else its gateway there.
+  const SegmentConfig& k = s.config;
+  IpKey hop6;
+  uint32_t hop4 = 0;
+  if (v4) hop4 = (dst4 & k.parent_mask) == (k.parent_ip & k.parent_mask) ? dst4 : k.gateway;
+  else hop6 = !(k.parent_ip6 == IpKey{}) && ip.same_prefix(k.parent_ip6, k.prefix6) ? ip : k.gateway6;
+  if ((v4 && !hop4) || (!v4 && (hop6 == IpKey{} || k.parent_ll == IpKey{}))) return done(DropReason::l3_no_route);
+  if (k.vlan && !push_vlan(p, k.vlan)) return done(DropReason::no_headroom);
+  store_mac(p->data + EthOffsets::src, k.parent_mac);
+  t.out = v4 ? hop4 : 0;
+  switch (v4 ? s.neighbors->send(ctx, p, hop4) : s.neighbors6->send(ctx, p, hop6)) {
+    case NeighborSent::known: c.routed++; t.decision = DemuxDecision::routed; break;
+    case NeighborSent::held:
+    case NeighborSent::asked: if (!ctx.dry_run) c.held++; t.decision = DemuxDecision::held; break;
+    case NeighborSent::hold_full: drop(p, DropReason::hold_full); break;
+    case NeighborSent::no_port: drop(p, DropReason::no_segment); break;
   }
   if (p->trace) ctx.trace(p, t);
 }
 
 bool DemuxStage::needs_tick() const {
   for (const auto& s : segments_.all())
-    if (s && s->neighbors && s->neighbors->pending()) return true;
+    if (s && s->neighbors && (s->neighbors->pending() || s->neighbors6->pending())) return true;
   return false;
 }
 
 void DemuxStage::tick(StageContext& ctx) {
   for (const auto& s : segments_.all())
-    if (s && s->neighbors) s->neighbors->tick(ctx, uint16_t(DropReason::neighbor_unresolved));
+    if (s && s->neighbors) {
+      s->neighbors->tick(ctx, uint16_t(DropReason::neighbor_unresolved));
+      s->neighbors6->tick(ctx, uint16_t(DropReason::neighbor_unresolved));
+    }
 }
 
 void DemuxStage::for_each_counter(const CounterVisitor& visit) const {

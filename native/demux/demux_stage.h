@@ -17,9 +17,10 @@
 // private, vepa and passthru send everything to the wire. ipvlan l2 (bridge)
 // switches by destination IP among members wearing the parent's MAC; private
 // refuses member to member; vepa sends it out. ipvlan l3 carries no
-// broadcast and no ARP for members: it routes IPv4 as the host's address on
-// the parent (to on-link next hops, else the host's gateway there), resolving
-// next hops with an ARP table of its own. Frames for the wire get the
+// broadcast and no ARP for members: it routes IPv4 and IPv6 as the host's
+// addresses on the parent (to on-link next hops, else the host's gateway
+// there), resolving next hops with neighbour tables of its own (ARP, and
+// IPv6 neighbour discovery from the host's link-local address). Frames for the wire get the
 // segment's tag. The host's shim (ferry.host_access) is switched inside
 // Ferry whatever the mode: the wire cannot bring a frame back to the host.
 #pragma once
@@ -33,7 +34,8 @@
   X(qinq, "an 802.1ad (QinQ) frame: not carried")                                                 \
   X(internal_network, "for outside an --internal macvlan/ipvlan network, which has no wire")      \
   X(no_headroom, "no room in front of the frame for its VLAN tag")                                \
-  X(l3_not_ipv4, "ipvlan l3: a member sent something other than IPv4 (IPv6 is not carried yet)")   \
+  X(l3_not_ip, "ipvlan l3: a member sent neither IPv4 nor IPv6")                                 \
+  X(l3_multicast, "ipvlan l3 carries no broadcast or multicast")                                  \
   X(l3_no_route, "ipvlan l3: off the parent's subnet, and the host has no gateway there")
 
 namespace ferry {

@@ -25,6 +25,8 @@ uint32_t Segments::create(const SegmentConfig& config) {
   if (config.driver == DemuxDriver::ipvlan_l3) {
     segments_[id]->neighbors = std::make_unique<Neighbors>();
     segments_[id]->neighbors->set_source({config.parent, config.parent_ip, config.parent_mac});
+    segments_[id]->neighbors6 = std::make_unique<Neighbors6>();
+    segments_[id]->neighbors6->set_source({config.parent, config.parent_ll, config.parent_mac});
   }
   if (config.parent != kNoPort) parents_.set(config.parent).segments.emplace_back(config.vlan, id);
   return id;
@@ -35,6 +37,7 @@ void Segments::remove(uint32_t id, StageContext& ctx) {
   if (!s.members.empty())
     throw ControlError(ErrorCode::segment_in_use, "segment " + std::to_string(id) + " still has " + std::to_string(s.members.size()) + " member port(s)");
   if (s.neighbors) s.neighbors->clear(ctx);
+  if (s.neighbors6) s.neighbors6->clear(ctx);
   ParentVlans* v = parents_.find(s.config.parent);
   if (v) {
     v->segments.erase(std::remove_if(v->segments.begin(), v->segments.end(), [&](const auto& e) { return e.second == id; }), v->segments.end());

@@ -17,6 +17,8 @@
 #include "core/control_error.h"
 #include "core/packet.h"
 #include "core/port_table.h"
+#include "l3/ip_key.h"
+#include "l3/ndisc.h"
 #include "l3/neighbors.h"
 
 // What the demux stage did with frames, per segment.
@@ -42,15 +44,6 @@ enum class DemuxDriver : uint8_t { macvlan, ipvlan_l2, ipvlan_l3 };
 // macvlan_mode, or ipvlan_flag (bridge, private, vepa; passthru is macvlan's).
 enum class DemuxMode : uint8_t { bridge, private_, vepa, passthru };
 
-// An address as 16 bytes: IPv6, or IPv4 mapped (::ffff:a.b.c.d).
-struct IpKey {
-  uint64_t hi = 0, lo = 0;
-  bool operator==(const IpKey& o) const { return hi == o.hi && lo == o.lo; }
-  static IpKey v4(uint32_t addr_host_order) { return IpKey{0, 0xffff00000000ull | addr_host_order}; }
-};
-struct IpKeyHash {
-  size_t operator()(const IpKey& k) const { return size_t(k.hi * 0x9e3779b97f4a7c15ull ^ k.lo * 0xc2b2ae3d27d4eb4full); }
-};
 
 struct SegmentConfig {
   uint32_t parent = kNoPort;  // the parent's port id; none: an --internal network, members only
@@ -61,6 +54,11 @@ struct SegmentConfig {
   // ipvlan l3: the host's IPv4 address on the parent (its prefix as a mask),
   // which Ferry routes as, and the host's gateway there (0: on-link only).
   uint32_t parent_ip = 0, parent_mask = 0, gateway = 0;
+  // ipvlan l3, IPv6: the host's link-local address on the parent (what
+  // neighbour solicitations come from; zero: no IPv6), its global prefix
+  // (on-link next hops) and its IPv6 gateway there.
+  IpKey parent_ll, parent_ip6, gateway6;
+  uint8_t prefix6 = 0;
 };
 
 struct Segment {
@@ -72,6 +70,7 @@ struct Segment {
   DemuxCounters counters;
   // ipvlan l3: the next hops on the wire, asked for as the host's address.
   std::unique_ptr<Neighbors> neighbors;
+  std::unique_ptr<Neighbors6> neighbors6;
 };
 
 struct MemberInfo {

@@ -71,6 +71,16 @@ Napi::Value EngineBinding::CreateSegment(const Napi::CallbackInfo& info) {
       if ((gw.lo >> 32) != 0xffff) throw_js(env, ErrorCode::bad_argument, "gateway must be an IPv4 address");
       config.gateway = uint32_t(gw.lo);
     }
+    auto v6 = [&](const char* key) {
+      if (!o.Has(key) || !o.Get(key).IsString()) return IpKey{};
+      const IpKey k = ip_key(env, o.Get(key).As<Napi::String>().Utf8Value());
+      if (k.is_v4()) throw_js(env, ErrorCode::bad_argument, std::string(key) + " must be an IPv6 address");
+      return k;
+    };
+    config.parent_ll = v6("parentLinkLocal");
+    config.parent_ip6 = v6("parentIp6");
+    config.gateway6 = v6("gateway6");
+    config.prefix6 = uint8_t(std::min<uint32_t>(get_u32(o, "parentPrefix6", 64), 128));
   }
   uint32_t id = 0;
   run(env, [&](Dataplane& dp) {

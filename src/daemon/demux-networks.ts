@@ -1,4 +1,4 @@
-import type { Engine } from '../dataplane';
+import type { Engine, SegmentOptions } from '../dataplane';
 import { configureInterface, listLinks, run } from '../netns';
 import { bigintToIp, last, parseCidr } from '../ipam';
 import { badRequest } from './errors';
@@ -55,12 +55,34 @@ export function isIpvlanL3(net: NetworkDoc): boolean {
  * through the host's tables): the host's IPv4 address there, and its default
  * gateway if that leaves by the parent. Read when the network comes up.
  */
-async function hostRouting(ifname: string): Promise<{ parentIp: string; parentPrefix: number; gateway?: string }> {
-  const addrs = JSON.parse((await run('ip', ['-j', '-4', 'addr', 'show', 'dev', ifname])).stdout || '[]') as { addr_info?: { local: string; prefixlen: number }[] }[];
-  const a = addrs[0]?.addr_info?.[0];
-  if (!a) throw badRequest(`ipvlan l3 routes as the host's address on the parent, and ${ifname} has no IPv4 address`);
-  const routes = JSON.parse((await run('ip', ['-j', '-4', 'route', 'show', 'default', 'dev', ifname])).stdout || '[]') as { gateway?: string }[];
-  return { parentIp: a.local, parentPrefix: a.prefixlen, gateway: routes.find((r) => r.gateway)?.gateway };
+/** fe80::/64 with the interface identifier a MAC gives (RFC 4291 appendix A). */
+export function eui64LinkLocal(mac: string): string {
+  const b = mac.split(':').map((h) => parseInt(h, 16));
+  const id = [b[0]! ^ 2, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
+  const groups = [0, 2, 4, 6].map((i) => ((id[i]! << 8) | id[i + 1]!).toString(16));
+  return `fe80::${groups.join(':')}`;
+}
+
+async function hostRouting(ifname: string, mac: string): Promise<Pick<SegmentOptions, 'parentIp' | 'parentPrefix' | 'gateway' | 'parentLinkLocal' | 'parentIp6' | 'parentPrefix6' | 'gateway6'>> {
+  type Addr = { local: string; prefixlen: number; scope?: string };
+  const json = async <T>(args: string[]) => JSON.parse((await run('ip', ['-j', ...args])).stdout || '[]') as T;
+  const v4 = (await json<{ addr_info?: Addr[] }[]>(['-4', 'addr', 'show', 'dev', ifname]))[0]?.addr_info?.[0];
+  if (!v4) throw badRequest(`ipvlan l3 routes as the host's address on the parent, and ${ifname} has no IPv4 address`);
+  const v6 = (await json<{ addr_info?: Addr[] }[]>(['-6', 'addr', 'show', 'dev', ifname]))[0]?.addr_info ?? [];
+  const gateway = (family: string) => json<{ gateway?: string }[]>([family, 'route', 'show', 'default', 'dev', ifname]).then((r) => r.find((x) => x.gateway)?.gateway);
+  const global6 = v6.find((a) => a.scope === 'global');
+  return {
+    parentIp: v4.local,
+    parentPrefix: v4.prefixlen,
+    gateway: await gateway('-4'),
+    // Solicitations come from the host's link-local address; if it has none yet
+    // (the link just came up), from the one its MAC gives (EUI-64): answers are
+    // sent to the MAC the solicitation carries, so they reach Ferry either way.
+    parentLinkLocal: v6.find((a) => a.scope === 'link')?.local ?? eui64LinkLocal(mac),
+    parentIp6: global6?.local,
+    parentPrefix6: global6?.prefixlen,
+    gateway6: await gateway('-6'),
+  };
 }
 
 /** The mode of the demux segment: macvlan_mode, or ipvlan_flag. */
@@ -101,7 +123,7 @@ export class DemuxNetworks {
     let segment: number | undefined;
     let hostPort: number | undefined;
     try {
-      const l3 = isIpvlanL3(net) ? await hostRouting(link!.ifname) : undefined;
+      const l3 = isIpvlanL3(net) ? await hostRouting(link!.ifname, link!.mac) : undefined;
       segment = this.engine.createSegment({
         parent: parentPort,
         vlan: link?.vlan ?? 0,

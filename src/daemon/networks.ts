@@ -110,7 +110,6 @@ export class Networks {
     };
     check(DEMUX_OPTIONS.macvlanMode, ['bridge', 'private', 'vepa', 'passthru']);
     check(DEMUX_OPTIONS.ipvlanMode, ['l2', 'l3']);
-    if (options[DEMUX_OPTIONS.ipvlanMode] === 'l3' && spec.ipv6) throw badRequest(`ipvlan l3 carries IPv4 only in Ferry yet: drop --ipv6, or use ipvlan_mode=l2`);
     check(DEMUX_OPTIONS.ipvlanFlag, ['bridge', 'private', 'vepa']);
     check(DEMUX_OPTIONS.hostAccess, ['true', 'false']);
     const parentSpec = options[DEMUX_OPTIONS.parent];

@@ -100,7 +100,7 @@ export class Sandboxes {
     if (net.driver === 'ipvlan') ep.mac = net.parent!.mac;
     // ipvlan l3: no ARP; every destination is on the interface (Ferry routes them), so the default route has no gateway.
     const l3 = isIpvlanL3(net);
-    const own = l3 ? routes.map((r) => (r.to === 'default' ? { to: 'default' } : r)).filter((r, i, all) => r.to !== 'default' || all.findIndex((x) => x.to === 'default') === i) : routes;
+    const own = l3 ? routes.map((r) => (r.to === 'default' ? { to: r.via?.includes(':') ? '::/0' : 'default' } : r)) : routes;
     const iface = await addInterface(this.engine, { netns: c.netns!, role: 'demuxed', ifname: ep.ifname, mac: ep.mac, mtu: net.mtu, arp: l3 ? false : undefined, addresses, routes: own, persist: true });
     try {
       this.join(ep, iface.port.id);

@@ -12,6 +12,7 @@ export type {
   NativeStats,
   NetworkRouting,
   PublishedPort,
+  SegmentOptions,
   StageStats,
   TracedPacket,
   UplinkOptions,

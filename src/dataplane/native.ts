@@ -175,6 +175,13 @@ export interface SegmentOptions {
   parentPrefix?: number;
   /** ipvlan l3: the host's gateway on the parent, for what is off its subnet. */
   gateway?: string;
+  /** ipvlan l3, IPv6: the host's link-local address on the parent (neighbour solicitations come from it; none: no IPv6). */
+  parentLinkLocal?: string;
+  /** ipvlan l3, IPv6: the host's global address on the parent and its prefix length (on-link next hops). */
+  parentIp6?: string;
+  parentPrefix6?: number;
+  /** ipvlan l3, IPv6: the host's IPv6 gateway on the parent. */
+  gateway6?: string;
 }
 
 export interface CaptureOptions {

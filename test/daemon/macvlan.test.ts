@@ -120,7 +120,10 @@ describe('macvlan and ipvlan networks', () => {
     await d().host(['ip', 'route', 'add', 'default', 'via', '172.16.86.1', 'dev', 'eth0']);
     // As Docker's documentation says: the router needs a route to the containers' subnet, via the host.
     await seg.sh(seg.router, 'ip route add 203.0.113.0/24 via 172.16.86.50 && ip addr add 198.51.100.1/32 dev lo');
-    await d().ok('network', 'create', '-d', 'ipvlan', '--subnet', '203.0.113.0/24', '-o', 'parent=eth0', '-o', 'ipvlan_mode=l3', 'my-l3-net');
+    // IPv6 the same way: the host 2001:db8:86::50 on the parent, the router ::1, the containers' 2001:db8:203::/64 routed via the host.
+    await d().host(['ip', 'addr', 'add', '2001:db8:86::50/64', 'dev', 'eth0', 'nodad']);
+    await seg.sh(seg.router, 'ip addr add 2001:db8:86::1/64 dev eth0 nodad && ip route add 2001:db8:203::/64 via 2001:db8:86::50');
+    await d().ok('network', 'create', '-d', 'ipvlan', '--ipv6', '--subnet', '203.0.113.0/24', '--subnet', '2001:db8:203::/64', '-o', 'parent=eth0', '-o', 'ipvlan_mode=l3', 'my-l3-net');
     await d().ok('run', '-d', '--name', 'l3a', '--network', 'my-l3-net', '--', 'sleep', 'infinity');
     await d().ok('run', '-d', '--name', 'l3b', '--network', 'my-l3-net', '--', 'sleep', 'infinity');
     const [a, b] = [await d().ip('l3a', 'my-l3-net'), await d().ip('l3b', 'my-l3-net')];
@@ -133,6 +136,12 @@ describe('macvlan and ipvlan networks', () => {
     expect((await execInNs(seg.other, ['ping', '-c', '1', '-W', '1', a])).code).not.toBe(0); // no route to the subnet there
     await seg.sh(seg.other, 'ip route add 203.0.113.0/24 via 172.16.86.50');
     expect((await execInNs(seg.other, ['ping', '-c', '2', '-i', '0.2', '-W', '1', a])).code).toBe(0);
+    const a6 = await d().ok('inspect', '-f', '{{.NetworkSettings.Networks.my-l3-net.GlobalIPv6Address}}', 'l3a');
+    const b6 = await d().ok('inspect', '-f', '{{.NetworkSettings.Networks.my-l3-net.GlobalIPv6Address}}', 'l3b');
+    const ping6 = async (c: string, ip: string) => (await d().ferry('exec', c, '--', 'ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', ip)).code === 0;
+    expect(await ping6('l3a', '2001:db8:86::1')).toBe(true); // on-link: Ferry asks for it with a neighbour solicitation
+    expect(await ping6('l3a', b6)).toBe(true);
+    expect((await execInNs(seg.router, ['ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', a6])).code).toBe(0);
     const stats = JSON.parse(await d().ok('stats', '--json')) as { segments: { network?: string; demux: Record<string, number> }[] };
     expect(stats.segments.find((s) => s.network === 'my-l3-net')!.demux.routed).toBeGreaterThan(0);
   });
@@ -143,7 +152,6 @@ describe('macvlan and ipvlan networks', () => {
       [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=nosuch0', 'x'], 'ferry: -o parent=nosuch0: no such interface on the host, nor NAME.VID of one (eth0, or eth0.50 for VLAN 50 on eth0)\n'],
       [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.5000', 'x'], 'ferry: -o parent=eth0.5000: VLAN 5000 is out of range (1..4094)\n'],
       [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'macvlan_mode=loud', 'x'], 'ferry: option macvlan_mode=loud: one of bridge, private, vepa, passthru\n'],
-      [['-d', 'ipvlan', '--ipv6', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'ipvlan_mode=l3', 'x'], 'ferry: ipvlan l3 carries IPv4 only in Ferry yet: drop --ipv6, or use ipvlan_mode=l2\n'],
       [['-d', 'ipvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'ipvlan_mode=l4', 'x'], 'ferry: option ipvlan_mode=l4: one of l2, l3\n'],
       [['-d', 'macvlan', '--subnet', '172.16.90.0/24', '-o', 'parent=eth0.90', '-o', 'com.docker.network.bridge.name=x', 'x'], 'ferry: unknown option "com.docker.network.bridge.name" for the macvlan driver (accepted: parent, ferry.host_access, macvlan_mode)\n'],
     ];
