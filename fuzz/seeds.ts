@@ -133,12 +133,36 @@ function routerSeeds(): Buffer[] {
   return seeds.map(encodeRecords);
 }
 
+/** Ports of demux_fuzz.cc, and their segments' frames: tagged from the wire, ARP and neighbour discovery, members to each other. */
+function demuxSeeds(): Buffer[] {
+  const PARENT = '02:00:00:00:02:00';
+  const WIRE = '02:00:00:00:09:01';
+  const tag = (vid: number, f: Buffer) => Buffer.concat([f.subarray(0, 12), Buffer.from([0x81, 0x00, vid >> 8, vid & 0xff]), f.subarray(12)]);
+  const recs: Rec[][] = [
+    [{ port: 0, frame: frame(WIRE, '02:00:00:00:00:0a', 'icmp 172.16.86.254 > 172.16.86.2 echo') }],
+    [{ port: 0, frame: golden.ARP_REQUEST }],
+    [{ port: 0, frame: tag(50, frame(WIRE, '02:00:00:00:00:0c', 'udp 172.16.50.254:9 > 172.16.50.2:9 len 8')) }],
+    [{ port: 0, frame: tag(60, frame(WIRE, PARENT, 'udp 10.0.60.254:9 > 10.0.60.2:9 len 8')) }],
+    [{ port: 0, frame: tag(70, frame(WIRE, PARENT, 'icmp 198.51.100.1 > 10.0.70.2 echo')) }],
+    [{ port: 0, frame: tag(60, golden.ICMP_ECHO_TAGGED) }],
+    [{ port: 1, frame: frame('02:00:00:00:00:0a', '02:00:00:00:00:0b', 'udp 172.16.86.2:9 > 172.16.86.3:9 len 8') }],
+    [{ port: 1, frame: golden.ARP_REQUEST }],
+    [{ port: 3, frame: frame('02:00:00:00:00:0c', 'ff:ff:ff:ff:ff:ff', 'udp 172.16.50.2:9 > 172.16.50.255:9 len 8') }],
+    [{ port: 4, frame: frame(PARENT, PARENT, 'udp 10.0.60.2:9 > 10.0.60.3:9 len 8') }],
+    // l3: out to the gateway (ARP asked), the answer, then IPv6 to an on-link host (a solicitation) and its advertisement.
+    [{ port: 6, frame: frame(PARENT, PARENT, 'icmp 10.0.70.2 > 192.0.2.9 echo') }, { port: 0, frame: tag(70, arpReply(WIRE, '198.51.100.1', PARENT, '198.51.100.10')) }],
+    [{ port: 6, frame: golden.ICMP6_ECHO }, { port: 7, frame: golden.UDP6 }],
+    [{ port: 6, frame: frame(PARENT, PARENT, 'udp 10.0.70.2:9 > 10.0.70.3:9 len 8') }],
+  ];
+  return recs.map(encodeRecords);
+}
+
 /** Writes each target's seeds into DIR/<target>/; returns how many each got. */
-export function writeSeeds(dir: string): Record<'parse' | 'router', number> {
-  const sets = { parse: goldenSeeds(), router: [...goldenSeeds(), ...routerSeeds()] };
+export function writeSeeds(dir: string): Record<'parse' | 'router' | 'demux', number> {
+  const sets = { parse: goldenSeeds(), router: [...goldenSeeds(), ...routerSeeds()], demux: [...goldenSeeds(), ...demuxSeeds()] };
   for (const [target, seeds] of Object.entries(sets)) {
     mkdirSync(path.join(dir, target), { recursive: true });
     seeds.forEach((s, i) => writeFileSync(path.join(dir, target, `seed-${String(i).padStart(3, '0')}`), s));
   }
-  return { parse: sets.parse.length, router: sets.router.length };
+  return { parse: sets.parse.length, router: sets.router.length, demux: sets.demux.length };
 }

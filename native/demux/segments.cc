@@ -24,9 +24,9 @@ uint32_t Segments::create(const SegmentConfig& config) {
   segments_[id]->config = config;
   if (config.driver == DemuxDriver::ipvlan_l3) {
     segments_[id]->neighbors = std::make_unique<Neighbors>();
-    segments_[id]->neighbors->set_source({config.parent, config.parent_ip, config.parent_mac});
+    segments_[id]->neighbors->set_source({config.parent, config.parent_ip, config.parent_mac, config.vlan});
     segments_[id]->neighbors6 = std::make_unique<Neighbors6>();
-    segments_[id]->neighbors6->set_source({config.parent, config.parent_ll, config.parent_mac});
+    segments_[id]->neighbors6->set_source({config.parent, config.parent_ll, config.parent_mac, config.vlan});
   }
   if (config.parent != kNoPort) parents_.set(config.parent).segments.emplace_back(config.vlan, id);
   return id;

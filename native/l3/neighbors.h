@@ -16,15 +16,18 @@
 
 #include "core/stage.h"
 #include "l2/ethernet.h"
+#include "l2/vlan.h"
 
 namespace ferry {
 
-// Who asks: the port, and the address and MAC the requests carry.
+// Who asks: the port, the address and MAC the requests carry, and the
+// 802.1Q VLAN they are tagged with there (0: none).
 template <typename Addr>
 struct NeighborSourceOf {
   uint32_t port = kNoPort;
   Addr ip{};
   uint64_t mac = 0;
+  uint16_t vlan = 0;
 };
 
 // What NeighborTable::send did with a packet for a next hop.
@@ -162,6 +165,7 @@ class NeighborTable {
     Port* out = ctx.port(source_.port);
     if (!q || !out) return;
     q->len = Protocol::write_request(q->data, source_, target);
+    if (source_.vlan) push_vlan(q, source_.vlan);  // a fresh packet has the headroom
     ctx.tx(out, q);
     requests_sent++;
   }
