@@ -69,28 +69,33 @@ export class Networks {
     if ((await listLinks()).some((l) => l.ifname === hostInterface))
       throw conflict(`host interface "${hostInterface}" already exists on the host; choose another ${BRIDGE_OPTIONS.name}`);
     const net = this.doc({
+      ...fromSpec(spec),
       id,
-      name: spec.name,
       driver: 'bridge',
       subnets,
-      internal: !!spec.internal,
-      attachable: !!spec.attachable,
-      enableIPv6: !!spec.ipv6,
-      labels: spec.labels ?? {},
       options,
       hostInterface,
       hostMac: randomMac(),
       mtu: options[BRIDGE_OPTIONS.mtu] ? Number(options[BRIDGE_OPTIONS.mtu]) : DEFAULT_MTU,
       isDefault: internal.isDefault,
     });
-    await this.bridges.up(net); // kernel and engine first: nothing is stored for a network that could not be made
+    return this.made(net, this.bridges, { hostInterface });
+  }
+
+  /**
+   * The kernel and the engine first, then the store: nothing is stored for a
+   * network that could not be made, and nothing is left made for one that
+   * could not be stored.
+   */
+  private async made(net: NetworkDoc, maker: { up(n: NetworkDoc): Promise<void>; down(id: string): void }, logged: Record<string, unknown>): Promise<NetworkDoc> {
+    await maker.up(net);
     try {
       await this.state.saveNetwork(net);
     } catch (e) {
-      this.bridges.down(net.id);
+      maker.down(net.id);
       throw e;
     }
-    this.log('network.create', { id: net.id, name: net.name, subnets: subnets.map((s) => s.subnet), hostInterface });
+    this.log('network.create', { id: net.id, name: net.name, driver: net.driver, subnets: net.subnets.map((s) => s.subnet), ...logged });
     this.events.emit('network', 'create', net.id, { name: net.name, type: net.driver });
     return net;
   }
@@ -131,30 +136,8 @@ export class Networks {
       v4.auxAddresses = { ...v4.auxAddresses, [HOST_ACCESS_AUX]: ip }; // reserved: no container gets it
       access = { ifname: `fh-${id.slice(0, 12)}`, mac: randomMac(), ipv4: ip };
     }
-    const net = this.doc({
-      id,
-      name: spec.name,
-      driver,
-      subnets,
-      internal: !!spec.internal,
-      attachable: !!spec.attachable,
-      enableIPv6: !!spec.ipv6,
-      labels: spec.labels ?? {},
-      options,
-      parent,
-      hostAccess: access,
-      mtu: parent?.mtu ?? DEFAULT_MTU,
-    });
-    await this.demux.up(net);
-    try {
-      await this.state.saveNetwork(net);
-    } catch (e) {
-      this.demux.down(net.id);
-      throw e;
-    }
-    this.log('network.create', { id: net.id, name: net.name, driver, parent: parentSpec, subnets: subnets.map((s) => s.subnet) });
-    this.events.emit('network', 'create', net.id, { name: net.name, type: net.driver });
-    return net;
+    const net = this.doc({ ...fromSpec(spec), id, driver, subnets, options, parent, hostAccess: access, mtu: parent?.mtu ?? DEFAULT_MTU });
+    return this.made(net, this.demux, { parent: parentSpec });
   }
 
   async remove(ref: string): Promise<void> {
@@ -315,6 +298,11 @@ function safeContains(c: Cidr, ip: string): boolean {
   }
 }
 
+
+/** What every driver takes from `network create` as given. */
+function fromSpec(spec: NetworkCreateSpec): Pick<NetworkDoc, 'name' | 'internal' | 'attachable' | 'enableIPv6' | 'labels'> {
+  return { name: spec.name, internal: !!spec.internal, attachable: !!spec.attachable, enableIPv6: !!spec.ipv6, labels: spec.labels ?? {} };
+}
 
 function randomMac(): string {
   const b = randomBytes(6);
