@@ -41,3 +41,21 @@ export function median(values: number[]): number {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
+
+/** Values measured per datapath and metric, over rounds; each one logged as it comes. */
+export class Samples {
+  private readonly values = new Map<string, Map<string, number[]>>();
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  record(label: string, name: string, v: number): void {
+    const byName = this.values.get(label) ?? new Map<string, number[]>();
+    this.values.set(label, byName);
+    byName.set(name, [...(byName.get(name) ?? []), v]);
+    this.log(`  ${label.padEnd(18)} ${name.padEnd(24)} ${v.toFixed(name.includes('gbps') ? 2 : 0)}`);
+  }
+
+  get(label: string, name: string): number[] | undefined {
+    return this.values.get(label)?.get(name);
+  }
+}

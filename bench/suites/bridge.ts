@@ -2,7 +2,7 @@ import { Engine } from '../../src/dataplane';
 import { attachEndpoint, detachEndpoint, type Endpoint } from '../../src/endpoint';
 import { deleteNetns } from '../../src/netns';
 import { rttMicros, tcpGbps, timeMs, udp64Pps, whileCapturing } from '../lib/measure';
-import { median, metric, type Metric } from '../lib/report';
+import { Samples, median, metric, type Metric } from '../lib/report';
 import { KernelBridge, ferryPair, kernelPair, type Pair } from '../lib/topology';
 import type { SuiteContext } from './suite';
 
@@ -21,13 +21,8 @@ import type { SuiteContext } from './suite';
 export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
   const engine = new Engine();
   const baseline = ctx.baselineBuild ? new Engine({ addon: ctx.baselineBuild }) : undefined;
-  const samples = new Map<string, Map<string, number[]>>();
-  const record = (label: string, name: string, v: number) => {
-    const byName = samples.get(label) ?? new Map<string, number[]>();
-    samples.set(label, byName);
-    byName.set(name, [...(byName.get(name) ?? []), v]);
-    ctx.log(`  ${label.padEnd(18)} ${name.padEnd(14)} ${v.toFixed(name === 'tcp_gbps' ? 2 : 0)}`);
-  };
+  const samples = new Samples(ctx.log);
+  const record = (label: string, name: string, v: number) => samples.record(label, name, v);
   const builders: (() => Promise<Pair>)[] = [
     () => kernelPair(ctx.prefix, false),
     () => kernelPair(ctx.prefix, true),
@@ -96,7 +91,7 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
     baseline?.shutdown();
   }
 
-  const ferry = samples.get('ferry')!;
+
   const metrics: Metric[] = [];
   const spec: [string, string, boolean][] = [
     ['tcp_gbps', 'Gbit/s', true],
@@ -104,14 +99,14 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
     ['rtt_us_p50', 'us', false],
     ['attach_ms_p50', 'ms', false],
   ];
-  const capturing = samples.get('ferry-capturing')?.get('tcp_gbps');
-  const plain = ferry.get('tcp_gbps');
+  const capturing = samples.get('ferry-capturing', 'tcp_gbps');
+  const plain = samples.get('ferry', 'tcp_gbps');
   // Ferry with a capture running, against Ferry without: what capturing costs.
   if (capturing && plain) metrics.push(metric('tcp_gbps_capturing', 'Gbit/s', 'ferry, no capture', median(plain), median(capturing), true));
   for (const [name, unit, higher] of spec) {
     for (const base of ['kernel-bridge', 'kernel-bridge-napi', 'ferry-baseline']) {
-      const b = samples.get(base)?.get(name);
-      const f = ferry.get(name);
+      const b = samples.get(base, name);
+      const f = samples.get('ferry', name);
       if (b && f) metrics.push(metric(name, unit, base, median(b), median(f), higher));
     }
   }

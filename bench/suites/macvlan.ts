@@ -1,7 +1,7 @@
 import { Engine } from '../../src/dataplane';
 import { withCpu } from '../lib/cpu';
 import { rttMicros, tcpGbps, udp64Pps } from '../lib/measure';
-import { median, metric, type Metric } from '../lib/report';
+import { Samples, median, metric, type Metric } from '../lib/report';
 import { segmentPair, type SegmentDatapath } from '../lib/segment-topology';
 import type { SuiteContext } from './suite';
 
@@ -17,13 +17,8 @@ import type { SuiteContext } from './suite';
 export async function macvlanSuite(ctx: SuiteContext): Promise<Metric[]> {
   const engine = new Engine();
   const datapaths: SegmentDatapath[] = ['kernel-macvlan', 'ferry-macvlan', 'ferry-ipvlan'];
-  const samples = new Map<string, Map<string, number[]>>();
-  const record = (label: string, name: string, v: number) => {
-    const byName = samples.get(label) ?? new Map<string, number[]>();
-    samples.set(label, byName);
-    byName.set(name, [...(byName.get(name) ?? []), v]);
-    ctx.log(`  ${label.padEnd(15)} ${name.padEnd(18)} ${v.toFixed(name === 'tcp_gbps' ? 2 : 0)}`);
-  };
+  const samples = new Samples(ctx.log);
+  const record = (label: string, name: string, v: number) => samples.record(label, name, v);
   try {
     for (let round = 0; round < ctx.rounds; round++) {
       ctx.log(`round ${round + 1}/${ctx.rounds}`);
@@ -70,11 +65,10 @@ export async function macvlanSuite(ctx: SuiteContext): Promise<Metric[]> {
     ['tcp_cpu_ns_per_kb', 'CPU ns/KB', false],
     ['udp64_cpu_ns_per_packet', 'CPU ns/packet', false],
   ];
-  const kernel = samples.get('kernel-macvlan')!;
   for (const ferry of ['ferry-macvlan', 'ferry-ipvlan'])
     for (const [name, unit, higher] of spec) {
-      const f = samples.get(ferry)?.get(name);
-      const k = kernel.get(name);
+      const f = samples.get(ferry, name);
+      const k = samples.get('kernel-macvlan', name);
       if (f && k) metrics.push(metric(`${ferry === 'ferry-ipvlan' ? 'ipvlan_' : ''}${name}`, unit, 'kernel-macvlan', median(k), median(f), higher));
     }
   return metrics;
