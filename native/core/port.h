@@ -21,7 +21,9 @@
   X(host, "the host's interface of a network (TAP holding the gateway)") \
   X(uplink, "the host interface towards the world (AF_PACKET)")         \
   X(parent, "a macvlan/ipvlan network's parent interface (AF_PACKET)")  \
-  X(demuxed, "a container's interface on a macvlan/ipvlan network (TAP)")
+  X(demuxed, "a container's interface on a macvlan/ipvlan network (TAP)") \
+  X(underlay, "the VXLAN underlay: a UDP socket on the advertise address") \
+  X(tunnel, "an overlay network's VXLAN tunnel, a port of its bridge domain")
 
 namespace ferry {
 

@@ -1,5 +1,7 @@
 #include "dataplane/dataplane.h"
 
+#include "vxlan/vxlan.h"
+
 namespace ferry {
 
 Dataplane::~Dataplane() {
@@ -17,6 +19,29 @@ uint32_t Dataplane::attach_demux_port(std::unique_ptr<Port> port, PortRole role)
   return engine_->attach_port(std::move(port), role);
 }
 
+uint32_t Dataplane::attach_underlay(std::unique_ptr<UnderlayPort> port) {
+  return engine_->attach_port(std::move(port), PortRole::underlay);
+}
+
+uint32_t Dataplane::attach_tunnel(uint32_t underlay, uint32_t vni, uint32_t domain) {
+  Port& u = engine_->port_or_throw(underlay);
+  if (u.role != PortRole::underlay) throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(underlay) + " is not the VXLAN underlay");
+  if (vni == 0 || vni > kMaxVni) throw ControlError(ErrorCode::bad_argument, "VNI " + std::to_string(vni) + " is out of range (1..16777215)");
+  if (vxlan_decap_.tunnel_of(vni) != kNoPort)
+    throw ControlError(ErrorCode::bad_argument, "VNI " + std::to_string(vni) + " already has a tunnel (port " + std::to_string(vxlan_decap_.tunnel_of(vni)) + ")");
+  auto tunnel = std::make_unique<TunnelPort>(static_cast<UnderlayPort*>(&u), vni);
+  tunnel->name = "vxlan" + std::to_string(vni);
+  const uint32_t id = attach_bridge_port(std::move(tunnel), PortRole::tunnel, domain);
+  vxlan_decap_.set_tunnel(vni, id);
+  return id;
+}
+
+TunnelPort& Dataplane::tunnel_or_throw(uint32_t port) {
+  Port& p = engine_->port_or_throw(port);
+  if (p.role != PortRole::tunnel) throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(port) + " is not a VXLAN tunnel");
+  return static_cast<TunnelPort&>(p);
+}
+
 uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig config) {
   if (routes_.has_uplink())
     throw ControlError(ErrorCode::uplink_exists, "the engine already has an uplink (port " + std::to_string(routes_.uplink().port) + "); remove it first");
@@ -30,6 +55,10 @@ uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig confi
 }
 
 void Dataplane::detach_port(uint32_t id, bool destroy) {
+  if (Port* p = engine_->port(id); p && p->role == PortRole::underlay)
+    for (const auto& other : engine_->ports())
+      if (other && other->role == PortRole::tunnel && static_cast<TunnelPort*>(other.get())->underlay() == p)
+        throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(id) + " is the underlay of tunnel " + other->name + "; remove it first");
   if (segments_.is_parent(id))
     throw ControlError(ErrorCode::segment_in_use, "port " + std::to_string(id) + " is the parent of macvlan/ipvlan segments; remove them first");
   if (routes_.has_uplink() && routes_.uplink().port == id) {

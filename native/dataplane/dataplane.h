@@ -8,6 +8,9 @@
 #include "core/engine.h"
 #include "demux/demux_stage.h"
 #include "demux/segments.h"
+#include "vxlan/decap_stage.h"
+#include "vxlan/tunnel_port.h"
+#include "vxlan/underlay_port.h"
 #include "l2/bridge_stage.h"
 #include "l2/domains.h"
 #include "l3/ip4_forward_stage.h"
@@ -49,6 +52,10 @@ class Dataplane {
   uint32_t attach_uplink(std::unique_ptr<Port> port, UplinkConfig config);
   // A macvlan/ipvlan parent, or a member's TAP (joined to a segment by segments().add_member).
   uint32_t attach_demux_port(std::unique_ptr<Port> port, PortRole role);
+  // The VXLAN underlay socket, and an overlay network's tunnel port in its domain.
+  uint32_t attach_underlay(std::unique_ptr<UnderlayPort> port);
+  uint32_t attach_tunnel(uint32_t underlay, uint32_t vni, uint32_t domain);
+  TunnelPort& tunnel_or_throw(uint32_t port);
   void detach_port(uint32_t id, bool destroy);
   // Makes a domain a routed network, or (routed=false) a plain L2 domain again.
   void configure_network(uint32_t domain, bool routed, const NetworkL3& l3, bool icc);
@@ -65,6 +72,7 @@ class Dataplane {
   Neighbors neighbors_;  // the uplink's
   Segments segments_;
   // Stages, in graph order.
+  VxlanDecapStage vxlan_decap_;
   ParseStage parse_;
   PortSecurityStage port_security_;
   RateLimitStage rate_limit_;

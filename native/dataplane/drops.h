@@ -4,6 +4,7 @@
 #pragma once
 #include "core/drop_reasons.h"
 #include "demux/demux_stage.h"
+#include "vxlan/decap_stage.h"
 #include "l2/bridge_stage.h"
 #include "l3/ip4_forward_stage.h"
 #include "l3/ip4_input_stage.h"
@@ -17,6 +18,7 @@
 
 #define FERRY_DROP_REASONS(X) \
   FERRY_CORE_DROPS(X)         \
+  FERRY_VXLAN_DROPS(X)        \
   FERRY_PARSE_DROPS(X)        \
   FERRY_PORT_SECURITY_DROPS(X) \
   FERRY_RATE_LIMIT_DROPS(X)   \

@@ -10,6 +10,7 @@
 //                                                 │                  └─▶ neighbor ─▶ sent (uplink) / held
 //                                                 └─(127.0.0.11)─▶ resolver-query ─▶ sent (host port)
 //   parent, demuxed ─▶ parse ─▶ demux ─▶ sent (to members, or out on the parent)
+//   underlay ─▶ vxlan-decap ─▶ parse (as from the network's tunnel port) ─▶ bridge
 //
 // Every stage may also end a packet: sent, dropped (with a reason), held.
 #include "dataplane/dataplane.h"
@@ -17,6 +18,7 @@
 namespace ferry {
 
 Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.conntrack_max) {
+  const NodeId vxlan_decap = graph_.add(&vxlan_decap_);
   const NodeId parse = graph_.add(&parse_);
   const NodeId port_security = port_security_node_ = graph_.add(&port_security_);
   const NodeId rate_limit = rate_limit_node_ = graph_.add(&rate_limit_);
@@ -39,6 +41,9 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   graph_.connect(parse, int(PortRole::uplink), uplink);
   graph_.connect(parse, int(PortRole::parent), demux);
   graph_.connect(parse, int(PortRole::demuxed), demux);
+  graph_.set_entry(PortRole::underlay, vxlan_decap);
+  graph_.connect(vxlan_decap, int(VxlanDecapStage::Next::inner), parse);
+  graph_.connect(parse, int(PortRole::tunnel), bridge);
   graph_.connect(bridge, int(BridgeStage::Next::router), ip4_input);
   graph_.connect(uplink, int(UplinkStage::Next::ip4), ip4_input);
   graph_.connect(ip4_input, int(Ip4InputStage::Next::nat), nat);

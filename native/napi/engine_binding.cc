@@ -47,6 +47,10 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::CreateSegment>("createSegment"),
                          InstanceMethod<&EngineBinding::RemoveSegment>("removeSegment"),
                          InstanceMethod<&EngineBinding::AddSegmentMember>("addSegmentMember"),
+                         InstanceMethod<&EngineBinding::AddUnderlay>("addUnderlay"),
+                         InstanceMethod<&EngineBinding::AddTunnel>("addTunnel"),
+                         InstanceMethod<&EngineBinding::SetTunnelHosts>("setTunnelHosts"),
+                         InstanceMethod<&EngineBinding::SetTunnelRemote>("setTunnelRemote"),
                          InstanceMethod<&EngineBinding::Shutdown>("shutdown"),
                      });
 }
@@ -114,7 +118,8 @@ namespace {
 PortRole role_option(const Napi::Object& o) {
   const std::string role = get_string(o, "role", "container");
   for (int r = 0; r < kPortRoleCount; r++)
-    if (role == port_role_name(PortRole(r)) && PortRole(r) != PortRole::uplink) return PortRole(r);
+    if (role == port_role_name(PortRole(r)) && PortRole(r) != PortRole::uplink && PortRole(r) != PortRole::underlay && PortRole(r) != PortRole::tunnel)
+      return PortRole(r);
   throw_js(o.Env(), ErrorCode::bad_argument, "role must be \"container\", \"host\", \"parent\" or \"demuxed\" (the uplink is set with setUplink)");
 }
 }  // namespace
@@ -142,6 +147,7 @@ Napi::Value EngineBinding::AddTapPort(const Napi::CallbackInfo& info) {
   opts.mtu = get_u32(o, "mtu", 0);
   if (opts.mtu && (opts.mtu < 68 || opts.mtu > 65535)) throw_js(env, ErrorCode::bad_argument, "mtu must be 68..65535");
   opts.persist = get_bool(o, "persist", false);
+  opts.offloads = get_bool(o, "offloads", true);
   const PortRole role = role_option(o);
   uint32_t domain = get_u32(o, "domain", kNoPort);
   std::string error;

@@ -49,6 +49,11 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value CreateSegment(const Napi::CallbackInfo& info);
   Napi::Value RemoveSegment(const Napi::CallbackInfo& info);
   Napi::Value AddSegmentMember(const Napi::CallbackInfo& info);
+  // VXLAN: the underlay socket and overlay networks' tunnels (vxlan_binding.cc).
+  Napi::Value AddUnderlay(const Napi::CallbackInfo& info);
+  Napi::Value AddTunnel(const Napi::CallbackInfo& info);
+  Napi::Value SetTunnelHosts(const Napi::CallbackInfo& info);
+  Napi::Value SetTunnelRemote(const Napi::CallbackInfo& info);
   // Packet trace (trace_binding.cc).
   Napi::Value TraceStart(const Napi::CallbackInfo& info);
   Napi::Value TraceStop(const Napi::CallbackInfo& info);

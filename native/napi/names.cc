@@ -36,6 +36,7 @@ Napi::Object Names(Napi::Env env) {
   o.Set("demuxOutcomes", named(env, {FERRY_DEMUX_OUTCOMES(FERRY_X)}));
   o.Set("conntrackCounters", named(env, {FERRY_CONNTRACK_COUNTERS(FERRY_X)}));
   Napi::Object stages = Napi::Object::New(env);
+  stages.Set(VxlanDecapStage::kName, named(env, {FERRY_VXLAN_COUNTERS(FERRY_X)}));
   stages.Set(ParseStage::kName, named(env, {FERRY_PARSE_COUNTERS(FERRY_X)}));
   stages.Set(PortSecurityStage::kName, named(env, {FERRY_PORT_SECURITY_COUNTERS(FERRY_X)}));
   stages.Set(RateLimitStage::kName, named(env, {FERRY_RATE_LIMIT_COUNTERS(FERRY_X)}));

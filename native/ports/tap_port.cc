@@ -73,6 +73,7 @@ TapPort* TapPort::open(const TapOptions& opts, std::string* error) {
   }
   unsigned offloads = 0;
   for (unsigned set : kOffloadSets) {
+    if (!opts.offloads) set = 0;
     if (ioctl(fd, TUNSETOFFLOAD, set) == 0) {
       offloads = set;
       break;

@@ -24,6 +24,10 @@ struct TapOptions {
   // its eth0, addresses and routes while the daemon restarts; opening the same
   // name again reattaches to it.
   bool persist = false;
+  // Ask for checksum and segmentation offloads (the default). Off for an
+  // overlay network's containers: a VXLAN datagram must carry whole,
+  // checksummed frames, so the container's kernel makes them.
+  bool offloads = true;
 };
 
 class TapPort : public Port {

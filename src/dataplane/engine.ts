@@ -50,6 +50,8 @@ export interface TapPortOptions {
   txQueueLen?: number;
   /** The device's MTU; Ferry refuses (too_big) frames longer than it on egress, as the kernel behind it would. */
   mtu?: number;
+  /** Checksum and segmentation offloads (default on); off for overlay networks, whose VXLAN datagrams carry whole frames. */
+  offloads?: boolean;
   /**
    * Keep the device when Ferry lets go of it (daemon restart): the container
    * keeps eth0 with its addresses and routes, and adding a port with the same
@@ -110,6 +112,25 @@ export class Engine {
   /** Refused while it has members. */
   removeSegment(id: number): void {
     native(() => this.handle.removeSegment(id));
+  }
+  /**
+   * The VXLAN underlay: a UDP socket on the advertise address (port 4789 by
+   * default), in the given namespace. Returns its port id.
+   */
+  addUnderlay(opts: { address: string; port?: number; netns?: string }): number {
+    return native(() => this.handle.addUnderlay(opts));
+  }
+  /** An overlay network's tunnel: a port of its bridge domain that speaks VXLAN with this VNI through the underlay. */
+  addTunnel(opts: { underlay: number; vni: number; domain: number }): number {
+    return native(() => this.handle.addTunnel(opts));
+  }
+  /** The hosts (underlay addresses) that have the network: floods go to each. */
+  setTunnelHosts(port: number, hosts: string[]): void {
+    native(() => this.handle.setTunnelHosts(port, hosts));
+  }
+  /** Which host a MAC of the network lives on (null: forget it). */
+  setTunnelRemote(port: number, mac: string, host: string | null): void {
+    native(() => this.handle.setTunnelRemote(port, mac.toLowerCase(), host));
   }
   /** A member joins: by its MAC (macvlan) or its addresses (ipvlan); removing its port takes it out. */
   addSegmentMember(segment: number, port: number, opts: { mac?: string; hostAccess?: boolean; addresses?: string[] }): void {

@@ -120,7 +120,7 @@ export interface NativeEngine {
   createDomain(opts: { maxEntries?: number; agingSeconds?: number }): number;
   removeDomain(id: number): void;
   configureDomain(id: number, opts: { maxEntries?: number; agingSeconds?: number; maxPerPort?: number }): void;
-  addTapPort(opts: { name: string; netns?: string; domain?: number; role?: 'container' | 'host' | 'demuxed'; txQueueLen?: number; persist?: boolean; mtu?: number }): {
+  addTapPort(opts: { name: string; netns?: string; domain?: number; role?: 'container' | 'host' | 'demuxed'; txQueueLen?: number; persist?: boolean; mtu?: number; offloads?: boolean }): {
     id: number;
     name: string;
     offloads: number;
@@ -128,6 +128,10 @@ export interface NativeEngine {
   };
   addPacketPort(opts: { ifname: string; netns?: string; domain?: number; role?: 'container' | 'host' | 'parent' }): { id: number; name: string };
   createSegment(opts: SegmentOptions): number;
+  addUnderlay(opts: { address: string; port?: number; netns?: string }): number;
+  addTunnel(opts: { underlay: number; vni: number; domain: number }): number;
+  setTunnelHosts(port: number, hosts: string[]): void;
+  setTunnelRemote(port: number, mac: string, host: string | null): void;
   removeSegment(id: number): void;
   addSegmentMember(segment: number, port: number, opts: { mac?: string; hostAccess?: boolean; addresses?: string[] }): void;
   removePort(id: number, opts?: { keepDevice?: boolean }): void;

@@ -15,6 +15,8 @@ export interface InterfaceSpec {
   txQueueLen?: number;
   /** Keep the TAP across an engine restart (see TapPortOptions.persist). */
   persist?: boolean;
+  /** false: no checksum or segmentation offloads (an overlay network's container). */
+  offloads?: boolean;
   /** false: no ARP on it (an ipvlan l3 member). */
   arp?: boolean;
   /** A container's interface (default), the host's interface of a network, or a macvlan/ipvlan member. */
@@ -38,7 +40,7 @@ export interface Endpoint {
  */
 export async function addInterface(engine: Engine, spec: InterfaceSpec): Promise<Endpoint> {
   const ifname = spec.ifname ?? 'eth0';
-  const port = engine.addTapPort({ name: ifname, netns: netnsPath(spec.netns), domain: spec.domain, role: spec.role, txQueueLen: spec.txQueueLen, persist: spec.persist, mtu: spec.mtu });
+  const port = engine.addTapPort({ name: ifname, netns: netnsPath(spec.netns), domain: spec.domain, role: spec.role, txQueueLen: spec.txQueueLen, persist: spec.persist, mtu: spec.mtu, offloads: spec.offloads });
   try {
     await configureInterface(spec.netns, { ifname, mac: spec.mac, mtu: spec.mtu, arp: spec.arp, addresses: spec.addresses, routes: spec.routes });
     return { netns: spec.netns, ifname, port };
