@@ -36,6 +36,7 @@
         "native/vxlan/underlay_port.cc",
         "native/vxlan/tunnel_port.cc",
         "native/vxlan/decap_stage.cc",
+        "native/vxlan/neighbor_proxy_stage.cc",
         "native/l3/ip4_input_stage.cc",
         "native/l3/ip4_forward_stage.cc",
         "native/l3/uplink_stage.cc",

@@ -36,6 +36,12 @@ uint32_t Dataplane::attach_tunnel(uint32_t underlay, uint32_t vni, uint32_t doma
   return id;
 }
 
+void Dataplane::set_neighbor_proxy(uint32_t domain, const IpKey& ip, uint64_t mac) {
+  domains_.get_or_throw(domain);
+  neighbor_proxy_.set(domain, ip, mac);
+  graph_.bypass(neighbor_proxy_node_, !neighbor_proxy_.any());
+}
+
 TunnelPort& Dataplane::tunnel_or_throw(uint32_t port) {
   Port& p = engine_->port_or_throw(port);
   if (p.role != PortRole::tunnel) throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(port) + " is not a VXLAN tunnel");
@@ -99,6 +105,8 @@ void Dataplane::set_identity(uint32_t port, const PortIdentity* identity) {
 void Dataplane::remove_domain(uint32_t id) {
   domains_.remove(id, engine_->control_context());
   routes_.remove_network(id);
+  neighbor_proxy_.clear_domain(id);
+  graph_.bypass(neighbor_proxy_node_, !neighbor_proxy_.any());
 }
 
 }  // namespace ferry

@@ -9,6 +9,7 @@
 #include "demux/demux_stage.h"
 #include "demux/segments.h"
 #include "vxlan/decap_stage.h"
+#include "vxlan/neighbor_proxy_stage.h"
 #include "vxlan/tunnel_port.h"
 #include "vxlan/underlay_port.h"
 #include "l2/bridge_stage.h"
@@ -56,6 +57,8 @@ class Dataplane {
   uint32_t attach_underlay(std::unique_ptr<UnderlayPort> port);
   uint32_t attach_tunnel(uint32_t underlay, uint32_t vni, uint32_t domain);
   TunnelPort& tunnel_or_throw(uint32_t port);
+  // An address of a domain whose ARP and neighbour solicitations are answered with mac (0: no longer).
+  void set_neighbor_proxy(uint32_t domain, const IpKey& ip, uint64_t mac);
   void detach_port(uint32_t id, bool destroy);
   // Makes a domain a routed network, or (routed=false) a plain L2 domain again.
   void configure_network(uint32_t domain, bool routed, const NetworkL3& l3, bool icc);
@@ -76,6 +79,7 @@ class Dataplane {
   ParseStage parse_;
   PortSecurityStage port_security_;
   RateLimitStage rate_limit_;
+  NeighborProxyStage neighbor_proxy_{domains_};
   ResolverReplyStage resolver_reply_{domains_, routes_};
   BridgeStage bridge_{domains_};
   UplinkStage uplink_{neighbors_, routes_};
@@ -88,6 +92,7 @@ class Dataplane {
   Graph graph_;
   NodeId rate_limit_node_ = kNodeUnset;
   NodeId port_security_node_ = kNodeUnset;
+  NodeId neighbor_proxy_node_ = kNodeUnset;
   // Last: destroyed first, so its worker stops before the stages go.
   std::unique_ptr<Engine> engine_;
 };

@@ -2,7 +2,7 @@
 // role's frames enter. A new stage is its own folder, one member in
 // Dataplane, and its lines here.
 //
-//   container ───────▶ parse ─▶ port-security ─▶ rate-limit ──┐
+//   container ───────▶ parse ─▶ port-security ─▶ rate-limit ─▶ neighbor-proxy ──┐
 //   host ────────────▶ parse ─▶ resolver-reply ────────────────┴▶ bridge ─▶ sent (to a port)
 //                                                                  └─(gateway MAC)─┐
 //   uplink ──────────▶ parse ─▶ uplink ─(ARP)─▶ sent│
@@ -22,6 +22,7 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   const NodeId parse = graph_.add(&parse_);
   const NodeId port_security = port_security_node_ = graph_.add(&port_security_);
   const NodeId rate_limit = rate_limit_node_ = graph_.add(&rate_limit_);
+  const NodeId neighbor_proxy = neighbor_proxy_node_ = graph_.add(&neighbor_proxy_);
   const NodeId resolver_reply = graph_.add(&resolver_reply_);
   const NodeId bridge = graph_.add(&bridge_);
   const NodeId uplink = graph_.add(&uplink_);
@@ -35,7 +36,8 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   for (PortRole role : {PortRole::container, PortRole::host, PortRole::uplink, PortRole::parent, PortRole::demuxed}) graph_.set_entry(role, parse);
   graph_.connect(parse, int(PortRole::container), port_security);
   graph_.connect(port_security, int(PortSecurityStage::Next::forward), rate_limit);
-  graph_.connect(rate_limit, int(RateLimitStage::Next::forward), bridge);
+  graph_.connect(rate_limit, int(RateLimitStage::Next::forward), neighbor_proxy);
+  graph_.connect(neighbor_proxy, int(NeighborProxyStage::Next::forward), bridge);
   graph_.connect(parse, int(PortRole::host), resolver_reply);
   graph_.connect(resolver_reply, int(ResolverReplyStage::Next::forward), bridge);
   graph_.connect(parse, int(PortRole::uplink), uplink);
@@ -52,6 +54,7 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   graph_.connect(ip4_forward, int(Ip4ForwardStage::Next::neighbor), neighbor);
   graph_.bypass(rate_limit, true);     // until a port has a limit
   graph_.bypass(port_security, true);  // until a port has an identity
+  graph_.bypass(neighbor_proxy, true); // until a domain has a known address
 
   EngineConfig engine = config.engine;
   engine.held_packets = Neighbors::kMaxPending * Neighbors::kHoldPerNeighbor;

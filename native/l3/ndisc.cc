@@ -48,6 +48,30 @@ uint32_t write_neighbor_solicitation(uint8_t* f, const NeighborSourceOf<IpKey>& 
   return kEthHdrLen + kIpv6HdrLen + kSolicitationLen;
 }
 
+uint32_t write_neighbor_advertisement(uint8_t* f, uint64_t mac, const IpKey& target, uint64_t to_mac, const IpKey& to) {
+  store_mac(f, to_mac);
+  store_mac(f + 6, mac);
+  store16(f + 12, kEtherTypeIPv6);
+  uint8_t* ip = f + kEthHdrLen;
+  store32(ip, 0x60000000);
+  store16(ip + 4, kSolicitationLen);  // an advertisement with one option is as long
+  ip[6] = kIpProtoIcmpv6;
+  ip[7] = 255;
+  target.store_v6(ip + 8);
+  to.store_v6(ip + 24);
+  uint8_t* m = ip + kIpv6HdrLen;
+  std::memset(m, 0, kSolicitationLen);
+  m[0] = kNdAdvertisement;
+  const bool solicited = !to.is_multicast_v6();
+  m[4] = uint8_t((solicited ? 0x40 : 0) | 0x20);  // solicited, override
+  target.store_v6(m + 8);
+  m[24] = 2;  // target link-layer address, 8 bytes
+  m[25] = 1;
+  store_mac(m + 26, mac);
+  store16(m + 2, icmpv6_checksum(ip, m, kSolicitationLen));
+  return kEthHdrLen + kIpv6HdrLen + kSolicitationLen;
+}
+
 bool read_neighbor_message(const uint8_t* frame, uint32_t len, uint32_t l3, uint8_t* type, IpKey* who, uint64_t* mac, IpKey* target) {
   if (len < l3 + kIpv6HdrLen + 24) return false;
   const uint8_t* ip = frame + l3;

@@ -18,6 +18,11 @@ constexpr uint8_t kNdSolicitation = 135, kNdAdvertisement = 136;
 // s.ip (the asker's link-local address) and s.mac; returns its length.
 uint32_t write_neighbor_solicitation(uint8_t* f, const NeighborSourceOf<IpKey>& s, const IpKey& target);
 
+// Writes Ethernet + IPv6 + ICMPv6 neighbour advertisement: `target` is at
+// `mac`, sent to `to` (solicited: the asker; else all nodes) at `to_mac`;
+// returns its length.
+uint32_t write_neighbor_advertisement(uint8_t* f, uint64_t mac, const IpKey& target, uint64_t to_mac, const IpKey& to);
+
 // Reads a neighbour solicitation or advertisement: the address it speaks for
 // (an advertisement's target, a solicitation's source) and its link-layer
 // address (the option, else the frame's source MAC). False if it is neither,

@@ -51,6 +51,7 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::AddTunnel>("addTunnel"),
                          InstanceMethod<&EngineBinding::SetTunnelHosts>("setTunnelHosts"),
                          InstanceMethod<&EngineBinding::SetTunnelRemote>("setTunnelRemote"),
+                         InstanceMethod<&EngineBinding::SetNeighborProxy>("setNeighborProxy"),
                          InstanceMethod<&EngineBinding::Shutdown>("shutdown"),
                      });
 }

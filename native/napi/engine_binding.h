@@ -54,6 +54,7 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value AddTunnel(const Napi::CallbackInfo& info);
   Napi::Value SetTunnelHosts(const Napi::CallbackInfo& info);
   Napi::Value SetTunnelRemote(const Napi::CallbackInfo& info);
+  Napi::Value SetNeighborProxy(const Napi::CallbackInfo& info);
   // Packet trace (trace_binding.cc).
   Napi::Value TraceStart(const Napi::CallbackInfo& info);
   Napi::Value TraceStop(const Napi::CallbackInfo& info);

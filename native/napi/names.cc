@@ -40,6 +40,7 @@ Napi::Object Names(Napi::Env env) {
   stages.Set(ParseStage::kName, named(env, {FERRY_PARSE_COUNTERS(FERRY_X)}));
   stages.Set(PortSecurityStage::kName, named(env, {FERRY_PORT_SECURITY_COUNTERS(FERRY_X)}));
   stages.Set(RateLimitStage::kName, named(env, {FERRY_RATE_LIMIT_COUNTERS(FERRY_X)}));
+  stages.Set(NeighborProxyStage::kName, named(env, {FERRY_NEIGHBOR_PROXY_COUNTERS(FERRY_X)}));
   stages.Set(ResolverReplyStage::kName, named(env, {FERRY_RESOLVER_REPLY_COUNTERS(FERRY_X)}));
   stages.Set(BridgeStage::kName, named(env, {FERRY_BRIDGE_OUTCOMES(FERRY_X)}));
   stages.Set(UplinkStage::kName, named(env, {FERRY_UPLINK_COUNTERS(FERRY_X)}));

@@ -69,4 +69,27 @@ Napi::Value EngineBinding::SetTunnelRemote(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// setNeighborProxy(domain, address, mac): ARP/ND for address answered with mac; mac null: no longer.
+Napi::Value EngineBinding::SetNeighborProxy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t domain = u32_arg(info, 0, "domain");
+  std::string text = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  IpKey ip;
+  in_addr a4{};
+  in6_addr a6{};
+  if (inet_pton(AF_INET, text.c_str(), &a4) == 1) {
+    ip = IpKey::v4(ntohl(a4.s_addr));
+  } else if (inet_pton(AF_INET6, text.c_str(), &a6) == 1) {
+    ip = IpKey::v6(a6.s6_addr);
+  } else {
+    throw_js(env, ErrorCode::bad_argument, "address \"" + text + "\" is neither IPv4 nor IPv6");
+  }
+  uint64_t mac = 0;
+  const bool forget = info.Length() < 3 || info[2].IsNull() || info[2].IsUndefined();
+  if (!forget && (!info[2].IsString() || !parse_mac(info[2].As<Napi::String>().Utf8Value(), &mac) || mac == 0))
+    throw_js(env, ErrorCode::bad_argument, "mac must be a MAC address such as 02:42:0a:00:00:02, or null");
+  run(env, [&](Dataplane& dp) { dp.set_neighbor_proxy(domain, ip, mac); });
+  return env.Undefined();
+}
+
 }  // namespace ferry

@@ -132,6 +132,14 @@ export class Engine {
   setTunnelRemote(port: number, mac: string, host: string | null): void {
     native(() => this.handle.setTunnelRemote(port, mac.toLowerCase(), host));
   }
+  /**
+   * ARP requests and neighbour solicitations containers of the domain send
+   * for `address` are answered in the fast path with `mac` (null: no longer):
+   * an overlay's remote containers, known from the cluster state.
+   */
+  setNeighborProxy(domain: number, address: string, mac: string | null): void {
+    native(() => this.handle.setNeighborProxy(domain, address, mac && mac.toLowerCase()));
+  }
   /** A member joins: by its MAC (macvlan) or its addresses (ipvlan); removing its port takes it out. */
   addSegmentMember(segment: number, port: number, opts: { mac?: string; hostAccess?: boolean; addresses?: string[] }): void {
     native(() => this.handle.addSegmentMember(segment, port, { ...opts, mac: opts.mac?.toLowerCase() }));

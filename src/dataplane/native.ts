@@ -132,6 +132,7 @@ export interface NativeEngine {
   addTunnel(opts: { underlay: number; vni: number; domain: number }): number;
   setTunnelHosts(port: number, hosts: string[]): void;
   setTunnelRemote(port: number, mac: string, host: string | null): void;
+  setNeighborProxy(domain: number, address: string, mac: string | null): void;
   removeSegment(id: number): void;
   addSegmentMember(segment: number, port: number, opts: { mac?: string; hostAccess?: boolean; addresses?: string[] }): void;
   removePort(id: number, opts?: { keepDevice?: boolean }): void;

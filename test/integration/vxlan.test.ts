@@ -14,6 +14,7 @@ import { useLab } from '../harness/lab';
 describe('VXLAN: Ferry and the kernel on one overlay', () => {
   const lab = useLab();
   let tunnel = 0;
+  let domain = 0;
   let c2mac = '';
   const sh = async (ns: string, cmd: string) => lab().check(ns, ['sh', '-c', cmd]);
   const ping = async (ns: string, ip: string) => (await lab().exec(ns, ['ping', '-c', '2', '-i', '0.2', '-W', '1', ip])).code === 0;
@@ -37,7 +38,7 @@ describe('VXLAN: Ferry and the kernel on one overlay', () => {
     await sh(c2, 'ethtool -K eth0 tx off >/dev/null');
     // h1: Ferry's.
     const underlay = lab().engine.addUnderlay({ address: '192.0.2.1', netns: netnsPath(h1) });
-    const domain = lab().engine.createDomain();
+    domain = lab().engine.createDomain();
     tunnel = lab().engine.addTunnel({ underlay, vni: 4100, domain });
     lab().engine.setTunnelHosts(tunnel, ['192.0.2.2']);
     await attachEndpoint(lab().engine, { netns: lab().name('c1'), domain, mtu: 1450, offloads: false, addresses: ['10.0.0.1/24'] });
@@ -70,6 +71,28 @@ describe('VXLAN: Ferry and the kernel on one overlay', () => {
     expect(await ping(lab().name('c1'), '10.0.0.2')).toBe(false);
     lab().engine.setTunnelRemote(tunnel, c2mac, '192.0.2.2');
     expect(await ping(lab().name('c1'), '10.0.0.2')).toBe(true);
+  });
+
+  it('ARP and neighbour solicitations for known remote addresses are answered here: nothing floods to other hosts', async () => {
+    const c1 = lab().name('c1');
+    await sh(lab().name('c2'), 'ip addr add 2001:db8:4100::2/64 dev eth0 nodad');
+    await sh(c1, 'ip addr add 2001:db8:4100::1/64 dev eth0 nodad');
+    const c2ll = (await sh(lab().name('c2'), "ip -6 addr show dev eth0 scope link | awk '/inet6/{print $2}'")).trim().split('/')[0]!;
+    lab().engine.setTunnelHosts(tunnel, []); // no head-end replication: what is not known does not cross
+    lab().engine.setTunnelRemote(tunnel, c2mac, '192.0.2.2');
+    await sh(c1, 'ip neigh flush dev eth0 nud all');
+    expect(await ping(c1, '10.0.0.2')).toBe(false); // nobody answers its ARP now
+    lab().engine.setNeighborProxy(domain, '10.0.0.2', c2mac);
+    lab().engine.setNeighborProxy(domain, '2001:db8:4100::2', c2mac);
+    expect(await ping(c1, '10.0.0.2')).toBe(true);
+    expect((await sh(c1, 'ip neigh show 10.0.0.2'))).toContain(`lladdr ${c2mac}`);
+    expect((await lab().exec(c1, ['ping', '-6', '-c', '2', '-i', '0.2', '-W', '1', '2001:db8:4100::2'])).code).toBe(0);
+    expect((await sh(c1, 'ip -6 neigh show 2001:db8:4100::2'))).toContain(`lladdr ${c2mac}`);
+    const proxy = lab().engine.stats().stages['neighbor-proxy'] as unknown as Record<string, number>;
+    expect(proxy.arp_answered).toBeGreaterThanOrEqual(1);
+    expect(proxy.nd_answered).toBeGreaterThanOrEqual(1);
+    expect(c2ll).toMatch(/^fe80::/);
+    lab().engine.setTunnelHosts(tunnel, ['192.0.2.2']);
   });
 
   it('refuses a second tunnel on one VNI, and removing the underlay under a tunnel', () => {
