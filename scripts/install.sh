@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 # of the pcapng files in tests; python3-scapy: forged frames in the port
 # security tests; clang: libFuzzer harnesses (npm run fuzz, and a short run in
 # the tests); bash-completion, zsh, fish: the shells whose completion scripts
-# are installed (and checked by the tests); man-db: the man pages.
-packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev tshark python3-scapy clang libclang-rt-14-dev bash-completion zsh fish man-db)
+# are installed (and checked by the tests); man-db: the man pages;
+# etcd-server: the cluster store (--cluster-store), which tests start themselves.
+packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev tshark python3-scapy clang libclang-rt-14-dev bash-completion zsh fish man-db etcd-server)
 # Debian's own Node.js when none is installed; libnode-dev gives node-gyp the
 # headers locally, so building the addon downloads nothing.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm libnode-dev)
@@ -30,6 +31,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts the etcd service it just installed where it can; Ferry's
+  # tests run their own etcd in a namespace, and nothing here wants a
+  # machine-wide one left running.
+  if [[ " ${missing[*]} " == *" etcd-server "* ]]; then
+    systemctl disable --now etcd >/dev/null 2>&1 || service etcd stop >/dev/null 2>&1 || true
+  fi
 fi
 
 # The native addon is compiled from source against the local Node headers.

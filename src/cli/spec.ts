@@ -103,8 +103,12 @@ export const COMMAND_SPECS: CommandSpec[] = [
       { flag: '--conntrack-max', value: 'N', parse: positiveInt(1 << 30), help: 'bound on tracked flows (default 262144)' },
       { flag: '--conntrack-timeout', value: 'NAME=SECONDS', repeat: true, parse: conntrackTimeout, help: 'change one of the Linux default timeouts' },
       { flag: '--metrics-addr', value: 'HOST:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics (off by default)' },
+      { flag: '--cluster-store', value: 'etcd://HOST:PORT[,...]', help: 'join a cluster of daemons through etcd (as the classic Docker daemon)' },
+      { flag: '--advertise-addr', value: 'IP|IFACE', help: 'with --cluster-store: the address other hosts reach this one on' },
+      { flag: '--cluster-ttl', value: 'SECONDS', parse: positiveInt(3600), help: 'with --cluster-store: a daemon silent this long is down (default 10)' },
     ],
   },
+  { name: 'node ls', aliases: ['node list'], summary: 'list the daemons of the cluster (--cluster-store)', args: '', options: [FORMAT_OPTION] },
   { name: 'network create', summary: 'create a network', args: 'NAME', options: NETWORK_CREATE_OPTIONS },
   {
     name: 'network ls',

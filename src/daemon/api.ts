@@ -48,6 +48,10 @@ const routes: [string, RegExp, Handler][] = [
     return d.state.exclusive(() => d.networks.disconnect(ref!, spec.container));
   }],
   ['GET', /^\/v1\/dns$/, async (d) => d.dns.counters],
+  ['GET', /^\/v1\/nodes$/, async (d) => {
+    if (!d.membership) throw conflict('this daemon is not in a cluster: start it with --cluster-store etcd://HOST:PORT --advertise-addr IP');
+    return d.membership.nodes();
+  }],
   ['GET', /^\/v1\/events$/, async (d, _p, _b, q) => {
     const since = q.get('since');
     if (since !== null && !/^\d+$/.test(since)) throw badRequest('since must be a time in nanoseconds since the epoch');

@@ -4,6 +4,7 @@ import { attachUplink, listHostAddresses, Publisher, validateUplink, type Uplink
 import { DnsService } from '../dns/server';
 import { parseCidr } from '../ipam';
 import { FileStore } from '../store';
+import { Membership, newNodeId } from '../cluster/membership';
 import { Bridges } from './bridges';
 import { DemuxNetworks } from './demux-networks';
 import { Containers } from './containers';
@@ -42,6 +43,8 @@ export interface DaemonOptions {
   uplink?: UplinkSpec;
   conntrackMax?: number;
   conntrackTimeouts?: ConntrackTimeouts;
+  /** --cluster-store: etcd's client URLs, this host's underlay address, and the lease TTL in seconds. */
+  cluster?: { hosts: string[]; advertise: string; ttlSeconds: number };
   log: Logger;
 }
 
@@ -72,9 +75,13 @@ export class Daemon {
   private readonly demux: DemuxNetworks;
   private readonly sandboxes: Sandboxes;
   private reaper?: NodeJS.Timeout;
+  /** In a cluster (--cluster-store): this daemon's membership. */
+  membership?: Membership;
+  /** Set by stop(): done when the cluster has been told (await it before exiting). */
+  leaving?: Promise<void>;
 
   private constructor(
-    store: FileStore,
+    private readonly store: FileStore,
     readonly options: DaemonOptions,
   ) {
     this.engine = new Engine({ conntrackMax: options.conntrackMax });
@@ -134,9 +141,12 @@ export class Daemon {
     mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
     const d = new Daemon(await FileStore.open(`${options.stateDir}/store`), options);
     try {
+      // The cluster first: a store that does not answer stops the start before anything is made.
+      if (options.cluster) await d.joinCluster(options.cluster);
       await d.reconcile();
     } catch (e) {
       d.engine.shutdown();
+      await d.membership?.leave();
       throw e;
     }
     // Containers adopted after a restart are polled (this daemon is not their
@@ -144,6 +154,23 @@ export class Daemon {
     d.hostAddressTimer = setInterval(() => void d.refreshHostAddresses(), HOST_ADDRESS_REFRESH_MS);
     d.reaper = setInterval(() => void d.state.exclusive(() => d.containers.reap()).catch((e: Error) => options.log('container.reap', { error: e.message }, 'error')), 1000);
     return d;
+  }
+
+  /** Joins the cluster under this daemon's node id, made once and kept in its store. */
+  private async joinCluster(cluster: NonNullable<DaemonOptions['cluster']>): Promise<void> {
+    let id = (await this.store.get<{ id: string }>('meta', 'node'))?.id;
+    if (!id) {
+      id = newNodeId();
+      await this.store.put('meta', 'node', { id });
+    }
+    this.membership = await Membership.join({
+      hosts: cluster.hosts,
+      id,
+      advertise: cluster.advertise,
+      ttlSeconds: cluster.ttlSeconds,
+      onLost: (e) => this.options.log('cluster.lease_lost', { error: e.message }, 'warn'),
+    });
+    this.options.log('cluster.join', { node: id, advertise: cluster.advertise, store: cluster.hosts });
   }
 
   private async reconcile(): Promise<void> {
@@ -224,6 +251,7 @@ export class Daemon {
     for (const c of this.state.containers.values()) this.publisher.unpublish(c.id);
     this.dns.stop();
     this.engine.shutdown();
+    this.leaving = this.membership?.leave(); // the lease revoked: down at once for the others
     this.options.log('daemon.stop');
   }
 }

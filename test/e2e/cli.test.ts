@@ -42,7 +42,7 @@ describe('ferry CLI', () => {
     expect(missing.stderr).toBe('ferry: option --seconds needs a value: --seconds N\n');
     const cmd = await run('launch');
     expect(cmd.code).toBe(2);
-    expect(cmd.stderr).toMatch(/^ferry: unknown command "launch" \(accepted: daemon, network, run, create, ps, .*, demo, completion, version, help\)\n$/);
+    expect(cmd.stderr).toMatch(/^ferry: unknown command "launch" \(accepted: daemon, node, network, run, create, ps, .*, demo, completion, version, help\)\n$/);
     const uplink = await run('daemon', '--uplink', 'eth9');
     expect(uplink.stderr).toBe('ferry: options --uplink IFACE and --external-ip CIDR go together\n');
     const timeout = await run('daemon', '--conntrack-timeout', 'tcp=5');

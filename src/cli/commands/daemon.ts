@@ -1,11 +1,39 @@
 import { serve } from '../../daemon/api';
 import { Daemon } from '../../daemon/daemon';
+import { isIPv4 } from 'node:net';
+import { parseClusterStore } from '../../cluster/membership';
 import { jsonLogger } from '../../daemon/log';
+import { run } from '../../netns';
 import type { ConntrackTimeouts } from '../../dataplane';
 import { UsageError, parseOptions } from '../args';
 import { specOf } from '../spec';
 
 
+
+/** --cluster-store etcd://HOST:PORT[,...] with --advertise-addr IP|IFACE and --cluster-ttl SECONDS, checked. */
+async function clusterOption(options: Record<string, unknown>): Promise<{ hosts: string[]; advertise: string; ttlSeconds: number } | undefined> {
+  const store = options['cluster-store'] as string | undefined;
+  const advertise = options['advertise-addr'] as string | undefined;
+  if (!store) {
+    if (advertise || options['cluster-ttl']) throw new UsageError('options --advertise-addr and --cluster-ttl need --cluster-store etcd://HOST:PORT');
+    return undefined;
+  }
+  let hosts: string[];
+  try {
+    hosts = parseClusterStore(store);
+  } catch (e) {
+    throw new UsageError(`option --cluster-store: ${(e as Error).message}`);
+  }
+  if (!advertise) throw new UsageError('option --cluster-store needs --advertise-addr IP|IFACE (the address other hosts reach this one on)');
+  let address = advertise;
+  if (!isIPv4(advertise)) {
+    const r = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', advertise]);
+    const found = r.code === 0 ? (JSON.parse(r.stdout || '[]') as { addr_info?: { local: string }[] }[])[0]?.addr_info?.[0]?.local : undefined;
+    if (!found) throw new UsageError(`option --advertise-addr ${advertise}: not an IPv4 address, nor an interface with one`);
+    address = found;
+  }
+  return { hosts, advertise: address, ttlSeconds: (options['cluster-ttl'] as number | undefined) ?? 10 };
+}
 
 /** `ferry daemon`: the control plane in the foreground, until SIGTERM or SIGINT. */
 export async function daemonCommand(args: string[], socket: string): Promise<number> {
@@ -23,6 +51,7 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
     uplink: uplinkName ? { ifname: uplinkName, externalIp: externalIp!, externalGateway: options['external-gateway'] as string | undefined } : undefined,
     conntrackMax: options['conntrack-max'] as number | undefined,
     conntrackTimeouts: timeouts,
+    cluster: await clusterOption(options),
     log,
   });
   let server;
@@ -42,7 +71,7 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
       server.close();
       metrics?.close();
       daemon.stop();
-      resolve();
+      void (daemon.leaving ?? Promise.resolve()).finally(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

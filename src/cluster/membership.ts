@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Etcd3, type Lease, type Namespace } from 'etcd3';
+
+/**
+ * Cluster membership through etcd, as the classic Docker daemon's
+ * --cluster-store: each daemon writes what it is under `nodes/<id>` (kept:
+ * a daemon that died is still listed, as down) and holds `alive/<id>` under a
+ * lease of --cluster-ttl seconds that it keeps alive. A daemon whose lease
+ * expires (it died, or lost the store) is down for every other one; when it
+ * comes back it takes a new lease and is up again.
+ *
+ * Every key lives under /ferry/ in the store.
+ */
+export interface NodeDoc {
+  id: string;
+  hostname: string;
+  /** The underlay address other hosts reach this one on (--advertise-addr). */
+  advertise: string;
+  /** When this daemon last joined. */
+  joined: string;
+}
+
+export interface NodeStatus extends NodeDoc {
+  status: 'up' | 'down';
+  /** This daemon itself. */
+  self: boolean;
+}
+
+/** etcd://HOST:PORT[,HOST:PORT...] -> the client's hosts; anything else is refused naming the form. */
+export function parseClusterStore(spec: string): string[] {
+  const m = /^etcd:\/\/(.+)$/.exec(spec);
+  const hosts = m ? m[1]!.split(',') : [];
+  if (!hosts.length || hosts.some((h) => !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(h) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(h)))
+    throw new Error(`"${spec}" is not a cluster store; expected etcd://HOST:PORT[,HOST:PORT...]`);
+  return hosts.map((h) => `http://${h}`);
+}
+
+export class Membership {
+  private lease?: Lease;
+  private stopped = false;
+
+  private constructor(
+    private readonly root: Etcd3,
+    private readonly client: Namespace,
+    readonly self: NodeDoc,
+    private readonly ttlSeconds: number,
+    private readonly onLost: (e: Error) => void,
+  ) {}
+
+  /**
+   * Joins: writes this node and takes its lease. Refuses, naming the store,
+   * when the store does not answer within `timeoutMs`: nothing is left behind.
+   */
+  static async join(opts: { hosts: string[]; id: string; advertise: string; ttlSeconds: number; timeoutMs?: number; onLost: (e: Error) => void }): Promise<Membership> {
+    const root = new Etcd3({ hosts: opts.hosts, dialTimeout: opts.timeoutMs ?? 3000 });
+    const client = root.namespace('/ferry/');
+    const self: NodeDoc = { id: opts.id, hostname: hostname(), advertise: opts.advertise, joined: new Date().toISOString() };
+    const m = new Membership(root, client, self, opts.ttlSeconds, opts.onLost);
+    try {
+      await withTimeout(client.put(`nodes/${self.id}`).value(JSON.stringify(self)).exec(), opts.timeoutMs ?? 3000, opts.hosts);
+      await m.takeLease();
+    } catch (e) {
+      root.close();
+      throw e;
+    }
+    return m;
+  }
+
+  private async takeLease(): Promise<void> {
+    const lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: true });
+    lease.on('lost', (e: Error) => {
+      if (this.stopped) return;
+      this.onLost(e);
+      // Take a new one when the store answers again: the node is up again then.
+      setTimeout(() => void this.takeLease().catch(() => undefined), 1000).unref();
+    });
+    await lease.put(`alive/${this.self.id}`).value(this.self.advertise).exec();
+    this.lease = lease;
+  }
+
+  /** Every node that ever joined, up (its lease held) or down. */
+  async nodes(): Promise<NodeStatus[]> {
+    const docs = Object.values(await this.client.getAll().prefix('nodes/').strings()).map((v) => JSON.parse(v) as NodeDoc);
+    const alive = new Set(Object.keys(await this.client.getAll().prefix('alive/').strings()).map((k) => k.slice('alive/'.length)));
+    return docs
+      .map((d) => ({ ...d, status: alive.has(d.id) ? ('up' as const) : ('down' as const), self: d.id === this.self.id }))
+      .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));
+  }
+
+  /** Leaves cleanly (the lease revoked: down at once for the others) and closes the client. */
+  async leave(): Promise<void> {
+    this.stopped = true;
+    await this.lease?.revoke().catch(() => undefined);
+    this.root.close();
+  }
+}
+
+/** A node id that stays the daemon's across restarts (kept in its store). */
+export function newNodeId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, hosts: string[]): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`the cluster store at ${hosts.join(', ')} did not answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e: Error) => (clearTimeout(t), reject(new Error(`the cluster store at ${hosts.join(', ')}: ${e.message}`))),
+    );
+  });
+}
