@@ -1,5 +1,7 @@
 #include "napi/convert.h"
 
+#include <arpa/inet.h>
+
 #include <cstdio>
 
 namespace ferry {
@@ -13,6 +15,21 @@ bool parse_mac(const std::string& text, uint64_t* mac) {
   *mac = 0;
   for (unsigned v : b) *mac = *mac << 8 | v;
   return true;
+}
+
+uint32_t ipv4_arg(Napi::Env env, const Napi::Value& v, const char* what) {
+  in_addr a{};
+  if (!v.IsString() || inet_pton(AF_INET, v.As<Napi::String>().Utf8Value().c_str(), &a) != 1)
+    throw_js(env, ErrorCode::bad_argument, std::string(what) + " must be an IPv4 address such as 192.0.2.10");
+  return ntohl(a.s_addr);
+}
+
+IpKey ip_arg(Napi::Env env, const std::string& text) {
+  in_addr a4{};
+  if (inet_pton(AF_INET, text.c_str(), &a4) == 1) return IpKey::v4(ntohl(a4.s_addr));
+  in6_addr a6{};
+  if (inet_pton(AF_INET6, text.c_str(), &a6) != 1) throw_js(env, ErrorCode::bad_argument, "address \"" + text + "\" is neither IPv4 nor IPv6");
+  return IpKey::v6(a6.s6_addr);
 }
 
 void throw_js(Napi::Env env, ErrorCode code, const std::string& message) {

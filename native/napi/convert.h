@@ -1,5 +1,6 @@
-// Small conversions shared by the bindings: MAC text <-> integer, option
-// reading with clear errors, ControlError -> JS error with a `code`.
+// Small conversions shared by the bindings: MAC and address text <->
+// integers, option reading with clear errors, ControlError -> JS error with a
+// `code`.
 #pragma once
 #include <napi.h>
 
@@ -8,10 +9,16 @@
 
 #include "core/control_error.h"
 #include "l2/ethernet.h"
+#include "l3/ip_key.h"
 
 namespace ferry {
 
 bool parse_mac(const std::string& text, uint64_t* mac);
+
+// An IPv4 address given as dotted-quad text, in host order; `what` names it in the error.
+uint32_t ipv4_arg(Napi::Env env, const Napi::Value& v, const char* what);
+// An IPv4 or IPv6 address given as text, as a 16-byte key (IPv4 mapped).
+IpKey ip_arg(Napi::Env env, const std::string& text);
 
 // Throws a JS Error whose `code` property is the code's name.
 [[noreturn]] void throw_js(Napi::Env env, ErrorCode code, const std::string& message);

@@ -1,7 +1,5 @@
 // The N-API face of the macvlan/ipvlan segments (native/demux/segments.h).
 // Modes and drivers cross as the words Docker uses; addresses as text.
-#include <arpa/inet.h>
-
 #include "napi/convert.h"
 #include "napi/engine_binding.h"
 
@@ -24,17 +22,6 @@ DemuxMode mode_option(const Napi::Object& o) {
   if (m == "vepa") return DemuxMode::vepa;
   if (m == "passthru") return DemuxMode::passthru;
   throw_js(o.Env(), ErrorCode::bad_argument, "mode must be \"bridge\", \"private\", \"vepa\" or \"passthru\"");
-}
-
-IpKey ip_key(Napi::Env env, const std::string& text) {
-  in_addr a4{};
-  if (inet_pton(AF_INET, text.c_str(), &a4) == 1) return IpKey::v4(ntohl(a4.s_addr));
-  in6_addr a6{};
-  if (inet_pton(AF_INET6, text.c_str(), &a6) != 1) throw_js(env, ErrorCode::bad_argument, "address \"" + text + "\" is neither IPv4 nor IPv6");
-  IpKey k;
-  for (int i = 0; i < 8; i++) k.hi = k.hi << 8 | a6.s6_addr[i];
-  for (int i = 8; i < 16; i++) k.lo = k.lo << 8 | a6.s6_addr[i];
-  return k;
 }
 
 uint64_t mac_text(Napi::Env env, const Napi::Object& o, const char* key) {
@@ -60,20 +47,16 @@ Napi::Value EngineBinding::CreateSegment(const Napi::CallbackInfo& info) {
   if (config.driver != DemuxDriver::macvlan && !config.parent_mac) throw_js(env, ErrorCode::bad_argument, "an ipvlan segment needs parentMac");
   if (config.driver != DemuxDriver::macvlan && config.mode == DemuxMode::passthru) throw_js(env, ErrorCode::bad_argument, "passthru is a macvlan mode");
   if (config.driver == DemuxDriver::ipvlan_l3) {
-    const IpKey ip = ip_key(env, get_string(o, "parentIp", ""));
+    const IpKey ip = ip_arg(env, get_string(o, "parentIp", ""));
     const uint32_t prefix = get_u32(o, "parentPrefix", 33);
-    if (ip.hi != 0 || (ip.lo >> 32) != 0xffff || prefix > 32 || config.parent == kNoPort)
+    if (!ip.is_v4() || prefix > 32 || config.parent == kNoPort)
       throw_js(env, ErrorCode::bad_argument, "an ipvlan l3 segment needs a parent, its IPv4 address (parentIp) and prefix (parentPrefix)");
     config.parent_ip = uint32_t(ip.lo);
     config.parent_mask = prefix == 0 ? 0 : ~0u << (32 - prefix);
-    if (o.Has("gateway") && o.Get("gateway").IsString()) {
-      const IpKey gw = ip_key(env, o.Get("gateway").As<Napi::String>().Utf8Value());
-      if ((gw.lo >> 32) != 0xffff) throw_js(env, ErrorCode::bad_argument, "gateway must be an IPv4 address");
-      config.gateway = uint32_t(gw.lo);
-    }
+    if (o.Has("gateway") && o.Get("gateway").IsString()) config.gateway = ipv4_arg(env, o.Get("gateway"), "gateway");
     auto v6 = [&](const char* key) {
       if (!o.Has(key) || !o.Get(key).IsString()) return IpKey{};
-      const IpKey k = ip_key(env, o.Get(key).As<Napi::String>().Utf8Value());
+      const IpKey k = ip_arg(env, o.Get(key).As<Napi::String>().Utf8Value());
       if (k.is_v4()) throw_js(env, ErrorCode::bad_argument, std::string(key) + " must be an IPv6 address");
       return k;
     };
@@ -107,7 +90,7 @@ Napi::Value EngineBinding::AddSegmentMember(const Napi::CallbackInfo& info) {
   std::vector<IpKey> addresses;
   if (o.Has("addresses") && o.Get("addresses").IsArray()) {
     Napi::Array a = o.Get("addresses").As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) addresses.push_back(ip_key(env, a.Get(i).ToString().Utf8Value()));
+    for (uint32_t i = 0; i < a.Length(); i++) addresses.push_back(ip_arg(env, a.Get(i).ToString().Utf8Value()));
   }
   run(env, [&](Dataplane& dp) {
     Port& p = dp.engine().port_or_throw(port);

@@ -287,12 +287,7 @@ Napi::Value EngineBinding::SetPortIdentity(const Napi::CallbackInfo& info) {
     Napi::Object o = object_arg(info, 1);
     if (!o.Get("mac").IsString() || !parse_mac(o.Get("mac").As<Napi::String>().Utf8Value(), &id.mac) || id.mac == 0)
       throw_js(env, ErrorCode::bad_argument, "mac must be a MAC address such as 02:42:ac:11:00:02");
-    if (o.Has("ipv4") && !o.Get("ipv4").IsUndefined()) {
-      in_addr a{};
-      if (!o.Get("ipv4").IsString() || inet_pton(AF_INET, o.Get("ipv4").As<Napi::String>().Utf8Value().c_str(), &a) != 1)
-        throw_js(env, ErrorCode::bad_argument, "ipv4 must be an IPv4 address");
-      id.ipv4 = ntohl(a.s_addr);
-    }
+    if (o.Has("ipv4") && !o.Get("ipv4").IsUndefined()) id.ipv4 = ipv4_arg(env, o.Get("ipv4"), "ipv4");
     if (o.Has("ipv6") && o.Get("ipv6").IsArray()) {
       Napi::Array list = o.Get("ipv6").As<Napi::Array>();
       for (uint32_t i = 0; i < list.Length(); i++) {

@@ -13,19 +13,12 @@ namespace ferry {
 
 namespace {
 
-uint32_t ip_value(Napi::Env env, const Napi::Value& v, const char* what) {
-  in_addr a{};
-  if (!v.IsString() || inet_pton(AF_INET, v.As<Napi::String>().Utf8Value().c_str(), &a) != 1)
-    throw_js(env, ErrorCode::bad_argument, std::string(what) + " must be an IPv4 address such as 192.0.2.10");
-  return ntohl(a.s_addr);
-}
-
 uint32_t ip_option(const Napi::Object& o, const char* key, bool required) {
   if (!o.Has(key) || o.Get(key).IsUndefined() || o.Get(key).IsNull()) {
     if (required) throw_js(o.Env(), ErrorCode::bad_argument, std::string("option ") + key + " is required (an IPv4 address)");
     return 0;
   }
-  return ip_value(o.Env(), o.Get(key), key);
+  return ipv4_arg(o.Env(), o.Get(key), key);
 }
 
 uint64_t mac_option(const Napi::Object& o, const char* key) {
@@ -103,7 +96,7 @@ Napi::Value EngineBinding::SetHostAddresses(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsArray()) throw_js(env, ErrorCode::bad_argument, "setHostAddresses takes an array of IPv4 addresses");
   Napi::Array a = info[0].As<Napi::Array>();
   std::unordered_set<uint32_t> addrs;
-  for (uint32_t i = 0; i < a.Length(); i++) addrs.insert(ip_value(env, a.Get(i), "each host address"));
+  for (uint32_t i = 0; i < a.Length(); i++) addrs.insert(ipv4_arg(env, a.Get(i), "each host address"));
   run(env, [&](Dataplane& dp) { dp.routes().set_host_addresses(std::move(addrs)); });
   return env.Undefined();
 }
@@ -121,7 +114,7 @@ Napi::Value EngineBinding::SetEndpoint(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value EngineBinding::RemoveEndpoint(const Napi::CallbackInfo& info) {
-  uint32_t ip = ip_value(info.Env(), info[0], "address");
+  uint32_t ip = ipv4_arg(info.Env(), info[0], "address");
   run(info.Env(), [&](Dataplane& dp) { dp.routes().remove_endpoint(ip); });
   return info.Env().Undefined();
 }

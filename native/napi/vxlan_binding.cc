@@ -1,22 +1,11 @@
 // The N-API face of VXLAN: the underlay socket, and each overlay network's
 // tunnel port with the hosts that have the network and which host each MAC
 // lives on. Addresses cross as dotted-quad text, MACs as "aa:bb:...".
-#include <arpa/inet.h>
-
 #include "napi/convert.h"
 #include "napi/engine_binding.h"
 #include "vxlan/vxlan.h"
 
 namespace ferry {
-
-namespace {
-uint32_t ipv4_text(Napi::Env env, const Napi::Value& v, const char* what) {
-  in_addr a{};
-  if (!v.IsString() || inet_pton(AF_INET, v.As<Napi::String>().Utf8Value().c_str(), &a) != 1)
-    throw_js(env, ErrorCode::bad_argument, std::string(what) + " must be an IPv4 address such as 192.0.2.2");
-  return ntohl(a.s_addr);
-}
-}  // namespace
 
 Napi::Value EngineBinding::AddUnderlay(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -47,7 +36,7 @@ Napi::Value EngineBinding::SetTunnelHosts(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[1].IsArray()) throw_js(env, ErrorCode::bad_argument, "hosts must be an array of IPv4 addresses");
   Napi::Array a = info[1].As<Napi::Array>();
   std::vector<uint32_t> hosts;
-  for (uint32_t i = 0; i < a.Length(); i++) hosts.push_back(ipv4_text(env, a.Get(i), "a host"));
+  for (uint32_t i = 0; i < a.Length(); i++) hosts.push_back(ipv4_arg(env, a.Get(i), "a host"));
   run(env, [&](Dataplane& dp) { dp.tunnel_or_throw(port).set_hosts(hosts); });
   return env.Undefined();
 }
@@ -60,7 +49,7 @@ Napi::Value EngineBinding::SetTunnelRemote(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[1].IsString() || !parse_mac(info[1].As<Napi::String>().Utf8Value(), &mac))
     throw_js(env, ErrorCode::bad_argument, "mac must be a MAC address such as 02:42:0a:00:00:02");
   const bool forget = info.Length() < 3 || info[2].IsNull() || info[2].IsUndefined();
-  const uint32_t host = forget ? 0 : ipv4_text(env, info[2], "host");
+  const uint32_t host = forget ? 0 : ipv4_arg(env, info[2], "host");
   run(env, [&](Dataplane& dp) {
     TunnelPort& t = dp.tunnel_or_throw(port);
     if (forget) t.remove_remote(mac);
@@ -73,17 +62,7 @@ Napi::Value EngineBinding::SetTunnelRemote(const Napi::CallbackInfo& info) {
 Napi::Value EngineBinding::SetNeighborProxy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint32_t domain = u32_arg(info, 0, "domain");
-  std::string text = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
-  IpKey ip;
-  in_addr a4{};
-  in6_addr a6{};
-  if (inet_pton(AF_INET, text.c_str(), &a4) == 1) {
-    ip = IpKey::v4(ntohl(a4.s_addr));
-  } else if (inet_pton(AF_INET6, text.c_str(), &a6) == 1) {
-    ip = IpKey::v6(a6.s6_addr);
-  } else {
-    throw_js(env, ErrorCode::bad_argument, "address \"" + text + "\" is neither IPv4 nor IPv6");
-  }
+  const IpKey ip = ip_arg(env, info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "");
   uint64_t mac = 0;
   const bool forget = info.Length() < 3 || info[2].IsNull() || info[2].IsUndefined();
   if (!forget && (!info[2].IsString() || !parse_mac(info[2].As<Napi::String>().Utf8Value(), &mac) || mac == 0))
