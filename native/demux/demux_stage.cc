@@ -37,8 +37,7 @@ bool dest_ip(const Packet& p, IpKey* out) {
       return true;
     case kEtherTypeIPv6:
       if (p.len < l3 + 40) return false;
-      out->hi = uint64_t(load32(h + 24)) << 32 | load32(h + 28);
-      out->lo = uint64_t(load32(h + 32)) << 32 | load32(h + 36);
+      *out = IpKey::v6(h + 24);
       return true;
     default:
       return false;
@@ -46,6 +45,20 @@ bool dest_ip(const Packet& p, IpKey* out) {
 }
 
 bool is_macvlan(const Segment& s) { return s.config.driver == DemuxDriver::macvlan; }
+
+// The member a unicast frame of an l2 segment is for: macvlan by its
+// destination MAC; ipvlan l2 by its destination IP, once it is for the
+// parent's MAC (which every member wears). kNoPort: none.
+uint32_t member_for(const Segment& s, const Packet& p, uint64_t dst) {
+  if (is_macvlan(s)) {
+    auto it = s.by_mac.find(dst);
+    return it == s.by_mac.end() ? kNoPort : it->second;
+  }
+  IpKey ip;
+  if (dst != s.config.parent_mac || !dest_ip(p, &ip)) return kNoPort;
+  auto it = s.by_ip.find(ip);
+  return it == s.by_ip.end() ? kNoPort : it->second;
+}
 
 // ipvlan l3: a neighbour solicitation or advertisement on the parent teaches
 // the segment's IPv6 table (one aimed at the host's addresses, or from a
@@ -118,16 +131,10 @@ void DemuxStage::from_parent(StageContext& ctx, Packet* p) {
       goto not_ours;
     }
     flood = true;
-  } else if (is_macvlan(*s)) {
-    if (s->config.mode == DemuxMode::passthru) {
-      if (!s->members.empty()) out = s->members.front();
-    } else if (auto it = s->by_mac.find(dst); it != s->by_mac.end()) {
-      out = it->second;
-    }
-  } else if (dst == s->config.parent_mac) {
-    IpKey ip;
-    if (dest_ip(*p, &ip))
-      if (auto it = s->by_ip.find(ip); it != s->by_ip.end()) out = it->second;
+  } else if (s->config.mode == DemuxMode::passthru) {
+    if (!s->members.empty()) out = s->members.front();
+  } else {
+    out = member_for(*s, *p, dst);
   }
   if (!flood && out == kNoPort) goto not_ours;
   if (vid) pop_vlan(p);
@@ -196,14 +203,7 @@ void DemuxStage::from_member(StageContext& ctx, Packet* p, const MemberInfo& m) 
     return;
   }
 
-  uint32_t target = kNoPort;
-  if (is_macvlan(*s)) {
-    if (auto it = s->by_mac.find(dst); it != s->by_mac.end()) target = it->second;
-  } else if (dst == s->config.parent_mac) {
-    IpKey ip;
-    if (dest_ip(*p, &ip))
-      if (auto it = s->by_ip.find(ip); it != s->by_ip.end()) target = it->second;
-  }
+  const uint32_t target = member_for(*s, *p, dst);
   if (target != kNoPort && target != p->in_port) {
     if (switched(target)) {
       if (Port* out = ctx.port(target)) {
