@@ -33,7 +33,7 @@ void NeighborStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       case Neighbors::Sent::known:
         c.resolved++;
         t.decision = NeighborDecision::known;
-        t.mac = neighbors_.find(hop)->mac;
+        t.mac = load_mac(p->data + EthOffsets::dst);  // send() wrote it
         break;
       case Neighbors::Sent::held:
         if (!ctx.dry_run) c.held++;
