@@ -13,6 +13,7 @@
 
 #include "core/netns_scope.h"
 #include "l2/vlan.h"
+#include "ports/mmsg.h"
 
 namespace ferry {
 
@@ -99,24 +100,18 @@ uint32_t PacketPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
     char buf[CMSG_SPACE(sizeof(tpacket_auxdata))];
   };
   static thread_local Control controls[kBatchMax];
-  uint32_t want = 0;
-  for (; want < max; want++) {
-    Packet* p = pool.get();
-    if (!p) break;
-    pkts[want] = p;
-    iovs[want][0] = {&p->vnet, sizeof(VnetHdr)};
-    iovs[want][1] = {p->data, kMaxFrame};
-    msgs[want] = {};
-    msgs[want].msg_hdr.msg_iov = iovs[want];
-    msgs[want].msg_hdr.msg_iovlen = 2;
+  bool drained = false;
+  const uint32_t got = recv_burst(fd_, pool, pkts, msgs, max, &drained, [&](uint32_t i, Packet* p, msghdr& h) {
+    iovs[i][0] = {&p->vnet, sizeof(VnetHdr)};
+    iovs[i][1] = {p->data, kMaxFrame};
+    h.msg_iov = iovs[i];
+    h.msg_iovlen = 2;
     if (vlan_tags_) {
-      msgs[want].msg_hdr.msg_control = controls[want].buf;
-      msgs[want].msg_hdr.msg_controllen = sizeof controls[want].buf;
+      h.msg_control = controls[i].buf;
+      h.msg_controllen = sizeof controls[i].buf;
     }
-  }
-  int got = want ? recvmmsg(fd_, msgs, want, MSG_DONTWAIT, nullptr) : 0;
-  if (got < 0) got = 0;
-  if (uint32_t(got) < want) {
+  });
+  if (drained) {
     // Drained: a cheap moment to collect what the kernel dropped meanwhile
     // (reading the statistics resets them).
     tpacket_stats st{};
@@ -124,12 +119,8 @@ uint32_t PacketPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
     if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) counters.drops[int(CoreDrop::rx_queue_full)] += st.tp_drops;
   }
   uint32_t n = 0;
-  for (uint32_t i = 0; i < want; i++) {
+  for (uint32_t i = 0; i < got; i++) {
     Packet* p = pkts[i];
-    if (int(i) >= got) {
-      pool.put(p);
-      continue;
-    }
     uint32_t len = msgs[i].msg_len;
     if (len < uint32_t(kVnetHdrLen) || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) {
       count_drop(len < uint32_t(kVnetHdrLen) ? CoreDrop::runt : CoreDrop::oversize);
@@ -156,22 +147,14 @@ void PacketPort::tx_burst(Packet* const* pkts, uint32_t n) {
     msgs[i].msg_hdr.msg_iov = iovs[i];
     msgs[i].msg_hdr.msg_iovlen = 2;
   }
-  uint32_t done = 0;
-  while (done < n) {
-    int sent = sendmmsg(fd_, msgs + done, n - done, MSG_DONTWAIT);
-    if (sent <= 0) {
-      // The one at `done` was refused (ENETDOWN, ENOBUFS, EINVAL for a bad
-      // header): count it and go on with the rest.
-      count_drop(errno == ENETDOWN ? CoreDrop::port_down : CoreDrop::tx_error);
-      done++;
-      continue;
-    }
-    for (int i = 0; i < sent; i++) {
-      counters.tx_packets++;
-      counters.tx_bytes += pkts[done + uint32_t(i)]->len;
-    }
-    done += uint32_t(sent);
-  }
+  // A refused one (ENETDOWN, ENOBUFS, EINVAL for a bad header) is counted; the rest still go.
+  send_burst(
+      fd_, msgs, n,
+      [&](uint32_t i) {
+        counters.tx_packets++;
+        counters.tx_bytes += pkts[i]->len;
+      },
+      [&](int err) { count_drop(err == ENETDOWN ? CoreDrop::port_down : CoreDrop::tx_error); });
 }
 
 }  // namespace ferry

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/netns_scope.h"
+#include "ports/mmsg.h"
 
 namespace ferry {
 
@@ -48,25 +49,15 @@ uint32_t UnderlayPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
   Packet* pkts[kBatchMax];
   mmsghdr msgs[kBatchMax];
   iovec iovs[kBatchMax];
-  uint32_t want = 0;
-  for (; want < max; want++) {
-    Packet* p = pool.get();
-    if (!p) break;
-    pkts[want] = p;
-    iovs[want] = {p->data, kMaxFrame};
-    msgs[want] = {};
-    msgs[want].msg_hdr.msg_iov = &iovs[want];
-    msgs[want].msg_hdr.msg_iovlen = 1;
-  }
-  int got = want ? recvmmsg(fd_, msgs, want, MSG_DONTWAIT, nullptr) : 0;
-  if (got < 0) got = 0;
+  bool drained = false;
+  const uint32_t got = recv_burst(fd_, pool, pkts, msgs, max, &drained, [&](uint32_t i, Packet* p, msghdr& h) {
+    iovs[i] = {p->data, kMaxFrame};
+    h.msg_iov = &iovs[i];
+    h.msg_iovlen = 1;
+  });
   uint32_t n = 0;
-  for (uint32_t i = 0; i < want; i++) {
+  for (uint32_t i = 0; i < got; i++) {
     Packet* p = pkts[i];
-    if (int(i) >= got) {
-      pool.put(p);
-      continue;
-    }
     if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
       count_drop(CoreDrop::oversize);
       pool.put(p);
@@ -81,22 +72,14 @@ uint32_t UnderlayPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
   return n;
 }
 
-uint32_t UnderlayPort::send(mmsghdr* msgs, uint32_t n) {
-  uint32_t done = 0;
-  while (done < n) {
-    int sent = sendmmsg(fd_, msgs + done, n - done, MSG_DONTWAIT);
-    if (sent <= 0) {
-      count_drop(CoreDrop::tx_error);  // this one refused (ENOBUFS, EMSGSIZE): the rest still go
-      done++;
-      continue;
-    }
-    for (int i = 0; i < sent; i++) {
-      counters.tx_packets++;
-      counters.tx_bytes += msgs[done + uint32_t(i)].msg_len;
-    }
-    done += uint32_t(sent);
-  }
-  return done;
+void UnderlayPort::send(mmsghdr* msgs, uint32_t n) {
+  send_burst(
+      fd_, msgs, n,
+      [&](uint32_t i) {
+        counters.tx_packets++;
+        counters.tx_bytes += msgs[i].msg_len;
+      },
+      [&](int) { count_drop(CoreDrop::tx_error); });  // this one refused (ENOBUFS, EMSGSIZE): the rest still go
 }
 
 }  // namespace ferry

@@ -31,8 +31,8 @@ class UnderlayPort : public Port {
   const char* kind() const override { return "udp"; }
 
   // Sends n datagrams (VXLAN header and inner frame each) to their hosts, one
-  // sendmmsg for the lot; returns how many the kernel took.
-  uint32_t send(mmsghdr* msgs, uint32_t n);
+  // sendmmsg for the lot; one the kernel refuses is counted (tx_error).
+  void send(mmsghdr* msgs, uint32_t n);
   uint16_t udp_port() const { return port_; }
 
  private:
