@@ -3,7 +3,7 @@ import { isIPv4 } from 'node:net';
 import { type Cidr, type SubnetConfig, contains, familyOf, nextFreePool, overlaps, parseCidr, formatCidr, ulaSubnetFor, validateSubnet } from '../ipam';
 import { listLinks, listRouteDestinations } from '../netns';
 import type { Bridges } from './bridges';
-import { DEMUX_OPTIONS, type DemuxDriver, type DemuxNetworks, HOST_ACCESS_AUX, hostAccessAddress, resolveParent } from './demux-networks';
+import { DEMUX_OPTIONS, type DemuxDriver, DemuxNetworks, HOST_ACCESS_AUX, hostAccessAddress, resolveParent } from './demux-networks';
 import { badRequest, conflict } from './errors';
 import type { Events } from './events';
 import type { Logger } from './log';
@@ -169,7 +169,7 @@ export class Networks {
   async connect(ref: string, containerRef: string, opts: { ip?: string; ip6?: string; aliases?: string[] }): Promise<void> {
     const net = this.state.network(ref);
     const c = this.state.container(containerRef);
-    if (net.driver !== 'bridge' && net.driver !== 'macvlan' && net.driver !== 'ipvlan') throw badRequest(`container cannot be connected to network "${net.name}" (driver ${net.driver})`);
+    if (net.driver !== 'bridge' && !DemuxNetworks.handles(net)) throw badRequest(`container cannot be connected to network "${net.name}" (driver ${net.driver})`);
     if (c.mode.kind !== 'bridge') throw badRequest(`container "${c.name}" runs in ${c.mode.kind} network mode and cannot be connected to other networks`);
     if (c.mode.networks.some((r) => r.networkId === net.id)) throw conflict(`container "${c.name}" is already connected to network "${net.name}"`);
     const req = { networkId: net.id, ipv4: opts.ip, ipv6: opts.ip6, aliases: opts.aliases ?? [] };
