@@ -18,7 +18,7 @@ import type { RunSpec } from './requests';
 import { BRIDGE_OPTIONS } from './networks';
 import { Publisher, type PublishedPort } from '../nat/publisher';
 import { type LogRequest, sendLog } from './logs';
-import { isAlive, pidStartTime, spawnContainer, stopProcessGroup } from './processes';
+import { childrenOf, isAlive, pidStartTime, spawnContainer, stopProcessGroup } from './processes';
 import type { Events } from './events';
 import type { Sandboxes } from './sandboxes';
 import type { State } from './state';
@@ -431,7 +431,7 @@ function terminalBelow(pid: number): string | undefined {
       try {
         const fd0 = readlinkSync(`/proc/${p}/fd/0`);
         if (depth > 0 && /^\/dev\/pts\/\d+$/.test(fd0)) return fd0;
-        next.push(...readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+        next.push(...childrenOf(p));
       } catch {
         /* gone meanwhile */
       }

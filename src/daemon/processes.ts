@@ -94,11 +94,15 @@ export function spawnContainer(opts: {
  * shim itself while it has none.
  */
 export function commandPid(shimPid: number): number {
+  return childrenOf(shimPid)[0] ?? shimPid;
+}
+
+/** The processes pid started (its main thread's children); none if it is gone. */
+export function childrenOf(pid: number): number[] {
   try {
-    const child = Number(readFileSync(`/proc/${shimPid}/task/${shimPid}/children`, 'utf8').trim().split(/\s+/)[0]);
-    return child > 0 ? child : shimPid;
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
-    return shimPid;
+    return [];
   }
 }
 
