@@ -44,7 +44,8 @@ bool NeighborProxyStage::answer_arp(StageContext& ctx, Packet* p, const Table& t
   uint8_t* a = p->data + l3;
   if (load16(a + 6) != kArpRequest) return false;
   auto it = t.find(IpKey::v4(load32(a + 24)));
-  if (it == t.end()) return false;
+  // The owner asking for its own address (a probe, a gratuitous request) is not answered.
+  if (it == t.end() || it->second == eth.src()) return false;
   const uint64_t asker = load_mac(a + 8);
   const uint32_t asker_ip = load32(a + 14), target = load32(a + 24);
   store_mac(p->data + EthOffsets::dst, eth.src());
@@ -68,7 +69,8 @@ bool NeighborProxyStage::answer_nd(StageContext& ctx, Packet* p, const Table& t)
   if (eth.payload_type() != kEtherTypeIPv6 || !read_neighbor_message(p->data, p->len, l3, &type, &who, &mac, &target) || type != kNdSolicitation)
     return false;
   auto it = t.find(target);
-  if (it == t.end()) return false;
+  // The owner's duplicate address detection must not hear its own address is taken.
+  if (it == t.end() || it->second == eth.src()) return false;
   const IpKey to = who == IpKey{} ? IpKey{0xff02000000000000ull, 1} : who;  // from :: (DAD): all nodes
   const uint64_t to_mac = who == IpKey{} ? 0x333300000001ull : eth.src();
   p->len = write_neighbor_advertisement(p->data, it->second, target, to_mac, to);
