@@ -73,16 +73,16 @@ const RUN_OPTIONS: OptionSpec[] = [
 ];
 
 const NETWORK_CREATE_OPTIONS: OptionSpec[] = [
-  { flag: '--driver', short: '-d', value: 'DRIVER', help: 'bridge (default), macvlan or ipvlan' },
+  { flag: '--driver', short: '-d', value: 'DRIVER', help: 'bridge (default), macvlan, ipvlan, or overlay (in a cluster)' },
   { flag: '--subnet', value: 'CIDR', repeat: true, help: 'subnet, e.g. 172.18.0.0/16' },
   { flag: '--gateway', value: 'IP', repeat: true, help: 'gateway of a subnet' },
   { flag: '--ip-range', value: 'CIDR', repeat: true, help: 'allocate from this part of a subnet' },
   { flag: '--aux-address', value: 'NAME=IP', repeat: true, parse: keyValue, help: 'address never handed out' },
   { flag: '--internal', help: 'no egress' },
   { flag: '--ipv6', help: 'dual stack' },
-  { flag: '--attachable', help: 'accepted for compatibility' },
+  { flag: '--attachable', help: 'accepted for compatibility (every overlay network can be joined by containers)' },
   { flag: '--label', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'metadata' },
-  { flag: '--opt', short: '-o', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'driver option: bridge: com.docker.network.bridge.*, ferry.port_security=false; macvlan/ipvlan: parent=IFACE[.VID], macvlan_mode=bridge|private|vepa|passthru, ipvlan_mode=l2, ipvlan_flag=bridge|private|vepa, ferry.host_access=true' },
+  { flag: '--opt', short: '-o', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'driver option: bridge: com.docker.network.bridge.*, ferry.port_security=false; macvlan/ipvlan: parent=IFACE[.VID], macvlan_mode=bridge|private|vepa|passthru, ipvlan_mode=l2, ipvlan_flag=bridge|private|vepa, ferry.host_access=true; overlay: com.docker.network.driver.mtu, com.docker.network.driver.overlay.vxlanid_list=VNI' },
 ];
 
 export const COMMAND_SPECS: CommandSpec[] = [
@@ -106,6 +106,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       { flag: '--cluster-store', value: 'etcd://HOST:PORT[,...]', help: 'join a cluster of daemons through etcd (as the classic Docker daemon)' },
       { flag: '--advertise-addr', value: 'IP|IFACE', help: 'with --cluster-store: the address other hosts reach this one on' },
       { flag: '--cluster-ttl', value: 'SECONDS', parse: positiveInt(3600), help: 'with --cluster-store: a daemon silent this long is down (default 10)' },
+      { flag: '--vxlan-port', value: 'PORT', parse: positiveInt(65535), help: 'with --cluster-store: the UDP port of overlay networks\' VXLAN (default 4789)' },
     ],
   },
   { name: 'node ls', aliases: ['node list'], summary: 'list the daemons of the cluster (--cluster-store)', args: '', options: [FORMAT_OPTION] },

@@ -42,11 +42,19 @@ export class Membership {
 
   private constructor(
     private readonly root: Etcd3,
-    private readonly client: Namespace,
+    /** The store under /ferry/, for the overlay's state (view.ts, overlay-store.ts). */
+    readonly kv: Namespace,
     readonly self: NodeDoc,
     private readonly ttlSeconds: number,
     private readonly onLost: (e: Error) => void,
+    private readonly hosts: string[],
+    private readonly timeoutMs: number,
   ) {}
+
+  /** A call to the store that fails naming the store if it does not answer in time. */
+  bounded<T>(p: Promise<T>): Promise<T> {
+    return withTimeout(p, this.timeoutMs, this.hosts);
+  }
 
   /**
    * Joins: writes this node and takes its lease. Refuses, naming the store,
@@ -56,7 +64,7 @@ export class Membership {
     const root = new Etcd3({ hosts: opts.hosts, dialTimeout: opts.timeoutMs ?? 3000 });
     const client = root.namespace('/ferry/');
     const self: NodeDoc = { id: opts.id, hostname: hostname(), advertise: opts.advertise, joined: new Date().toISOString() };
-    const m = new Membership(root, client, self, opts.ttlSeconds, opts.onLost);
+    const m = new Membership(root, client, self, opts.ttlSeconds, opts.onLost, opts.hosts, opts.timeoutMs ?? 3000);
     try {
       await withTimeout(client.put(`nodes/${self.id}`).value(JSON.stringify(self)).exec(), opts.timeoutMs ?? 3000, opts.hosts);
       await m.takeLease();
@@ -68,7 +76,7 @@ export class Membership {
   }
 
   private async takeLease(): Promise<void> {
-    const lease = this.client.lease(this.ttlSeconds, { autoKeepAlive: true });
+    const lease = this.kv.lease(this.ttlSeconds, { autoKeepAlive: true });
     lease.on('lost', (e: Error) => {
       if (this.stopped) return;
       this.onLost(e);
@@ -81,8 +89,8 @@ export class Membership {
 
   /** Every node that ever joined, up (its lease held) or down. */
   async nodes(): Promise<NodeStatus[]> {
-    const docs = Object.values(await this.client.getAll().prefix('nodes/').strings()).map((v) => JSON.parse(v) as NodeDoc);
-    const alive = new Set(Object.keys(await this.client.getAll().prefix('alive/').strings()).map((k) => k.slice('alive/'.length)));
+    const docs = Object.values(await this.kv.getAll().prefix('nodes/').strings()).map((v) => JSON.parse(v) as NodeDoc);
+    const alive = new Set(Object.keys(await this.kv.getAll().prefix('alive/').strings()).map((k) => k.slice('alive/'.length)));
     return docs
       .map((d) => ({ ...d, status: alive.has(d.id) ? ('up' as const) : ('down' as const), self: d.id === this.self.id }))
       .sort((a, b) => a.hostname.localeCompare(b.hostname) || a.id.localeCompare(b.id));

@@ -5,7 +5,7 @@ import type { NetworkDoc } from './model';
 import { BRIDGE_OPTIONS } from './networks';
 
 /**
- * Bridge networks inside the engine: one bridge domain each, plus the host's
+ * Bridge networks inside the engine (and the local half of each overlay network, daemon/overlays.ts): one bridge domain each, plus the host's
  * interface for the network (ferry0, br-<id>): a persistent TAP in the
  * daemon's own namespace holding the gateway address, a port of the domain
  * like any container's. It is what makes `ping 172.17.0.2` work from the host
@@ -28,12 +28,13 @@ export class Bridges {
 
   /** Idempotent: creates, or after a restart reattaches, the domain and the host interface. */
   async up(net: NetworkDoc): Promise<void> {
-    if (net.driver !== 'bridge' || this.live.has(net.id)) return;
+    if ((net.driver !== 'bridge' && net.driver !== 'overlay') || this.live.has(net.id)) return;
     const ifname = net.hostInterface!;
     const domain = this.engine.createDomain();
     let port: number | undefined;
     try {
-      port = this.engine.addTapPort({ name: ifname, domain, role: 'host', persist: true, mtu: net.mtu }).id;
+      // An overlay's frames cross hosts whole and checksummed in VXLAN: no offloads on its interfaces.
+      port = this.engine.addTapPort({ name: ifname, domain, role: 'host', persist: true, mtu: net.mtu, offloads: net.driver !== 'overlay' }).id;
       await configureInterface(undefined, {
         ifname,
         mac: net.hostMac,

@@ -18,6 +18,8 @@ import { Tracing } from './tracing';
 import { Captures } from './capture';
 import { dnsDirectory } from './dns-directory';
 import { Events } from './events';
+import { Overlays } from './overlays';
+import type { ViewChange } from '../cluster/view';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
 export type DaemonStats = Omit<NativeStats, 'ports' | 'domains' | 'segments'> & {
@@ -44,7 +46,7 @@ export interface DaemonOptions {
   conntrackMax?: number;
   conntrackTimeouts?: ConntrackTimeouts;
   /** --cluster-store: etcd's client URLs, this host's underlay address, and the lease TTL in seconds. */
-  cluster?: { hosts: string[]; advertise: string; ttlSeconds: number };
+  cluster?: { hosts: string[]; advertise: string; ttlSeconds: number; vxlanPort?: number };
   log: Logger;
 }
 
@@ -77,6 +79,8 @@ export class Daemon {
   private reaper?: NodeJS.Timeout;
   /** In a cluster (--cluster-store): this daemon's membership. */
   membership?: Membership;
+  /** In a cluster: the overlay networks and the cluster's view of them. */
+  overlays?: Overlays;
   /** Set by stop(): done when the cluster has been told (await it before exiting). */
   leaving?: Promise<void>;
 
@@ -93,7 +97,7 @@ export class Daemon {
       close: (id) => this.dns.close(id),
     });
     this.demux = new DemuxNetworks(this.engine);
-    this.sandboxes = new Sandboxes(this.engine, this.bridges, this.demux, this.state, options.netnsPrefix);
+    this.sandboxes = new Sandboxes(this.engine, this.bridges, this.demux, this.state, options.netnsPrefix, () => this.overlays);
     this.networks = new Networks(this.state, this.bridges, this.demux, this.sandboxes, options.log, this.events, () => {
       if (!options.uplink) return undefined;
       try {
@@ -101,8 +105,8 @@ export class Daemon {
       } catch {
         return undefined; // refused with its reason by validateUplink
       }
-    });
-    this.dns = new DnsService(dnsDirectory(this.state), { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
+    }, () => this.overlays);
+    this.dns = new DnsService(dnsDirectory(this.state, () => this.overlays), { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
     this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher, this.events);
     this.tracing = new Tracing(this.engine, this.state, this.portDirectory());
     this.captures = new Captures(this.engine, this.state, this.portDirectory());
@@ -124,6 +128,7 @@ export class Daemon {
         for (const [port, what] of this.demux.owners((id) => this.state.networks.get(id))) names.set(port, what);
         for (const [port, h] of hostPorts()) names.set(port, `host interface ${h.ifname} of ${h.network}`);
         if (this.uplink) names.set(this.uplink.port, `uplink ${this.uplink.ifname}`);
+        for (const [port, what] of this.overlays?.owners((id) => this.state.networks.get(id)?.name ?? id.slice(0, 12)) ?? []) names.set(port, what);
         return names;
       },
       containerPort: (c, ifname) => this.sandboxes.portOf(c, ifname),
@@ -146,6 +151,7 @@ export class Daemon {
       await d.reconcile();
     } catch (e) {
       d.engine.shutdown();
+      await d.overlays?.stop();
       await d.membership?.leave();
       throw e;
     }
@@ -171,14 +177,37 @@ export class Daemon {
       onLost: (e) => this.options.log('cluster.lease_lost', { error: e.message }, 'warn'),
     });
     this.options.log('cluster.join', { node: id, advertise: cluster.advertise, store: cluster.hosts });
+    this.overlays = new Overlays(this.engine, this.bridges, this.membership, { vxlanPort: cluster.vxlanPort ?? 4789 }, this.options.log);
+    await this.overlays.start((change) => void this.clusterChanged(change));
+  }
+
+  /** Another host made or removed an overlay network, or endpoints came, went, or their host went down. */
+  private async clusterChanged(change: ViewChange): Promise<void> {
+    const overlays = this.overlays!;
+    try {
+      if (change.kind === 'network') {
+        const net = overlays.view.networks.get(change.id);
+        await this.state.exclusive(() => this.networks.adopt(net, change.id));
+      } else {
+        for (const id of change.networks) {
+          const net = this.state.networks.get(id);
+          if (net) overlays.sync(net);
+        }
+      }
+    } catch (e) {
+      this.options.log('cluster.change', { change: change.kind, error: (e as Error).message }, 'warn');
+    }
   }
 
   private async reconcile(): Promise<void> {
     await this.state.load();
     await this.networks.ensureDefaults();
+    // The cluster's overlay networks, as the view holds them now (later ones come as changes).
+    for (const n of this.overlays?.view.networks.values() ?? []) this.state.adoptNetwork(n);
     for (const n of this.state.networks.values()) {
       await this.bridges.up(n);
       await this.demux.up(n);
+      await this.overlays?.up(n);
     }
     await this.refreshHostAddresses();
     if (this.options.uplink) this.uplink = await attachUplink(this.engine, this.options.uplink, this.hostAddresses);
@@ -251,7 +280,7 @@ export class Daemon {
     for (const c of this.state.containers.values()) this.publisher.unpublish(c.id);
     this.dns.stop();
     this.engine.shutdown();
-    this.leaving = this.membership?.leave(); // the lease revoked: down at once for the others
+    this.leaving = (this.overlays?.stop() ?? Promise.resolve()).then(() => this.membership?.leave()); // the lease revoked: down at once for the others
     this.options.log('daemon.stop');
   }
 }

@@ -1,9 +1,15 @@
 import type { DnsContainer, DnsDirectory } from '../dns/directory';
 import type { ContainerDoc } from './model';
+import type { Overlays } from './overlays';
 import type { State } from './state';
 
-/** The resolver's view of the daemon's state (see dns/directory.ts). */
-export function dnsDirectory(state: State): DnsDirectory {
+/**
+ * The resolver's view of the daemon's state (see dns/directory.ts). On an
+ * overlay network the members are also the other hosts' endpoints, as the
+ * cluster view holds them now: a container removed on one host is gone for
+ * every resolver as soon as the store's watch says so.
+ */
+export function dnsDirectory(state: State, overlays: () => Overlays | undefined = () => undefined): DnsDirectory {
   const view = (c: ContainerDoc): DnsContainer => ({
     id: c.id,
     name: c.name,
@@ -23,7 +29,13 @@ export function dnsDirectory(state: State): DnsDirectory {
       const n = state.networks.get(id);
       return n ? { id: n.id, name: n.name, isDefault: !!n.isDefault } : undefined;
     },
-    members: (networkId) => state.attached(networkId).filter((c) => c.state === 'running' && c.mode.kind === 'bridge').map(view),
+    members: (networkId) => {
+      const local = state.attached(networkId).filter((c) => c.state === 'running' && c.mode.kind === 'bridge').map(view);
+      const o = overlays();
+      if (!o || state.networks.get(networkId)?.driver !== 'overlay') return local;
+      const remote = o.view.endpoints(networkId).filter((e) => e.node !== o.self);
+      return [...local, ...remote.map((e): DnsContainer => ({ id: e.containerId, name: e.name, hostname: e.hostname, state: 'running', dns: [], endpoints: [e], aliases: () => e.aliases }))];
+    },
     byAddress: (networkId, address) => {
       // Not only running ones: a container's first query can come before its start is recorded.
       const c = state.byAddress(networkId, address);

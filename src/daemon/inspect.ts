@@ -29,9 +29,9 @@ export function networkInspect(n: NetworkDoc, state: State): Record<string, unkn
     Name: n.name,
     Id: n.id,
     Created: n.created,
-    Scope: 'local',
+    Scope: n.driver === 'overlay' ? 'global' : 'local',
     Driver: n.driver,
-    EnableIPv4: n.driver === 'bridge',
+    EnableIPv4: n.driver === 'bridge' || n.driver === 'overlay',
     EnableIPv6: n.enableIPv6,
     IPAM: {
       Driver: 'default',

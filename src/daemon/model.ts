@@ -4,7 +4,7 @@ import type { PublishedPort } from '../nat/publisher';
 
 /** What the store holds. Field names are Ferry's; Docker's shapes are made in inspect.ts. */
 
-export type NetworkDriver = 'bridge' | 'host' | 'null' | 'macvlan' | 'ipvlan';
+export type NetworkDriver = 'bridge' | 'host' | 'null' | 'macvlan' | 'ipvlan' | 'overlay';
 
 export interface NetworkDoc {
   id: string; // 64 hex digits
@@ -18,7 +18,9 @@ export interface NetworkDoc {
   subnets: SubnetConfig[];
   options: Record<string, string>;
   labels: Record<string, string>;
-  /** The host's interface for this network (bridge driver): ferry0, br-<12 hex>, or the bridge.name option. */
+  /** overlay: its VXLAN network identifier, unique in the cluster. The document lives in etcd, not in the host's store. */
+  vni?: number;
+  /** The host's interface for this network (bridge and overlay drivers): ferry0, br-<12 hex>, or the bridge.name option. */
   hostInterface?: string;
   hostMac?: string;
   /** macvlan/ipvlan: the host interface it is on, and the VLAN Ferry tags there (none for --internal without a parent). */

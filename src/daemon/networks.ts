@@ -6,6 +6,7 @@ import type { Bridges } from './bridges';
 import { DEMUX_OPTIONS, type DemuxDriver, DemuxNetworks, HOST_ACCESS_AUX, hostAccessAddress, resolveParent } from './demux-networks';
 import { badRequest, conflict } from './errors';
 import type { Events } from './events';
+import { OVERLAY_OPTIONS, Overlays } from './overlays';
 import type { Logger } from './log';
 import type { ContainerDoc, NetworkDoc } from './model';
 import type { NetworkCreateSpec } from './requests';
@@ -37,6 +38,8 @@ export class Networks {
     private readonly events: Events,
     /** The uplink's subnet (--external-ip), which no network may overlap: its addresses are the world's. */
     private readonly uplink: () => { ifname: string; subnet: Cidr } | undefined = () => undefined,
+    /** In a cluster: overlay networks (daemon/overlays.ts). */
+    private readonly overlays: () => Overlays | undefined = () => undefined,
   ) {}
 
   /** At first start: bridge (172.17.0.0/16, ferry0), host and none, as `docker network ls` shows them. */
@@ -59,7 +62,8 @@ export class Networks {
     const driver = spec.driver ?? 'bridge';
     if (driver === 'host' || driver === 'null') throw badRequest(`only one instance of the "${driver}" network is allowed`);
     if (driver === 'macvlan' || driver === 'ipvlan') return this.createDemux(spec, driver);
-    if (driver !== 'bridge') throw badRequest(`driver "${driver}" is not supported (accepted: bridge, macvlan, ipvlan)`);
+    if (driver === 'overlay') return this.createOverlay(spec);
+    if (driver !== 'bridge') throw badRequest(`driver "${driver}" is not supported (accepted: bridge, macvlan, ipvlan, overlay)`);
     const options = this.checkOptions(spec.options ?? {});
     const id = randomBytes(32).toString('hex');
     const subnets = await this.subnets(spec, id);
@@ -140,6 +144,53 @@ export class Networks {
     return this.made(net, this.demux, { parent: parentSpec });
   }
 
+  /**
+   * overlay (daemon/overlays.ts): claimed in the cluster store, then made
+   * here; every other host makes it when its watch sees it. The document
+   * lives in etcd only. Subnets from Docker's overlay pools, 10.0.0.0/8 in /24s.
+   */
+  private async createOverlay(spec: NetworkCreateSpec): Promise<NetworkDoc> {
+    const overlays = this.overlays();
+    if (!overlays) throw badRequest('overlay networks need a cluster: start the daemon with --cluster-store etcd://HOST:PORT --advertise-addr IP|IFACE');
+    const options = { ...(spec.options ?? {}) };
+    const known = Object.values(OVERLAY_OPTIONS) as string[];
+    for (const [k, v] of Object.entries(options)) {
+      if (!known.includes(k)) throw badRequest(`unknown option "${k}" for the overlay driver (accepted: ${known.join(', ')})`);
+      if (k === OVERLAY_OPTIONS.mtu && !(/^\d+$/.test(v) && Number(v) >= 68 && Number(v) <= 65535)) throw badRequest(`option ${k}=${v}: an MTU from 68 to 65535`);
+      if (k === OVERLAY_OPTIONS.vni && !(/^\d+$/.test(v) && Number(v) >= 1 && Number(v) < 1 << 24)) throw badRequest(`option ${k}=${v}: one VNI from 1 to 16777215`);
+    }
+    const id = randomBytes(32).toString('hex');
+    const net = this.doc({
+      ...fromSpec(spec),
+      id,
+      driver: 'overlay',
+      subnets: await this.subnets(spec, id, 'overlay'),
+      options,
+      hostInterface: `ov-${id.slice(0, 12)}`,
+      hostMac: randomMac(), // the gateway's, the same on every host: each host's interface answers for it
+      mtu: options[OVERLAY_OPTIONS.mtu] ? Number(options[OVERLAY_OPTIONS.mtu]) : await overlays.defaultMtu(),
+    });
+    const made = await overlays.create(net);
+    this.state.adoptNetwork(made);
+    this.log('network.create', { id, name: made.name, driver: 'overlay', vni: made.vni, subnets: made.subnets.map((x) => x.subnet) });
+    this.events.emit('network', 'create', id, { name: made.name, type: 'overlay' });
+    return made;
+  }
+
+  /** An overlay network another host made (or removed), seen in the cluster store. */
+  async adopt(net: NetworkDoc | undefined, id: string): Promise<void> {
+    const overlays = this.overlays();
+    const have = this.state.networks.get(id);
+    if (!overlays || (net && have) || (!net && have?.driver !== 'overlay')) return;
+    if (net) {
+      this.state.adoptNetwork(net);
+      await overlays.up(net);
+    } else {
+      overlays.down(id);
+      this.state.forgetNetwork(id);
+    }
+  }
+
   async remove(ref: string): Promise<void> {
     const net = this.state.network(ref);
     if (net.isDefault) throw badRequest(`"${net.name}" is a pre-defined network and cannot be removed`);
@@ -148,18 +199,24 @@ export class Networks {
       const names = [...new Set(users.map((c) => c.name))];
       throw conflict(`network "${net.name}" has ${names.length} attached container${names.length > 1 ? 's' : ''} (${names.join(', ')}); disconnect or remove them first`);
     }
-    this.bridges.down(net.id);
-    this.demux.down(net.id);
-    await this.state.deleteNetwork(net.id);
+    if (Overlays.handles(net)) {
+      await this.overlays()!.remove(net);
+      this.state.forgetNetwork(net.id);
+    } else {
+      this.bridges.down(net.id);
+      this.demux.down(net.id);
+      await this.state.deleteNetwork(net.id);
+    }
     this.log('network.remove', { id: net.id, name: net.name });
     this.events.emit('network', 'destroy', net.id, { name: net.name, type: net.driver });
   }
 
-  /** Removes every user-defined network no container uses; returns their names. */
+  /** Removes every user-defined local network no container uses; returns their names. */
   async prune(): Promise<string[]> {
     const removed: string[] = [];
     for (const net of [...this.state.networks.values()]) {
-      if (net.isDefault || this.state.attached(net.id).length || this.stoppedUsers(net.id).length) continue;
+      // Overlay networks are the cluster's: one host's prune does not remove them.
+      if (net.isDefault || Overlays.handles(net) || this.state.attached(net.id).length || this.stoppedUsers(net.id).length) continue;
       await this.remove(net.id);
       removed.push(net.name);
     }
@@ -169,7 +226,7 @@ export class Networks {
   async connect(ref: string, containerRef: string, opts: { ip?: string; ip6?: string; aliases?: string[] }): Promise<void> {
     const net = this.state.network(ref);
     const c = this.state.container(containerRef);
-    if (net.driver !== 'bridge' && !DemuxNetworks.handles(net)) throw badRequest(`container cannot be connected to network "${net.name}" (driver ${net.driver})`);
+    if (net.driver !== 'bridge' && !DemuxNetworks.handles(net) && !Overlays.handles(net)) throw badRequest(`container cannot be connected to network "${net.name}" (driver ${net.driver})`);
     if (c.mode.kind !== 'bridge') throw badRequest(`container "${c.name}" runs in ${c.mode.kind} network mode and cannot be connected to other networks`);
     if (c.mode.networks.some((r) => r.networkId === net.id)) throw conflict(`container "${c.name}" is already connected to network "${net.name}"`);
     const req = { networkId: net.id, ipv4: opts.ip, ipv6: opts.ip6, aliases: opts.aliases ?? [] };
@@ -218,7 +275,7 @@ export class Networks {
   }
 
   /** Subnets from --subnet (or the next free default pool), with their gateways, ranges and aux addresses. */
-  private async subnets(spec: NetworkCreateSpec, id: string): Promise<SubnetConfig[]> {
+  private async subnets(spec: NetworkCreateSpec, id: string, scope: 'local' | 'overlay' = 'local'): Promise<SubnetConfig[]> {
     const given = (spec.subnets ?? []).map((s) => parse(s));
     const v4 = given.filter((c) => c.family === 4);
     const v6 = given.filter((c) => c.family === 6);
@@ -242,7 +299,7 @@ export class Networks {
           return [];
         }
       });
-      cidrs.push(nextFreePool([...existing.map((e) => e.cidr), ...routes.filter((r) => r.family === 4), ...(up ? [up.subnet] : [])]));
+      cidrs.push(nextFreePool([...existing.map((e) => e.cidr), ...routes.filter((r) => r.family === 4), ...(up ? [up.subnet] : [])], scope));
     }
     if (spec.ipv6) cidrs.push(v6[0] ?? parseCidr(ulaSubnetFor(id)));
     const pick = (list: string[] | undefined, c: Cidr, what: string) => {

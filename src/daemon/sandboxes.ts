@@ -6,6 +6,8 @@ import { addInterface } from '../endpoint';
 import { configureInterface, createNetns, deleteNetns, netnsPath, pinNetnsToProcess, setNetnsSysctl, type Route } from '../netns';
 import type { Bridges } from './bridges';
 import { DemuxNetworks, isIpvlanL3 } from './demux-networks';
+import { Overlays } from './overlays';
+import { parseCidr } from '../ipam';
 import { BRIDGE_OPTIONS } from './networks';
 import { RESOLVER_ADDRESS } from '../dns/server';
 import { badRequest, conflict } from './errors';
@@ -28,6 +30,7 @@ export class Sandboxes {
     private readonly demux: DemuxNetworks,
     private readonly state: State,
     private readonly netnsPrefix: string,
+    private readonly overlays: () => Overlays | undefined = () => undefined,
   ) {}
 
   netnsName(c: ContainerDoc): string {
@@ -61,33 +64,42 @@ export class Sandboxes {
     const net = this.state.networks.get(req.networkId);
     if (!net) throw badRequest(`network ${req.networkId.slice(0, 12)} no longer exists`);
     const ifname = `eth${nextIndex(c.endpoints)}`;
-    const v4 = this.state.allocator(net, 4)!;
-    const v6 = this.state.allocator(net, 6);
-    if (req.ipv6 && !v6) throw badRequest(`network "${net.name}" has no IPv6 subnet for --ip6 ${req.ipv6}`);
-    const ipv4 = v4.allocate(req.ipv4);
-    const ipv6 = v6?.allocate(req.ipv6);
-    const mac = req.mac ?? macFromIpv4([0x02, 0x42], ipv4);
-    this.checkMacFree(net, mac);
-    const addresses = [`${ipv4}/${v4.prefixLength()}`, ...(ipv6 ? [`${ipv6}/${v6!.prefixLength()}`] : [])];
-    const routes: Route[] = [];
-    // The first network gives the default routes, as in Docker; --internal gives none.
-    if (c.endpoints.length === 0 && !net.internal) {
-      for (const s of net.subnets) routes.push({ to: 'default', via: s.gateway });
+    const endpointId = randomBytes(32).toString('hex');
+    const prefix = (family: 4 | 6) => parseCidr(net.subnets.find((s) => parseCidr(s.subnet).family === family)!.subnet).prefix;
+    const hasV6 = net.subnets.some((s) => parseCidr(s.subnet).family === 6);
+    if (req.ipv6 && !hasV6) throw badRequest(`network "${net.name}" has no IPv6 subnet for --ip6 ${req.ipv6}`);
+    const overlays = Overlays.handles(net) ? this.overlays() : undefined;
+    if (Overlays.handles(net) && !overlays) throw badRequest(`network "${net.name}" is an overlay network and this daemon is not in a cluster`);
+    const { ipv4, ipv6 } = overlays ? await overlays.claim(net, endpointId, req) : { ipv4: this.state.allocator(net, 4)!.allocate(req.ipv4), ipv6: this.state.allocator(net, 6)?.allocate(req.ipv6) };
+    const ep: Endpoint = { networkId: net.id, endpointId, ifname, mac: req.mac ?? macFromIpv4([0x02, 0x42], ipv4), ipv4, ipv6 };
+    try {
+      this.checkMacFree(net, ep.mac);
+      const addresses = [`${ipv4}/${prefix(4)}`, ...(ipv6 ? [`${ipv6}/${prefix(6)}`] : [])];
+      const routes: Route[] = [];
+      // The first network gives the default routes, as in Docker; --internal gives none.
+      if (c.endpoints.length === 0 && !net.internal) {
+        for (const s of net.subnets) routes.push({ to: 'default', via: s.gateway });
+      }
+      if (DemuxNetworks.handles(net)) return await this.addDemuxed(c, net, ep, addresses, routes);
+      if (!c.endpoints.some((e) => e.resolver)) {
+        routes.push(resolverRoute(net));
+        ep.resolver = true;
+      }
+      // An overlay's frames cross hosts whole and checksummed in VXLAN: no offloads on its interfaces.
+      const iface = await addInterface(this.engine, { netns: c.netns!, domain: this.bridges.domain(net.id), ifname, mac: ep.mac, mtu: net.mtu, addresses, routes, persist: true, offloads: !overlays });
+      this.ports.set(ep.endpointId, iface.port.id);
+      this.secure(ep, iface.port.id);
+      this.limit(c, iface.port.id);
+      this.route(ep);
+      c.endpoints.push(ep);
+      this.state.reindex(c);
+      await overlays?.announce(c, ep);
+      return ep;
+    } catch (e) {
+      // Nothing of it stays claimed in the cluster (what was made here goes with the sandbox).
+      if (overlays && !c.endpoints.includes(ep)) await overlays.withdraw(ep);
+      throw e;
     }
-    const ep: Endpoint = { networkId: net.id, endpointId: randomBytes(32).toString('hex'), ifname, mac, ipv4, ipv6 };
-    if (DemuxNetworks.handles(net)) return this.addDemuxed(c, net, ep, addresses, routes);
-    if (!c.endpoints.some((e) => e.resolver)) {
-      routes.push(resolverRoute(net));
-      ep.resolver = true;
-    }
-    const iface = await addInterface(this.engine, { netns: c.netns!, domain: this.bridges.domain(net.id), ifname, mac, mtu: net.mtu, addresses, routes, persist: true });
-    this.ports.set(ep.endpointId, iface.port.id);
-    this.secure(ep, iface.port.id);
-    this.limit(c, iface.port.id);
-    this.route(ep);
-    c.endpoints.push(ep);
-    this.state.reindex(c);
-    return ep;
   }
 
   /**
@@ -142,7 +154,7 @@ export class Sandboxes {
 
   async removeNetwork(c: ContainerDoc, networkId: string): Promise<void> {
     const resolverGone = c.endpoints.some((e) => e.networkId === networkId && e.resolver);
-    for (const ep of c.endpoints.filter((e) => e.networkId === networkId)) this.release(ep);
+    for (const ep of c.endpoints.filter((e) => e.networkId === networkId)) await this.release(ep);
     c.endpoints = c.endpoints.filter((e) => e.networkId !== networkId);
     this.state.reindex(c);
     // The interface that carried the queries is gone: the next one carries them.
@@ -156,7 +168,7 @@ export class Sandboxes {
 
   /** Removes every interface (the TAPs are deleted) and the namespace. */
   async destroy(c: ContainerDoc): Promise<void> {
-    for (const ep of c.endpoints) this.release(ep);
+    for (const ep of c.endpoints) await this.release(ep);
     c.endpoints = [];
     this.state.reindex(c);
     if (c.netns) await deleteNetns(c.netns).catch(() => undefined);
@@ -187,11 +199,14 @@ export class Sandboxes {
         this.join(ep, port.id);
         continue;
       }
-      const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true });
+      const overlay = !!net && Overlays.handles(net);
+      const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true, offloads: !overlay });
       this.ports.set(ep.endpointId, port.id);
       this.secure(ep, port.id);
       this.limit(c, port.id);
       this.route(ep);
+      // Announced again: the store may have been told of its withdrawal while this daemon was away.
+      if (overlay) await this.overlays()?.announce(c, ep);
     }
     // A container started by a Ferry that still put the resolver inside it gets the route now.
     const first = c.endpoints[0];
@@ -242,7 +257,7 @@ export class Sandboxes {
     return owners;
   }
 
-  private release(ep: Endpoint): void {
+  private async release(ep: Endpoint): Promise<void> {
     const port = this.ports.get(ep.endpointId);
     const net = this.state.networks.get(ep.networkId);
     const demuxed = !!net && DemuxNetworks.handles(net);
@@ -250,6 +265,8 @@ export class Sandboxes {
     if (ep.ipv4 && port !== undefined && !demuxed) this.engine.removeEndpoint(ep.ipv4);
     if (demuxed) void this.demux.routeFromHost(net, ep.ipv4, false);
     this.ports.delete(ep.endpointId);
+    // Withdrawn from every host, its addresses free in the cluster.
+    if (net && Overlays.handles(net)) await this.overlays()?.withdraw(ep);
   }
 }
 

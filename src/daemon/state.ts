@@ -104,6 +104,13 @@ export class State {
     await this.store.delete('networks', id);
     this.networks.delete(id);
   }
+  /** A network whose document lives in the cluster store (overlay): held here, never written to this host's store. */
+  adoptNetwork(n: NetworkDoc): void {
+    this.networks.set(n.id, n);
+  }
+  forgetNetwork(id: string): void {
+    this.networks.delete(id);
+  }
   async saveContainer(c: ContainerDoc): Promise<void> {
     await this.store.put('containers', c.id, c);
     this.setContainer(c);

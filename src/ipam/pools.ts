@@ -12,9 +12,18 @@ export function* defaultPools(): Generator<Cidr> {
   for (let c = 0; c < 256; c += 16) yield parseCidr(`192.168.${c}.0/20`);
 }
 
+/** Docker's default pool for overlay (global) networks: 10.0.0.0/8 cut into /24s. */
+export function* overlayPools(): Generator<Cidr> {
+  for (let b = 0; b < 256; b++) for (let c = 0; c < 256; c++) yield parseCidr(`10.${b}.${c}.0/24`);
+}
 
-/** The first default pool that overlaps none of `taken` (existing subnets and host routes). */
-export function nextFreePool(taken: Cidr[]): Cidr {
-  for (const pool of defaultPools()) if (!taken.some((t) => overlaps(pool, t))) return pool;
-  throw new IpamError('exhausted', 'all predefined address pools (172.17-31.0.0/16, 192.168.0.0/16 in /20s) overlap existing networks or host routes; give --subnet');
+const POOLS = {
+  local: { list: defaultPools, says: '172.17-31.0.0/16, 192.168.0.0/16 in /20s' },
+  overlay: { list: overlayPools, says: '10.0.0.0/8 in /24s' },
+};
+
+/** The first default pool (local or overlay) that overlaps none of `taken` (existing subnets and host routes). */
+export function nextFreePool(taken: Cidr[], scope: keyof typeof POOLS = 'local'): Cidr {
+  for (const pool of POOLS[scope].list()) if (!taken.some((t) => overlaps(pool, t))) return pool;
+  throw new IpamError('exhausted', `all predefined address pools (${POOLS[scope].says}) overlap existing networks or host routes; give --subnet`);
 }

@@ -10,12 +10,12 @@ import { specOf } from '../spec';
 
 
 
-/** --cluster-store etcd://HOST:PORT[,...] with --advertise-addr IP|IFACE and --cluster-ttl SECONDS, checked. */
-async function clusterOption(options: Record<string, unknown>): Promise<{ hosts: string[]; advertise: string; ttlSeconds: number } | undefined> {
+/** --cluster-store etcd://HOST:PORT[,...] with --advertise-addr IP|IFACE, --cluster-ttl SECONDS and --vxlan-port PORT, checked. */
+async function clusterOption(options: Record<string, unknown>): Promise<{ hosts: string[]; advertise: string; ttlSeconds: number; vxlanPort?: number } | undefined> {
   const store = options['cluster-store'] as string | undefined;
   const advertise = options['advertise-addr'] as string | undefined;
   if (!store) {
-    if (advertise || options['cluster-ttl']) throw new UsageError('options --advertise-addr and --cluster-ttl need --cluster-store etcd://HOST:PORT');
+    if (advertise || options['cluster-ttl'] || options['vxlan-port']) throw new UsageError('options --advertise-addr, --cluster-ttl and --vxlan-port need --cluster-store etcd://HOST:PORT');
     return undefined;
   }
   let hosts: string[];
@@ -32,7 +32,7 @@ async function clusterOption(options: Record<string, unknown>): Promise<{ hosts:
     if (!found) throw new UsageError(`option --advertise-addr ${advertise}: not an IPv4 address, nor an interface with one`);
     address = found;
   }
-  return { hosts, advertise: address, ttlSeconds: (options['cluster-ttl'] as number | undefined) ?? 10 };
+  return { hosts, advertise: address, ttlSeconds: (options['cluster-ttl'] as number | undefined) ?? 10, vxlanPort: options['vxlan-port'] as number | undefined };
 }
 
 /** `ferry daemon`: the control plane in the foreground, until SIGTERM or SIGINT. */

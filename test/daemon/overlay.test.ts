@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useDaemon } from '../harness/daemon';
+import { Underlay } from '../harness/etcd';
+
+/**
+ * Docker's overlay tutorial without Swarm (issue 9): two "hosts", each a
+ * namespace with its own daemon (one entered with nsenter, one with
+ * ip netns exec), joined by an underlay on 192.0.2.0/24, and one real
+ * etcd-server. A network made on one host is there on the other at once;
+ * containers on the two reach each other by name, through VXLAN.
+ */
+describe('overlay networks across hosts', () => {
+  const underlay = new Underlay();
+  beforeAll(() => underlay.start(), 30_000);
+  afterAll(() => underlay.stop());
+  const args = (ip: string) => ['--cluster-store', underlay.store, '--advertise-addr', ip, '--cluster-ttl', '2'];
+  const host1 = useDaemon(args('192.0.2.1'), (lab) => underlay.plug(lab.hostNs, '192.0.2.1'));
+  const host2 = useDaemon(args('192.0.2.2'), (lab) => underlay.plug(lab.hostNs, '192.0.2.2'), 'ip-netns-exec');
+  const waitFor = async (fn: () => Promise<boolean>, ms: number) => {
+    const until = Date.now() + ms;
+    while (!(await fn()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    return fn();
+  };
+  const lsJson = async (d: typeof host1) => (await d().ok('network', 'ls', '--format', '{{.ID}} {{.Name}} {{.Driver}} {{.Scope}}')).split('\n');
+
+  it('the tutorial: test-net made on host1 is on host2 with the same id; alpine1 and alpine2 ping each other by name', async () => {
+    const id = await host1().ok('network', 'create', '-d', 'overlay', '--attachable', 'test-net');
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(await lsJson(host1)).toContain(`${id.slice(0, 12)} test-net overlay global`);
+    expect(await waitFor(async () => (await lsJson(host2)).includes(`${id.slice(0, 12)} test-net overlay global`), 2000)).toBe(true);
+    const inspect = JSON.parse(await host2().ok('network', 'inspect', 'test-net'))[0];
+    expect(inspect.IPAM.Config).toEqual([{ Subnet: '10.0.0.0/24', Gateway: '10.0.0.1' }]);
+    expect(inspect.Options['com.docker.network.driver.overlay.vxlanid_list']).toBe('4096');
+
+    await host1().ok('run', '-d', '--name', 'alpine1', '--network', 'test-net', '--', 'sleep', 'infinity');
+    await host2().ok('run', '-d', '--name', 'alpine2', '--network', 'test-net', '--', 'sleep', 'infinity');
+    const ip1 = await host1().ip('alpine1', 'test-net');
+    const ip2 = await host2().ip('alpine2', 'test-net');
+    expect(new Set([ip1, ip2]).size).toBe(2);
+    // Underlay 1500 less the VXLAN headers.
+    expect(await host1().ok('exec', 'alpine1', '--', 'ip', '-o', 'link', 'show', 'eth0')).toMatch(/mtu 1450 /);
+    expect(await host2().ok('exec', 'alpine2', '--', 'ping', '-c', '2', '-W', '2', 'alpine1')).toMatch(/2 received/);
+    expect(await host1().ok('exec', 'alpine1', '--', 'ping', '-c', '2', '-W', '2', 'alpine2.test-net')).toMatch(/2 received/);
+    // The ARP for the other host's container was answered on this host: no broadcast crossed.
+    expect(await host1().ok('exec', 'alpine1', '--', 'ip', 'neigh', 'show', ip2)).toMatch(/lladdr 02:42:/);
+  });
+
+  it('TCP with 64 KB writes crosses without an MTU black hole', async () => {
+    await host2().ok('run', '-d', '--name', 'sink', '--network', 'test-net', '--', 'iperf3', '-s', '-1');
+    await waitFor(async () => (await host2().ferry('exec', 'sink', '--', 'ss', '-ltn')).stdout.includes(':5201'), 3000);
+    const out = await host1().ok('exec', 'alpine1', '--', 'iperf3', '-c', 'sink', '-t', '2', '-l', '64K', '-J');
+    const bits = JSON.parse(out).end.sum_received.bits_per_second as number;
+    expect(bits).toBeGreaterThan(1e6);
+  });
+
+  it('a removed container stops resolving on the other host within a second', async () => {
+    await host2().ok('rm', '-f', 'sink');
+    const gone = await waitFor(async () => (await host1().ferry('exec', 'alpine1', '--', 'getent', 'hosts', 'sink')).code !== 0, 1000);
+    expect(gone).toBe(true);
+  });
+
+  it('network rm is refused while any host has containers on it, then works from the other host', async () => {
+    const r = await host2().ferry('network', 'rm', 'test-net');
+    expect(r.stderr).toMatch(/network "test-net" has 1 attached container \(alpine2\)/);
+    await host2().ok('rm', '-f', 'alpine2');
+    const r2 = await host2().ferry('network', 'rm', 'test-net');
+    expect(r2.stderr).toMatch(/network "test-net" has 1 endpoint in the cluster \(alpine1 on /);
+    await host1().ok('rm', '-f', 'alpine1');
+    await host2().ok('network', 'rm', 'test-net');
+    expect(await waitFor(async () => !(await lsJson(host1)).some((l) => l.includes('test-net')), 2000)).toBe(true);
+    expect((await host1().host(['ip', '-br', 'link'])).stdout).not.toMatch(/ov-/);
+  });
+});
