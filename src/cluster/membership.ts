@@ -99,7 +99,8 @@ export class Membership {
   /** Leaves cleanly (the lease revoked: down at once for the others) and closes the client. */
   async leave(): Promise<void> {
     this.stopped = true;
-    await this.lease?.revoke().catch(() => undefined);
+    // Bounded: a store that is gone must not keep the daemon from exiting (the lease then expires on its own).
+    if (this.lease) await this.bounded(this.lease.revoke()).catch(() => undefined);
     this.root.close();
   }
 }
@@ -114,7 +115,13 @@ function withTimeout<T>(p: Promise<T>, ms: number, hosts: string[]): Promise<T> 
     const t = setTimeout(() => reject(new Error(`the cluster store at ${hosts.join(', ')} did not answer within ${ms} ms`)), ms);
     p.then(
       (v) => (clearTimeout(t), resolve(v)),
-      (e: Error) => (clearTimeout(t), reject(new Error(`the cluster store at ${hosts.join(', ')}: ${e.message}`))),
+      (e: Error) => (clearTimeout(t), reject(new Error(`the cluster store at ${hosts.join(', ')}: ${plainMessage(e.message)}`))),
     );
   });
+}
+
+/** gRPC's "14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: " -> "connect ECONNREFUSED ...". */
+function plainMessage(m: string): string {
+  const last = /Last error: (?:Error: )?(.*?)\.?\s*(?:Resolution note:.*)?$/s.exec(m);
+  return (last ? last[1]! : m).trim();
 }

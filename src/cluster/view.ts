@@ -60,8 +60,9 @@ export class ClusterView<Network extends { id: string } = { id: string }> {
     this.listener = listener;
   }
 
-  async stop(): Promise<void> {
-    await this.watcher?.cancel().catch(() => undefined);
+  /** Stops following; `bounded` keeps a store that is gone from holding the daemon's exit. */
+  async stop(bounded: <T>(p: Promise<T>) => Promise<T>): Promise<void> {
+    if (this.watcher) await bounded(this.watcher.cancel()).catch(() => undefined);
   }
 
   /** The network's endpoints on nodes that are alive. */

@@ -75,7 +75,7 @@ export class Overlays {
   }
 
   async stop(): Promise<void> {
-    await this.view.stop();
+    await this.view.stop((p) => this.membership.bounded(p));
   }
 
   /** The MTU of overlay networks made here: the underlay interface's, less the VXLAN headers. */

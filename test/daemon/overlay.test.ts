@@ -59,6 +59,19 @@ describe('overlay networks across hosts', () => {
     expect(gone).toBe(true);
   });
 
+  it('a host killed (-9): its containers are withdrawn from the other within the TTL; back, reachable within 2 s', async () => {
+    const resolves = async () => (await host1().ferry('exec', 'alpine1', '--', 'getent', 'hosts', 'alpine2')).code === 0;
+    const pings = async () => (await host1().ferry('exec', 'alpine1', '--', 'ping', '-c', '1', '-W', '1', 'alpine2')).code === 0;
+    await host2().stop('SIGKILL');
+    const t0 = Date.now();
+    expect(await waitFor(async () => !(await resolves()), 5000)).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(4000); // TTL 2 s, and the store's own lease check
+    expect(await pings()).toBe(false);
+    await host2().start();
+    expect(await waitFor(pings, 2000)).toBe(true);
+    expect(await resolves()).toBe(true);
+  });
+
   it('network rm is refused while any host has containers on it, then works from the other host', async () => {
     const r = await host2().ferry('network', 'rm', 'test-net');
     expect(r.stderr).toMatch(/network "test-net" has 1 attached container \(alpine2\)/);
@@ -70,4 +83,37 @@ describe('overlay networks across hosts', () => {
     expect(await waitFor(async () => !(await lsJson(host1)).some((l) => l.includes('test-net')), 2000)).toBe(true);
     expect((await host1().host(['ip', '-br', 'link'])).stdout).not.toMatch(/ov-/);
   });
+});
+
+describe('overlay: the cluster under stress and failure', () => {
+  const underlay = new Underlay();
+  beforeAll(() => underlay.start(), 30_000);
+  afterAll(() => underlay.stop());
+  const args = (ip: string) => ['--cluster-store', underlay.store, '--advertise-addr', ip, '--cluster-ttl', '2'];
+  const host1 = useDaemon(args('192.0.2.1'), (lab) => underlay.plug(lab.hostNs, '192.0.2.1'));
+  const host2 = useDaemon(args('192.0.2.2'), (lab) => underlay.plug(lab.hostNs, '192.0.2.2'));
+
+  it('2 x 50 containers started at once on two hosts never get the same address', async () => {
+    await host1().ok('network', 'create', '-d', 'overlay', 'race');
+    const start = (d: typeof host1, tag: string) => d().shell(`for i in $(seq 50); do ferry run -d --name ${tag}$i --network race -- sleep infinity >/dev/null & done; wait`);
+    const t0 = Date.now();
+    await Promise.all([start(host1, 'a'), start(host2, 'b')]);
+    const took = Date.now() - t0;
+    const addresses = async (d: typeof host1) => JSON.parse(await d().ok('network', 'inspect', 'race'))[0].Containers as Record<string, { IPv4Address: string }>;
+    const all = [...Object.values(await addresses(host1)), ...Object.values(await addresses(host2))].map((c) => c.IPv4Address);
+    expect(all.length).toBe(100);
+    expect(new Set(all).size).toBe(100);
+    console.log(`100 overlay containers on two hosts in ${took} ms`);
+  }, 240_000);
+
+  it('with etcd stopped, network create -d overlay fails naming the store, and local networks keep working', async () => {
+    await underlay.stopEtcd();
+    const r = await host1().ferry('network', 'create', '-d', 'overlay', 'late');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^ferry: the cluster store at http:\/\/192\.0\.2\.100:2379( did not answer within 3000 ms|: connect ECONNREFUSED 192\.0\.2\.100:2379)\n$/);
+    await host1().ok('network', 'create', 'local-net');
+    await host1().ok('run', '-d', '--name', 'l1', '--network', 'local-net', '--', 'sleep', 'infinity');
+    await host1().ok('run', '-d', '--name', 'l2', '--network', 'local-net', '--', 'sleep', 'infinity');
+    expect(await host1().ok('exec', 'l1', '--', 'ping', '-c', '1', '-W', '2', 'l2')).toMatch(/1 received/);
+  }, 60_000);
 });

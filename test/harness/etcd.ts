@@ -51,12 +51,17 @@ export class Underlay {
     await configureInterface(ns, { ifname: 'eth0', addresses: [`${ip}/24`] });
   }
 
-  async stop(): Promise<void> {
-    if (this.etcd && this.etcd.exitCode === null) {
+  /** Stops etcd alone (the store gone for the daemons); stop() still removes everything. */
+  async stopEtcd(): Promise<void> {
+    if (this.etcd && this.etcd.exitCode === null && this.etcd.signalCode === null) {
       const exited = new Promise((r) => this.etcd!.once('exit', r));
       this.etcd.kill('SIGTERM');
       await exited;
     }
+  }
+
+  async stop(): Promise<void> {
+    await this.stopEtcd();
     await deleteNetns(this.etcdNs).catch(() => undefined);
     await deleteNetns(this.switchNs).catch(() => undefined);
     sweep(this.prefix);
