@@ -1,6 +1,11 @@
+import path from 'node:path';
+import { execIn } from '../../src/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDaemon } from '../harness/daemon';
 import { Underlay } from '../harness/etcd';
+import { outside, uplinkArgs } from '../harness/outside';
+
+const PEER_ECHO = path.join(__dirname, '..', 'fixtures', 'peer-echo.py');
 
 /**
  * Docker's overlay tutorial without Swarm (issue 9): two "hosts", each a
@@ -14,7 +19,11 @@ describe('overlay networks across hosts', () => {
   beforeAll(() => underlay.start(), 30_000);
   afterAll(() => underlay.stop());
   const args = (ip: string) => ['--cluster-store', underlay.store, '--advertise-addr', ip, '--cluster-ttl', '2'];
-  const host1 = useDaemon(args('192.0.2.1'), (lab) => underlay.plug(lab.hostNs, '192.0.2.1'));
+  // host1 also has an uplink to the world (203.0.113.0/24, a far host at 198.51.100.2): the overlay's way out.
+  const host1 = useDaemon([...args('192.0.2.1'), ...uplinkArgs('203.0.113')], async (lab) => {
+    await underlay.plug(lab.hostNs, '192.0.2.1');
+    await outside(lab, '203.0.113');
+  });
   const host2 = useDaemon(args('192.0.2.2'), (lab) => underlay.plug(lab.hostNs, '192.0.2.2'), 'ip-netns-exec');
   const waitFor = async (fn: () => Promise<boolean>, ms: number) => {
     const until = Date.now() + ms;
@@ -51,6 +60,25 @@ describe('overlay networks across hosts', () => {
     const out = await host1().ok('exec', 'alpine1', '--', 'iperf3', '-c', 'sink', '-t', '2', '-l', '64K', '-J');
     const bits = JSON.parse(out).end.sum_received.bits_per_second as number;
     expect(bits).toBeGreaterThan(1e6);
+  });
+
+  it("the way out: an overlay container reaches the world through its own host's uplink with SNAT, and -p publishes on its host", async () => {
+    const far = (argv: string[]) => execIn(`${host1().prefix}-far`, argv, { timeoutMs: 30_000 });
+    expect(await host1().ok('exec', 'alpine1', '--', 'ping', '-c', '1', '-W', '2', '198.51.100.2')).toMatch(/1 received/);
+    const srv = far(['python3', PEER_ECHO, 'serve', 'tcp', '7000']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await host1().ok('exec', 'alpine1', '--', 'python3', PEER_ECHO, 'ask', 'tcp', '198.51.100.2', '7000')).toMatch(/^203\.0\.113\.10:\d+$/);
+    await far(['pkill', '-f', 'peer-echo.py serve tcp 7000']);
+    await srv;
+    await host1().ok('run', '-d', '--name', 'web', '--network', 'test-net', '-p', '8080:80', '--', 'python3', PEER_ECHO, 'serve', 'tcp', '80');
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await far(['python3', PEER_ECHO, 'ask', 'tcp', '203.0.113.10', '8080'])).stdout).toMatch(/^198\.51\.100\.2:\d+/);
+    // An --internal overlay network has no way out.
+    await host1().ok('network', 'create', '-d', 'overlay', '--internal', 'inside');
+    await host1().ok('run', '-d', '--name', 'shut', '--network', 'inside', '--', 'sleep', 'infinity');
+    expect((await host1().ferry('exec', 'shut', '--', 'ping', '-c', '1', '-W', '1', '198.51.100.2')).code).not.toBe(0);
+    await host1().ok('rm', '-f', 'web', 'shut');
+    await host1().ok('network', 'rm', 'inside');
   });
 
   it('a removed container stops resolving on the other host within a second', async () => {
