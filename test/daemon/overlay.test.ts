@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { execIn } from '../../src/netns';
+import { createNetns, execIn } from '../../src/netns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDaemon } from '../harness/daemon';
 import { Underlay } from '../harness/etcd';
@@ -80,6 +80,55 @@ describe('overlay networks across hosts', () => {
     await host1().ok('rm', '-f', 'web', 'shut');
     await host1().ok('network', 'rm', 'inside');
   });
+
+  it('interop: a host built as Docker builds overlay in the kernel (vxlan device, static fdb, bridge) exchanges ping and TCP with Ferry', async () => {
+    // h3: the kernel's VXLAN on the underlay at 192.0.2.3, a bridge, a container c3 (10.0.0.200) on a veth.
+    const h3 = `${underlay.prefix}-k3`;
+    const c3 = `${underlay.prefix}-k3c`;
+    const sh = async (ns: string, cmd: string) => {
+      const r = await execIn(ns, ['sh', '-c', cmd], { timeoutMs: 30_000 });
+      if (r.code !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const net = JSON.parse(await host1().ok('network', 'inspect', 'test-net'))[0];
+    const vni = net.Options['com.docker.network.driver.overlay.vxlanid_list'];
+    const mac1 = (await host1().inspect('alpine1')).NetworkSettings.Networks['test-net']!.MacAddress;
+    const ip1 = await host1().ip('alpine1', 'test-net');
+    const mac3 = '02:42:0a:00:00:c8';
+    await underlay.plug(h3, '192.0.2.3', true);
+    await createNetns(c3);
+    await sh(h3, [
+      `ip link add vx0 type vxlan id ${vni} dstport 4789 local 192.0.2.3 nolearning`,
+      'ip link add br0 type bridge && ip link set vx0 master br0 && ip link set vx0 up && ip link set br0 up',
+      `ip link add v3 type veth peer name eth0 netns ${c3} && ip link set v3 master br0 && ip link set v3 up`,
+      'bridge fdb append 00:00:00:00:00:00 dev vx0 dst 192.0.2.1 self permanent',
+      `bridge fdb append ${mac1} dev vx0 dst 192.0.2.1 self permanent`,
+    ].join(' && '));
+    // Over veths the kernel's VXLAN leaves inner TCP checksums partial: c3 computes its own (as a NIC would before the wire).
+    await sh(c3, `ip link set lo up && ip link set eth0 address ${mac3} mtu 1450 up && ip addr add 10.0.0.200/24 dev eth0 && ethtool -K eth0 tx off >/dev/null`);
+    // The kernel host is announced in the cluster store as a Ferry daemon would announce itself and its endpoint.
+    const ep = 'e'.repeat(64);
+    await underlay.put('nodes/kernel0', JSON.stringify({ id: 'kernel0', hostname: 'kernel-host', advertise: '192.0.2.3', joined: new Date().toISOString() }));
+    await underlay.put('alive/kernel0', '192.0.2.3');
+    await underlay.put(`addresses/${net.Id}/10.0.0.200`, ep);
+    await underlay.put(`endpoints/${net.Id}/${ep}`, JSON.stringify({ networkId: net.Id, endpointId: ep, containerId: 'c'.repeat(64), name: 'kernel-c3', hostname: 'c3', aliases: [], mac: mac3, ipv4: '10.0.0.200', node: 'kernel0' }));
+    try {
+      expect(await host1().ok('exec', 'alpine1', '--', 'ping', '-c', '2', '-W', '2', 'kernel-c3')).toMatch(/2 received/);
+      expect(await sh(c3, `ping -c 2 -W 2 ${ip1}`)).toMatch(/2 received/);
+      const iperf = async (server: (a: string[]) => Promise<unknown>, client: (a: string[]) => Promise<string>, to: string) => {
+        const srv = server(['iperf3', '-s', '-1']);
+        await new Promise((r) => setTimeout(r, 500));
+        const bits = JSON.parse(await client(['iperf3', '-c', to, '-t', '1', '-J'])).end.sum_received.bits_per_second as number;
+        await srv;
+        return bits;
+      };
+      expect(await iperf((a) => sh(c3, a.join(' ')), (a) => host1().ok('exec', 'alpine1', '--', ...a), '10.0.0.200')).toBeGreaterThan(1e6);
+      expect(await iperf((a) => host1().ferry('exec', 'alpine1', '--', ...a), (a) => sh(c3, a.join(' ')), ip1)).toBeGreaterThan(1e6);
+    } finally {
+      await underlay.del(`endpoints/${net.Id}/${ep}`);
+      await underlay.del(`addresses/${net.Id}/10.0.0.200`);
+    }
+  }, 60_000);
 
   it('a removed container stops resolving on the other host within a second', async () => {
     await host2().ok('rm', '-f', 'sink');

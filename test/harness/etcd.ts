@@ -51,6 +51,21 @@ export class Underlay {
     await configureInterface(ns, { ifname: 'eth0', addresses: [`${ip}/24`] });
   }
 
+  /** Writes one key under /ferry/ as a client in etcd's namespace would (what a host that is not Ferry announces). */
+  put(key: string, value: string): Promise<void> {
+    return this.client(`c.put(k).value(v)`, key, value);
+  }
+
+  del(key: string): Promise<void> {
+    return this.client(`c.delete().key(k)`, key, '');
+  }
+
+  private async client(op: string, key: string, value: string): Promise<void> {
+    const script = `const { Etcd3 } = require(process.argv[1]); const c = new Etcd3({ hosts: 'http://192.0.2.100:2379' }); const [k, v] = process.argv.slice(2); ${op}.then(() => c.close(), (e) => { console.error(e.message); process.exit(1); });`;
+    const r = await execIn(this.etcdNs, [process.execPath, '-e', script, path.join(__dirname, '..', '..', 'node_modules', 'etcd3'), `/ferry/${key}`, value]);
+    if (r.code !== 0) throw new Error(`${op} ${key}: ${r.stderr}`);
+  }
+
   /** Stops etcd alone (the store gone for the daemons); stop() still removes everything. */
   async stopEtcd(): Promise<void> {
     if (this.etcd && this.etcd.exitCode === null && this.etcd.signalCode === null) {
