@@ -34,6 +34,8 @@
         "native/demux/segments.cc",
         "native/demux/demux_stage.cc",
         "native/vxlan/underlay_port.cc",
+        "native/vxlan/segment.cc",
+        "native/vxlan/coalesce.cc",
         "native/vxlan/tunnel_port.cc",
         "native/vxlan/decap_stage.cc",
         "native/vxlan/neighbor_proxy_stage.cc",

@@ -157,12 +157,43 @@ function demuxSeeds(): Buffer[] {
   return recs.map(encodeRecords);
 }
 
+/**
+ * vxlan_fuzz.cc: UDP_GRO runs (even ports) of VXLAN datagrams carrying
+ * consecutive TCP segments of one flow, one broken by another flow and a
+ * short last segment; and frames for the tunnel (odd ports): a TSO frame, a
+ * checksum left partial.
+ */
+function vxlanSeeds(): Buffer[] {
+  const vxlan = Buffer.from([0x08, 0, 0, 0, 0, 0x10, 0x04, 0]); // VNI 4100
+  const A = '02:42:0a:00:00:02';
+  const B = '02:42:0a:00:00:03';
+  const segment = (flow: string, seq: number, len: number) => {
+    const f = frame(A, B, `tcp ${flow} ack len ${len}`);
+    f.writeUInt32BE(seq, 38); // Ethernet 14 + IPv4 20 + 4: the sequence number
+    return Buffer.concat([vxlan, f]);
+  };
+  const run = (parts: Buffer[]) => Buffer.concat(parts);
+  const mss = 1398;
+  const one = '10.0.0.2:40000 > 10.0.0.3:5201';
+  const other = '10.0.0.2:40001 > 10.0.0.3:5201';
+  const datagram = 8 + 54 + mss;
+  const recs: Rec[][] = [
+    [{ port: 0, frame: run([0, 1, 2, 3].map((k) => segment(one, 1 + k * mss, mss))), vnet: [0, 0, 0, datagram, 0, 0] }],
+    [{ port: 0, frame: run([segment(one, 1, mss), segment(one, 1 + mss, mss), segment(other, 1, mss), segment(other, 1 + mss, 100)]), vnet: [0, 0, 0, datagram, 0, 0] }],
+    [{ port: 0, frame: segment(one, 1, 200) }],
+    [{ port: 1, frame: frame(A, B, `tcp ${one} ack len 6000`), vnet: [1, 1, 54, mss, 34, 16] }],
+    [{ port: 1, frame: frame(A, B, `tcp ${one} ack len 500`), vnet: [1, 0, 0, 0, 34, 16] }],
+    [{ port: 1, frame: frame(A, B, 'udp 10.0.0.2:9 > 10.0.0.3:9 len 300'), vnet: [1, 0, 0, 0, 34, 6] }],
+  ];
+  return recs.map(encodeRecords);
+}
+
 /** Writes each target's seeds into DIR/<target>/; returns how many each got. */
-export function writeSeeds(dir: string): Record<'parse' | 'router' | 'demux', number> {
-  const sets = { parse: goldenSeeds(), router: [...goldenSeeds(), ...routerSeeds()], demux: [...goldenSeeds(), ...demuxSeeds()] };
+export function writeSeeds(dir: string): Record<'parse' | 'router' | 'demux' | 'vxlan', number> {
+  const sets = { parse: goldenSeeds(), router: [...goldenSeeds(), ...routerSeeds()], demux: [...goldenSeeds(), ...demuxSeeds()], vxlan: vxlanSeeds() };
   for (const [target, seeds] of Object.entries(sets)) {
     mkdirSync(path.join(dir, target), { recursive: true });
     seeds.forEach((s, i) => writeFileSync(path.join(dir, target, `seed-${String(i).padStart(3, '0')}`), s));
   }
-  return { parse: sets.parse.length, router: sets.router.length, demux: sets.demux.length };
+  return { parse: sets.parse.length, router: sets.router.length, demux: sets.demux.length, vxlan: sets.vxlan.length };
 }

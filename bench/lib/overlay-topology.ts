@@ -62,7 +62,7 @@ export async function overlayPair(prefix: string, datapath: OverlayDatapath): Pr
         const underlay = engine.addUnderlay({ address: me.underlay, netns: netnsPath(hostNs[i]!) });
         const domain = engine.createDomain();
         const tunnel = engine.addTunnel({ underlay, vni: VNI, domain });
-        const ep = await addInterface(engine, { netns: ctrNs[i]!, domain, mac: me.mac, mtu: MTU, addresses, offloads: false });
+        const ep = await addInterface(engine, { netns: ctrNs[i]!, domain, mac: me.mac, mtu: MTU, addresses });
         ports.push(ep.port.id);
         engine.setTunnelHosts(tunnel, [peer.underlay]);
         engine.setTunnelRemote(tunnel, peer.mac, peer.underlay);

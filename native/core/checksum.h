@@ -29,16 +29,30 @@ inline uint16_t csum_fold(uint32_t sum) {
 }
 
 // One's-complement sum of a byte range, as 16-bit big-endian words, unfolded.
+// Summed four bytes at a time in the host's order into 64 bits, folded, and
+// swapped back: the one's-complement sum does not depend on the byte order it
+// is taken in (RFC 1071 section 2(B)), so this is the big-endian sum.
 inline uint32_t csum_partial(const uint8_t* p, uint32_t len, uint32_t sum = 0) {
-  uint64_t acc = sum;
-  while (len >= 2) {
-    acc += uint32_t(p[0]) << 8 | p[1];
+  uint64_t acc = 0;
+  for (; len >= 4; p += 4, len -= 4) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    acc += w;
+  }
+  if (len >= 2) {
+    uint16_t w;
+    std::memcpy(&w, p, 2);
+    acc += w;
     p += 2;
     len -= 2;
   }
-  if (len) acc += uint32_t(p[0]) << 8;
-  while (acc >> 32) acc = (acc & 0xffffffffu) + (acc >> 32);
-  return uint32_t(acc);
+  // A last odd byte is the high byte of a big-endian word: the low one of a little-endian word.
+  if (len) acc += __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? uint32_t(p[0]) : uint32_t(p[0]) << 8;
+  acc = (acc & 0xffffffffu) + (acc >> 32);
+  acc = (acc & 0xffffffffu) + (acc >> 32);
+  uint16_t folded = csum_fold(uint32_t(acc));
+  if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) folded = __builtin_bswap16(folded);
+  return csum_add(sum, folded);
 }
 
 // The value to store in a checksum field computed over the whole range.

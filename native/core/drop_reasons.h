@@ -15,7 +15,8 @@
   X(port_down, "egress device is administratively down (the kernel answers EIO)")      \
   X(tx_error, "the kernel refused the frame on egress for another reason")              \
   X(no_stage, "the port's role has no first stage in the graph")                       \
-  X(bad_next, "a stage chose a node the graph does not allow after it (a bug, counted)")
+  X(bad_next, "a stage chose a node the graph does not allow after it (a bug, counted)")   \
+  X(no_buffer, "no packet buffer was free for a frame split from a received batch")
 
 namespace ferry {
 

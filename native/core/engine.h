@@ -126,6 +126,7 @@ class Engine {
   WorkerCounters worker_;
   std::vector<std::unique_ptr<Port>> ports_;  // index = port id; null = free slot
   std::vector<Port*> tx_dirty_;               // ports with frames queued this run
+  std::vector<uint32_t> pending_;             // ports with frames read but not yet handed over (Port::rx_pending)
   Batch sent_, dropped_;           // this run's packets that were sent or dropped
   std::vector<Packet*> finished_;  // generated or released this run, freed after transmit
   StageContext ctx_;

@@ -52,6 +52,10 @@ class Port {
   virtual void tx_burst(Packet* const* pkts, uint32_t n) = 0;
   // The fd the worker waits on for rx readiness, or -1.
   virtual int rx_fd() const = 0;
+  // Frames already read from the device but not yet handed over (they did
+  // not fit in the last burst): the worker calls rx_burst again without
+  // waiting for the fd.
+  virtual bool rx_pending() const { return false; }
   virtual const char* kind() const = 0;
   // Called before a removal that should delete the device, not just let go of it.
   virtual void destroy_on_close() {}

@@ -1,4 +1,5 @@
 // The worker loop. See engine.h for why it is shaped so.
+#include <algorithm>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/epoll.h>
@@ -74,7 +75,7 @@ void Engine::loop() {
 
   while (!stopping_.load(std::memory_order_relaxed)) {
     const bool spinning = ctx_.now_ns - last_work_ns < spin_ns;
-    const int timeout = spinning ? 0 : sleep_timeout_ms();
+    const int timeout = spinning || !pending_.empty() ? 0 : sleep_timeout_ms();
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
     if (spinning) {
       worker_.polls++;
@@ -94,6 +95,10 @@ void Engine::loop() {
       }
     }
     if (commands_pending_.load(std::memory_order_acquire)) run_commands();
+    // Ports holding frames they read but could not hand over last time are read again, ready or not.
+    for (uint32_t id : pending_)
+      if (nready < uint32_t(kMaxEvents)) ready[nready++] = id;
+    pending_.clear();
 
     // Gather one burst from each ready port into shared batches, so every
     // stage runs over many packets at once.
@@ -104,6 +109,7 @@ void Engine::loop() {
       const uint32_t got = port->rx_burst(pool_, batch.pkts + batch.n, config_.burst);
       if (!port->taps.empty()) capture_rx(port, batch.pkts + batch.n, got);
       batch.n += got;
+      if (port->rx_pending() && std::find(pending_.begin(), pending_.end(), port->id) == pending_.end()) pending_.push_back(port->id);
     }
     if (batch.n > 0) {
       run_graph(batch);

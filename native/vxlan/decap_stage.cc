@@ -30,7 +30,8 @@ void VxlanDecapStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
     } else {
       p->data += kVxlanHdrLen;
       p->len -= kVxlanHdrLen;
-      p->vnet = VnetHdr{};  // a datagram's payload: whole, and its checksums are the sender's
+      // p->vnet is the underlay's: empty for one datagram (whole, its checksums the
+      // sender's), a TCP GSO header for segments it merged (coalesce.h).
       p->in_port = t.tunnel;
       p->next = next_of(Next::inner);
       c.decapsulated++;

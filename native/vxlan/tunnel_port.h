@@ -6,7 +6,8 @@
 // socket. Broadcast, multicast and unknown unicast go to every host that has
 // the network (head-end replication: no multicast underlay). The tables are
 // the control plane's (from the cluster state): nothing is learnt from the
-// wire. Frames from the tunnel come in through the underlay and the
+// wire. TSO frames are cut to the MSS and checksums completed here
+// (segment.h): what crosses is whole frames. Frames from the tunnel come in through the underlay and the
 // vxlan-decap stage, which gives them this port as their ingress.
 #pragma once
 #include <netinet/in.h>
@@ -21,7 +22,7 @@ namespace ferry {
 
 class TunnelPort : public Port {
  public:
-  TunnelPort(UnderlayPort* underlay, uint32_t vni) : underlay_(underlay), vni_(vni) {}
+  TunnelPort(UnderlayPort* underlay, uint32_t vni);
 
   uint32_t rx_burst(PacketPool&, Packet**, uint32_t) override { return 0; }  // its frames come through the underlay
   void tx_burst(Packet* const* pkts, uint32_t n) override;
@@ -43,6 +44,10 @@ class TunnelPort : public Port {
   uint32_t vni_;
   std::vector<uint32_t> hosts_;
   std::unordered_map<uint64_t, uint32_t> remotes_;
+  // Where a TSO frame is cut into datagrams (segment.h): room for a 64 KB
+  // frame cut at the smallest MSS, each piece with its own headers.
+  static constexpr uint32_t kSegmentBuffer = 256 << 10;
+  std::vector<uint8_t> segments_;
 };
 
 }  // namespace ferry

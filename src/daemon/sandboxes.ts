@@ -85,8 +85,7 @@ export class Sandboxes {
         routes.push(resolverRoute(net));
         ep.resolver = true;
       }
-      // An overlay's frames cross hosts whole and checksummed in VXLAN: no offloads on its interfaces.
-      const iface = await addInterface(this.engine, { netns: c.netns!, domain: this.bridges.domain(net.id), ifname, mac: ep.mac, mtu: net.mtu, addresses, routes, persist: true, offloads: !overlays });
+      const iface = await addInterface(this.engine, { netns: c.netns!, domain: this.bridges.domain(net.id), ifname, mac: ep.mac, mtu: net.mtu, addresses, routes, persist: true });
       this.ports.set(ep.endpointId, iface.port.id);
       this.secure(ep, iface.port.id);
       this.limit(c, iface.port.id);
@@ -200,7 +199,7 @@ export class Sandboxes {
         continue;
       }
       const overlay = !!net && Overlays.handles(net);
-      const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true, offloads: !overlay });
+      const port = this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true });
       this.ports.set(ep.endpointId, port.id);
       this.secure(ep, port.id);
       this.limit(c, port.id);

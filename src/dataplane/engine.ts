@@ -50,7 +50,7 @@ export interface TapPortOptions {
   txQueueLen?: number;
   /** The device's MTU; Ferry refuses (too_big) frames longer than it on egress, as the kernel behind it would. */
   mtu?: number;
-  /** Checksum and segmentation offloads (default on); off for overlay networks, whose VXLAN datagrams carry whole frames. */
+  /** Checksum and segmentation offloads (default on); off, the TAP hands over only whole, checksummed frames (the VXLAN tunnel cuts TSO frames itself, native/vxlan/segment.h). */
   offloads?: boolean;
   /**
    * Keep the device when Ferry lets go of it (daemon restart): the container

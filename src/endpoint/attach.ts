@@ -15,7 +15,7 @@ export interface InterfaceSpec {
   txQueueLen?: number;
   /** Keep the TAP across an engine restart (see TapPortOptions.persist). */
   persist?: boolean;
-  /** false: no checksum or segmentation offloads (an overlay network's container). */
+  /** false: no checksum or segmentation offloads (see TapOptions.offloads). */
   offloads?: boolean;
   /** false: no ARP on it (an ipvlan l3 member). */
   arp?: boolean;

@@ -55,11 +55,25 @@ describe('overlay networks across hosts', () => {
   });
 
   it('TCP with 64 KB writes crosses without an MTU black hole', async () => {
-    await host2().ok('run', '-d', '--name', 'sink', '--network', 'test-net', '--', 'iperf3', '-s', '-1');
+    await host2().ok('run', '-d', '--name', 'sink', '--network', 'test-net', '--', 'iperf3', '-s');
     await waitFor(async () => (await host2().ferry('exec', 'sink', '--', 'ss', '-ltn')).stdout.includes(':5201'), 3000);
+    type Port = { role: string; carries?: string; rxPackets: number; txPackets: number; txBytes: number };
+    const ports = async (d: typeof host1) => (JSON.parse(await d().ok('stats', '--json')) as { ports: Port[] }).ports;
+    const before = await ports(host2);
     const out = await host1().ok('exec', 'alpine1', '--', 'iperf3', '-c', 'sink', '-t', '2', '-l', '64K', '-J');
     const bits = JSON.parse(out).end.sum_received.bits_per_second as number;
     expect(bits).toBeGreaterThan(1e6);
+    // The offloads at work: host1's tunnel cut TSO frames into datagrams (more datagrams left than frames
+    // came in), and host2 merged them again (fewer frames to sink's TAP than datagrams arrived).
+    const tunnel1 = (await ports(host1)).find((p) => p.role === 'tunnel')!;
+    const underlay1 = (await ports(host1)).find((p) => p.role === 'underlay')!;
+    expect(underlay1.txPackets).toBeGreaterThan(2 * tunnel1.txPackets);
+    const after = await ports(host2);
+    const delta = (role: string, carries: RegExp | undefined, f: (p: Port) => number) => {
+      const pick = (l: Port[]) => l.find((p) => p.role === role && (!carries || carries.test(p.carries ?? '')));
+      return f(pick(after)!) - (pick(before) ? f(pick(before)!) : 0);
+    };
+    expect(delta('underlay', undefined, (p) => p.rxPackets)).toBeGreaterThan(2 * delta('container', /^sink\//, (p) => p.txPackets));
   });
 
   it("the way out: an overlay container reaches the world through its own host's uplink with SNAT, and -p publishes on its host", async () => {

@@ -22,9 +22,10 @@ describe('fuzz targets, briefly', () => {
     expect(n.parse).toBeGreaterThan(5);
     expect(n.router).toBeGreaterThan(20);
     expect(n.demux).toBeGreaterThan(15);
+    expect(n.vxlan).toBeGreaterThan(5);
   }, 300_000);
 
-  for (const target of ['parse', 'router', 'demux'] as const) {
+  for (const target of ['parse', 'router', 'demux', 'vxlan'] as const) {
     it(`${target}: 20,000 executions, no crash, no sanitizer report, no broken invariant`, async () => {
       const r = await runNative(target, bins[target], path.join(dir, 'seeds', target), 20_000, 1, path.join(dir, 'artifacts'));
       expect(r.ok, formatResult(r)).toBe(true);

@@ -1,0 +1,99 @@
+// libFuzzer target: the VXLAN tunnel's offloads (native/vxlan/segment.h,
+// coalesce.h), each record one buffer (records.h):
+//
+//   - as a UDP_GRO run as the underlay socket hands it (the virtio-net
+//     header's gso_size as the run's datagram size, 0: one datagram), split
+//     and merged by split_run;
+//   - as a frame a container hands the tunnel: cut by segment_tcp with the
+//     record's gso_size, or its checksum completed at the record's
+//     csum_start/csum_offset.
+//
+// Besides the sanitizers: split_run gives at most one frame per datagram and
+// no more bytes than it took in (less the headers merging drops); every
+// frame it merged is a TCP GSO frame that segment_tcp cuts again into as
+// many datagrams as were merged, each no larger than the run's datagram size.
+#include <cstdlib>
+#include <vector>
+
+#include "core/packet.h"
+#include "records.h"
+#include "vxlan/coalesce.h"
+#include "vxlan/inner_tcp.h"
+#include "vxlan/segment.h"
+#include "vxlan/vxlan.h"
+
+using namespace ferry;
+
+namespace {
+
+PacketPool& pool() {
+  static PacketPool p(96);
+  return p;
+}
+
+std::vector<uint8_t>& scratch() {
+  static std::vector<uint8_t> s(256 << 10);
+  return s;
+}
+
+void check(bool ok) {
+  if (!ok) std::abort();
+}
+
+void run(const fuzz::Record& r) {
+  Packet* src = pool().get();
+  std::memcpy(src->data, r.frame, r.len);
+  const uint32_t segment = r.vnet.gso_size ? r.vnet.gso_size : r.len;
+  const uint32_t datagrams = r.len ? (r.len + segment - 1) / segment : 0;
+  if (datagrams == 0 || datagrams > 64) {
+    pool().put(src);
+    return;
+  }
+  Packet* out[64];
+  uint64_t lost = 0;
+  const uint32_t n = split_run(pool(), src, r.len, segment, out, &lost);
+  check(n <= datagrams && lost == 0);
+  uint32_t bytes = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    Packet* p = out[i];
+    bytes += p->len;
+    if (vnet_is_gso(p->vnet)) {
+      // A merged frame: a TCP GSO frame segment_tcp can cut again, into datagrams no larger than the run's.
+      Packet copy = *p;
+      copy.data = p->data + kVxlanHdrLen;
+      copy.len = p->len - kVxlanHdrLen;
+      SegmentedFrame s;
+      check(segment_tcp(&copy, 42, scratch().data(), uint32_t(scratch().size()), &s));
+      check(s.count >= 2 && s.datagram <= segment);
+    }
+  }
+  check(bytes <= r.len);
+  for (uint32_t i = 0; i < n; i++) pool().put(out[i]);
+  if (n == 0) pool().put(src);  // split_run keeps src as the first frame when it gives any
+}
+
+void transmit(const fuzz::Record& r) {
+  Packet* p = pool().get();
+  std::memcpy(p->data, r.frame, r.len);
+  p->len = r.len;
+  p->vnet = r.vnet;
+  if (vnet_is_gso(p->vnet)) {
+    SegmentedFrame s;
+    if (segment_tcp(p, 7, scratch().data(), uint32_t(scratch().size()), &s)) check(s.bytes <= scratch().size() && s.count >= 1);
+  } else if (p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+    complete_checksum(p);
+  }
+  pool().put(p);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fuzz::Records records(data, size);
+  fuzz::Record r;
+  while (records.next(r)) {
+    if (r.port & 1) transmit(r);
+    else run(r);
+  }
+  return 0;
+}

@@ -1,0 +1,31 @@
+// The tunnel's transmit offloads. A container hands Ferry 64 KB TCP frames
+// (TSO) and frames whose checksum is left to the device (CHECKSUM_PARTIAL);
+// a VXLAN datagram must carry whole, checksummed frames, since its receiver
+// (a kernel vxlan device, or another Ferry) gets them from a UDP socket with
+// nothing saying otherwise. So the tunnel cuts TSO frames to the MSS here,
+// each piece with its own headers and checksums, laid end to end as VXLAN
+// datagrams of equal size for one sendmsg with UDP_SEGMENT (the kernel, or
+// the underlay's device, makes them separate datagrams), and completes the
+// checksums of the others in place.
+#pragma once
+#include <cstdint>
+
+#include "core/packet.h"
+
+namespace ferry {
+
+struct SegmentedFrame {
+  uint32_t datagram = 0;  // size of every datagram but the last (VXLAN header included)
+  uint32_t count = 0;     // datagrams
+  uint32_t bytes = 0;     // all of them, end to end
+};
+
+// Cuts p (a TCPv4/TCPv6 GSO frame) into VXLAN datagrams with this VNI in
+// out[0..cap). False if it is not a frame this can cut (the caller drops it).
+bool segment_tcp(const Packet* p, uint32_t vni, uint8_t* out, uint32_t cap, SegmentedFrame* seg);
+
+// Completes a CHECKSUM_PARTIAL frame's checksum at csum_start + csum_offset.
+// False if those point outside the frame.
+bool complete_checksum(Packet* p);
+
+}  // namespace ferry
