@@ -49,7 +49,11 @@ describe('VXLAN: Ferry and the kernel on one overlay', () => {
     const dump = sh(lab().name('h2'), 'timeout 3 tcpdump -c 30 -nn -i u2 udp port 4789 2>/dev/null; true');
     await new Promise((r) => setTimeout(r, 500));
     expect(await ping(lab().name('c1'), '10.0.0.2')).toBe(true);
-    expect(await dump).toMatch(/192\.0\.2\.1\.\d+ > 192\.0\.2\.2\.4789: VXLAN, flags \[I\] \(0x08\), vni 4100\n.*10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request/);
+    const wire = await dump;
+    expect(wire).toMatch(/192\.0\.2\.1\.\d+ > 192\.0\.2\.2\.4789: VXLAN, flags \[I\] \(0x08\), vni 4100\n.*10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request/);
+    // The outer source port is the inner flow's hash, in the dynamic range (RFC 7348 section 5).
+    const source = Number(/192\.0\.2\.1\.(\d+) > 192\.0\.2\.2\.4789/.exec(wire)![1]);
+    expect(source).toBeGreaterThanOrEqual(49152);
     expect(await ping(lab().name('c2'), '10.0.0.1')).toBe(true);
     const decap = lab().engine.stats().stages['vxlan-decap'] as unknown as Record<string, number>;
     expect(decap.decapsulated).toBeGreaterThanOrEqual(4);
