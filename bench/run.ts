@@ -9,12 +9,13 @@ import { costSuite } from './suites/cost';
 import { dnsSuite } from './suites/dns';
 import { macvlanSuite } from './suites/macvlan';
 import { overlaySuite } from './suites/overlay';
+import { overlayControlSuite } from './suites/overlay-control';
 import { natSuite } from './suites/nat';
 import { scaleSuite } from './suites/scale';
 import { soakSuite } from './suites/soak';
 import type { Suite } from './suites/suite';
 
-const SUITES: Record<string, Suite> = { bridge: bridgeSuite, cost: costSuite, dns: dnsSuite, macvlan: macvlanSuite, nat: natSuite, overlay: overlaySuite, scale: scaleSuite, soak: soakSuite };
+const SUITES: Record<string, Suite> = { bridge: bridgeSuite, cost: costSuite, dns: dnsSuite, macvlan: macvlanSuite, nat: natSuite, overlay: overlaySuite, 'overlay-control': overlayControlSuite, scale: scaleSuite, soak: soakSuite };
 
 const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--seconds N] [--rounds N] [--attach-samples N]
   SUITE             one of: ${Object.keys(SUITES).join(', ')}

@@ -25,7 +25,8 @@ export interface LaunchOptions {
   onLog?: (text: string) => void;
 }
 
-const ferryBin = () => path.join(packageRoot(), 'bin', 'ferry');
+/** The CLI of this checkout. */
+export const ferryBin = () => path.join(packageRoot(), 'bin', 'ferry');
 
 export async function launchDaemon(o: LaunchOptions): Promise<ChildProcess> {
   const enter = o.enter === 'ip-netns-exec' ? ['ip', 'netns', 'exec', o.netns] : ['nsenter', `--net=${netnsPath(o.netns)}`, '--'];
