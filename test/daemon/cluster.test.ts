@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execIn } from '../../src/netns';
 import { useDaemon } from '../harness/daemon';
-import { Underlay } from '../harness/etcd';
+import { useCluster, waitFor } from '../harness/etcd';
 
 /**
  * A cluster without Swarm (issue 9, its first step): two daemons on two
@@ -11,19 +11,10 @@ import { Underlay } from '../harness/etcd';
  * that dies is down for the other within its TTL.
  */
 describe('cluster membership through etcd', () => {
-  const underlay = new Underlay();
-  beforeAll(() => underlay.start(), 30_000);
-  afterAll(() => underlay.stop());
-  const args = (ip: string) => ['--cluster-store', underlay.store, '--advertise-addr', ip, '--cluster-ttl', '2'];
-  const host1 = useDaemon(args('192.0.2.1'), (lab) => underlay.plug(lab.hostNs, '192.0.2.1'));
-  const host2 = useDaemon(args('192.0.2.2'), (lab) => underlay.plug(lab.hostNs, '192.0.2.2'));
+  const { underlay, hosts } = useCluster([{ ip: '192.0.2.1' }, { ip: '192.0.2.2' }]);
+  const [host1, host2] = hosts as [(typeof hosts)[0], (typeof hosts)[0]];
   const nodes = async (d: typeof host1) => JSON.parse(`[${(await d().ok('node', 'ls', '--format', 'json')).split('\n').join(',')}]`) as { ID: string; Address: string; Status: string }[];
   const statusOf = async (d: typeof host1, address: string) => (await nodes(d)).find((n) => n.Address === address)?.Status;
-  const waitFor = async (fn: () => Promise<boolean>, ms: number) => {
-    const until = Date.now() + ms;
-    while (!(await fn()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-    return fn();
-  };
 
   it('both daemons list both nodes, ready, each marking itself', async () => {
     for (const [d, self] of [[host1, '192.0.2.1'], [host2, '192.0.2.2']] as const) {

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { createNetns, execIn } from '../../src/netns';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useDaemon } from '../harness/daemon';
-import { Underlay } from '../harness/etcd';
+import { describe, expect, it } from 'vitest';
+import { useCluster, waitFor } from '../harness/etcd';
 import { outside, uplinkArgs } from '../harness/outside';
 
 const PEER_ECHO = path.join(__dirname, '..', 'fixtures', 'peer-echo.py');
@@ -15,21 +14,12 @@ const PEER_ECHO = path.join(__dirname, '..', 'fixtures', 'peer-echo.py');
  * containers on the two reach each other by name, through VXLAN.
  */
 describe('overlay networks across hosts', () => {
-  const underlay = new Underlay();
-  beforeAll(() => underlay.start(), 30_000);
-  afterAll(() => underlay.stop());
-  const args = (ip: string) => ['--cluster-store', underlay.store, '--advertise-addr', ip, '--cluster-ttl', '2'];
   // host1 also has an uplink to the world (203.0.113.0/24, a far host at 198.51.100.2): the overlay's way out.
-  const host1 = useDaemon([...args('192.0.2.1'), ...uplinkArgs('203.0.113')], async (lab) => {
-    await underlay.plug(lab.hostNs, '192.0.2.1');
-    await outside(lab, '203.0.113');
-  });
-  const host2 = useDaemon(args('192.0.2.2'), (lab) => underlay.plug(lab.hostNs, '192.0.2.2'), 'ip-netns-exec');
-  const waitFor = async (fn: () => Promise<boolean>, ms: number) => {
-    const until = Date.now() + ms;
-    while (!(await fn()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-    return fn();
-  };
+  const { underlay, hosts } = useCluster([
+    { ip: '192.0.2.1', args: uplinkArgs('203.0.113'), beforeStart: (lab) => outside(lab, '203.0.113') },
+    { ip: '192.0.2.2', enter: 'ip-netns-exec' },
+  ]);
+  const [host1, host2] = hosts as [(typeof hosts)[0], (typeof hosts)[0]];
   const lsJson = async (d: typeof host1) => (await d().ok('network', 'ls', '--format', '{{.ID}} {{.Name}} {{.Driver}} {{.Scope}}')).split('\n');
 
   it('the tutorial: test-net made on host1 is on host2 with the same id; alpine1 and alpine2 ping each other by name', async () => {
@@ -177,12 +167,8 @@ describe('overlay networks across hosts', () => {
 });
 
 describe('overlay: the cluster under stress and failure', () => {
-  const underlay = new Underlay();
-  beforeAll(() => underlay.start(), 30_000);
-  afterAll(() => underlay.stop());
-  const args = (ip: string) => ['--cluster-store', underlay.store, '--advertise-addr', ip, '--cluster-ttl', '2'];
-  const host1 = useDaemon(args('192.0.2.1'), (lab) => underlay.plug(lab.hostNs, '192.0.2.1'));
-  const host2 = useDaemon(args('192.0.2.2'), (lab) => underlay.plug(lab.hostNs, '192.0.2.2'));
+  const { underlay, hosts } = useCluster([{ ip: '192.0.2.1' }, { ip: '192.0.2.2' }]);
+  const [host1, host2] = hosts as [(typeof hosts)[0], (typeof hosts)[0]];
 
   it('2 x 50 containers started at once on two hosts never get the same address', async () => {
     await host1().ok('network', 'create', '-d', 'overlay', 'race');
