@@ -59,7 +59,7 @@ describe('hardening', () => {
     ['TCP with SYN, FIN and RST', 'bad_tcp_flags', 'IP(src=S, dst="198.51.100.2")/TCP(sport=1, dport=7000, flags="SFR")'],
   ])('drops %s before routing, counted as %s', async (_what, reason, packet) => {
     const c = await self('hc');
-    const capture = far(['timeout', '4', 'tcpdump', '-i', 'eth0', '-n', '-q', '-c', '1', 'port 7000']);
+    const capture = far(['timeout', '10', 'tcpdump', '-i', 'eth0', '-n', '-q', '-c', '1', 'port 7000']);
     await new Promise((r) => setTimeout(r, 500));
     const before = await drops('hc/eth0 on hnet', reason);
     await scapy('hc', `S = "${c.ip}"\nsendp(Ether(src="${c.mac}", dst="${gwMac}")/${packet}, iface="eth0")`);
@@ -75,7 +75,7 @@ describe('hardening', () => {
     const b = await self('hb');
     await d().ok('exec', 'ha', '--', 'ip', 'link', 'set', 'eth0', 'mtu', '9000');
     const pid = (await d().inspect('hb')).State.Pid;
-    const capture = execIn(d().hostNs, ['nsenter', '--target', String(pid), '--net', '--', 'timeout', '4', 'tcpdump', '-i', 'eth0', '-n', '-c', '1', 'udp port 7100']);
+    const capture = execIn(d().hostNs, ['nsenter', '--target', String(pid), '--net', '--', 'timeout', '10', 'tcpdump', '-i', 'eth0', '-n', '-c', '1', 'udp port 7100']);
     await new Promise((r) => setTimeout(r, 500));
     const before = await drops('ha/eth0 on hnet', 'too_big');
     await scapy('ha', `sendp(Ether(src="${a.mac}", dst="${b.mac}")/IP(src="${a.ip}", dst="${b.ip}")/UDP(sport=1, dport=7100)/(b"x"*4000), iface="eth0")`);

@@ -76,7 +76,7 @@ describe('port security', () => {
     await d().ok('run', '-d', '--name', 'elsewhere', '--network', 'other', '--', 'sleep', 'infinity');
     const elsewhere = await d().ip('elsewhere', 'other');
     const me = (await d().inspect('attacker')).NetworkSettings.Networks.psnet!.MacAddress;
-    const capture = far(['timeout', '4', 'tcpdump', '-i', 'eth0', '-n', '-c', '3', 'udp port 7777']);
+    const capture = far(['timeout', '7', 'tcpdump', '-i', 'eth0', '-n', '-c', '3', 'udp port 7777']);
     await new Promise((r) => setTimeout(r, 500));
     const before = await drops('attacker', 'psnet', 'spoofed_ip');
     await scapy('attacker', `sendp([Ether(src="${me}", dst="${gateway.mac}")/IP(src=s, dst="198.51.100.2")/UDP(sport=5000, dport=7777) for s in ("${elsewhere}", "198.51.100.2")], iface="eth0")`);
@@ -119,7 +119,7 @@ sendp(Ether(src="${me}", dst="33:33:00:00:00:01")/IPv6(src="fe80::1", dst="ff02:
     const gw = (await d().inspect('router')).NetworkSettings.Networks.open!.Gateway;
     await d().ok('exec', 'router', '--', 'ping', '-c', '1', '-W', '1', gw);
     const gwMac = (await d().ok('exec', 'router', '--', 'ip', 'neigh', 'show', gw)).split(/\s+/)[4]!;
-    const capture = far(['timeout', '4', 'tcpdump', '-i', 'eth0', '-n', '-c', '1', 'udp port 7778']);
+    const capture = far(['timeout', '10', 'tcpdump', '-i', 'eth0', '-n', '-c', '1', 'udp port 7778']);
     await new Promise((r) => setTimeout(r, 500));
     // A source that is not its own (it routes for others) goes out through the NAT.
     await scapy('router', `sendp(Ether(src="${me}", dst="${gwMac}")/IP(src="10.63.0.77", dst="198.51.100.2")/UDP(sport=5000, dport=7778), iface="eth0")`);
