@@ -5,6 +5,7 @@
 
 #include "dataplane/drops.h"
 #include "l2/ethernet.h"
+#include "l3/ipv4.h"
 
 namespace ferry {
 
@@ -86,7 +87,7 @@ void BridgeStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       c.icc_blocked++;
       drop(p, DropReason::icc_blocked);
     } else if (Port* out = ctx.port(e->port); !Domains::fits(out, p)) {
-      drop(p, DropReason::too_big);
+      drop(p, out->role == PortRole::tunnel && tell_too_big(ctx, p, *out, dst) ? DropReason::too_big_for_tunnel : DropReason::too_big);
     } else {
       c.unicast++;
       t.decision = BridgeDecision::unicast;
@@ -96,6 +97,16 @@ void BridgeStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
     }
     if (p->trace) ctx.trace(p, t);
   }
+}
+
+bool BridgeStage::tell_too_big(StageContext& ctx, Packet* p, const Port& out, uint64_t dst) {
+  EthernetView eth(p->data);
+  const uint32_t l2 = eth.header_len();
+  // IPv6 is never fragmented on the way: every packet too big is told.
+  if (eth.payload_type() == kEtherTypeIPv6) return icmp_.send_too_big6(ctx, p, l2, out.mtu, dst) == IcmpErrors::Result::sent;
+  Ipv4Packet ip;
+  if (eth.payload_type() != kEtherTypeIPv4 || !ip.parse(p->data + l2, p->len - l2) || !ip.dont_fragment()) return false;
+  return icmp_.send(ctx, p, ip, kIcmpUnreachable, kIcmpFragNeeded, uint16_t(out.mtu), ip.dst(), dst) == IcmpErrors::Result::sent;
 }
 
 bool BridgeStage::needs_tick() const {

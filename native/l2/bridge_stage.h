@@ -14,6 +14,12 @@
 // number of ports or MACs; only flooding is, inherently, per member port.
 // Tagged frames are bridged as they are: the table is not VLAN-aware yet.
 //
+// A frame too big for an overlay's VXLAN tunnel is answered as the kernel's
+// vxlan device answers bridged traffic (skb_tunnel_check_pmtu): IPv4 with DF
+// gets ICMP fragmentation needed with the tunnel's MTU, IPv6 ICMPv6 packet
+// too big, from the address and MAC it was sent to, so the sender's path MTU
+// drops and TCP does not stall.
+//
 // Two things here serve the gateway router: IPv4 frames a container sends to
 // a routed domain's gateway MAC go to the router (Next::router, after their
 // source is learned), and with enable_icc off a container's frames reach
@@ -21,13 +27,15 @@
 #pragma once
 #include "core/stage.h"
 #include "l2/domains.h"
+#include "l3/icmp_out.h"
 
 #define FERRY_BRIDGE_DROPS(X)                                               \
   X(same_port, "destination was learned on the port the frame came from")   \
   X(no_domain, "port is not in a bridge domain")                            \
   X(no_tx_port, "nowhere to send (flood with no other port in the domain)") \
   X(icc_blocked, "container to container on a network with enable_icc=false")          \
-  X(too_big, "not a GSO frame, and longer than the egress port's MTU")
+  X(too_big, "not a GSO frame, and longer than the egress port's MTU")                 \
+  X(too_big_for_tunnel, "longer than the overlay's MTU (IPv4 with DF, or IPv6): its sender was told (ICMP)")
 
 namespace ferry {
 
@@ -47,8 +55,12 @@ class BridgeStage : public Stage {
   void for_each_counter(const CounterVisitor& visit) const override;
 
  private:
+  // ICMP fragmentation needed (ICMPv6 packet too big) for a packet too big for the tunnel `out`; false if not sent.
+  bool tell_too_big(StageContext& ctx, Packet* p, const Port& out, uint64_t dst);
+
   Domains& domains_;
   BridgeCounters scratch_;  // a dry run counts here
+  IcmpErrors icmp_;
 };
 
 }  // namespace ferry

@@ -4,6 +4,7 @@
 
 #include "core/checksum.h"
 #include "l2/ethernet.h"
+#include "l3/icmpv6.h"
 
 namespace ferry {
 
@@ -27,18 +28,23 @@ void answer_echo(StageContext& ctx, Packet* p, Ipv4Packet& ip, uint64_t own_mac)
   ctx.tx(ctx.port(p->in_port), p);
 }
 
-IcmpErrors::Result IcmpErrors::send(StageContext& ctx, const Packet* p, const Ipv4Packet& ip, uint8_t type, uint8_t code,
-                                    uint16_t mtu, uint32_t src_ip, uint64_t own_mac) {
-  if (ip.proto() == kProtoIcmp && ip.l4 && icmp_is_error(ip.l4[0])) return Result::not_sent;
+bool IcmpErrors::spend(StageContext& ctx) {
   if (second_ != ctx.now) {
     second_ = ctx.now;
     this_second_ = 0;
   }
-  if (this_second_ >= kPerSecond) return Result::rate_limited;
+  if (this_second_ >= kPerSecond) return false;
+  if (!ctx.dry_run) this_second_++;
+  return true;
+}
+
+IcmpErrors::Result IcmpErrors::send(StageContext& ctx, const Packet* p, const Ipv4Packet& ip, uint8_t type, uint8_t code,
+                                    uint16_t mtu, uint32_t src_ip, uint64_t own_mac) {
+  if (ip.proto() == kProtoIcmp && ip.l4 && icmp_is_error(ip.l4[0])) return Result::not_sent;
+  if (!spend(ctx)) return Result::rate_limited;
   if (ctx.dry_run) return Result::sent;
   Packet* q = ctx.new_packet();
   if (!q) return Result::not_sent;
-  this_second_++;
   const uint32_t avail = p->len - kEthHdrLen;
   uint32_t quote = kIcmpErrorMaxIp - kIpv4MinHdr - 8;
   if (quote > avail) quote = avail;
@@ -69,6 +75,41 @@ IcmpErrors::Result IcmpErrors::send(StageContext& ctx, const Packet* p, const Ip
   std::memcpy(icmp + 8, ip.ip, quote);
   store16(icmp + 2, csum_finish(csum_partial(icmp, 8 + quote)));
   q->len = kEthHdrLen + total;
+  ctx.tx(ctx.port(p->in_port), q);
+  return Result::sent;
+}
+
+IcmpErrors::Result IcmpErrors::send_too_big6(StageContext& ctx, const Packet* p, uint32_t l3, uint32_t mtu, uint64_t own_mac) {
+  const uint8_t* ip = p->data + l3;
+  if (p->len < l3 + kIpv6HdrLen) return Result::not_sent;
+  // Never about an ICMPv6 error (types below 128).
+  if (ip[6] == kIpProtoIcmpv6 && (p->len < l3 + kIpv6HdrLen + 1 || ip[kIpv6HdrLen] < 128)) return Result::not_sent;
+  if (!spend(ctx)) return Result::rate_limited;
+  if (ctx.dry_run) return Result::sent;
+  Packet* q = ctx.new_packet();
+  if (!q) return Result::not_sent;
+  constexpr uint32_t kMinMtu = 1280;
+  uint32_t quote = p->len - l3;
+  if (quote > kMinMtu - kIpv6HdrLen - 8) quote = kMinMtu - kIpv6HdrLen - 8;
+  uint8_t* e = q->data;
+  std::memcpy(e + EthOffsets::dst, p->data + EthOffsets::src, 6);
+  store_mac(e + EthOffsets::src, own_mac);
+  store16(e + EthOffsets::ethertype, kEtherTypeIPv6);
+  uint8_t* h = e + kEthHdrLen;
+  store32(h, 0x60000000);
+  store16(h + 4, uint16_t(8 + quote));
+  h[6] = kIpProtoIcmpv6;
+  h[7] = kDefaultTtl;
+  std::memcpy(h + 8, ip + 24, 16);   // from the packet's destination
+  std::memcpy(h + 24, ip + 8, 16);   // to its source
+  uint8_t* m = h + kIpv6HdrLen;
+  m[0] = 2;  // packet too big
+  m[1] = 0;
+  store16(m + 2, 0);
+  store32(m + 4, mtu);
+  std::memcpy(m + 8, ip, quote);
+  store16(m + 2, icmpv6_checksum(h, m, 8 + quote));
+  q->len = kEthHdrLen + kIpv6HdrLen + 8 + quote;
   ctx.tx(ctx.port(p->in_port), q);
   return Result::sent;
 }

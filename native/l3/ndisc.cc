@@ -4,22 +4,14 @@
 #include <cstring>
 
 #include "core/checksum.h"
+#include "l3/icmpv6.h"
 #include "l2/ethernet.h"
 
 namespace ferry {
 
 namespace {
 
-constexpr uint32_t kIpv6HdrLen = 40;
 constexpr uint32_t kSolicitationLen = 32;  // type, code, checksum, reserved, target, source link-layer option
-
-// The ICMPv6 checksum over the pseudo-header (RFC 8200 section 8.1) and the message.
-uint16_t icmpv6_checksum(const uint8_t* ip6, const uint8_t* msg, uint32_t len) {
-  uint32_t sum = csum_partial(ip6 + 8, 32);  // source and destination
-  sum = csum_add(sum, len);
-  sum = csum_add(sum, kIpProtoIcmpv6);
-  return csum_finish(csum_partial(msg, len, sum));
-}
 
 }  // namespace
 

@@ -6,12 +6,12 @@
 #pragma once
 #include <cstdint>
 
+#include "l3/icmpv6.h"
 #include "l3/ip_key.h"
 #include "l3/neighbors.h"
 
 namespace ferry {
 
-constexpr uint8_t kIpProtoIcmpv6 = 58;
 constexpr uint8_t kNdSolicitation = 135, kNdAdvertisement = 136;
 
 // Writes Ethernet + IPv6 + ICMPv6 neighbour solicitation for target, from

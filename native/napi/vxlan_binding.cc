@@ -25,8 +25,12 @@ Napi::Value EngineBinding::AddUnderlay(const Napi::CallbackInfo& info) {
 Napi::Value EngineBinding::AddTunnel(const Napi::CallbackInfo& info) {
   Napi::Object o = object_arg(info, 0);
   const uint32_t underlay = get_u32(o, "underlay", kNoPort), vni = get_u32(o, "vni", 0), domain = get_u32(o, "domain", kNoPort);
+  const uint32_t mtu = get_u32(o, "mtu", 0);
   uint32_t id = 0;
-  run(info.Env(), [&](Dataplane& dp) { id = dp.attach_tunnel(underlay, vni, domain); });
+  run(info.Env(), [&](Dataplane& dp) {
+    id = dp.attach_tunnel(underlay, vni, domain);
+    dp.engine().port(id)->mtu = mtu;  // the overlay's: what is larger is answered too big by the bridge
+  });
   return Napi::Number::New(info.Env(), id);
 }
 

@@ -4,14 +4,13 @@
 
 #include "dataplane/drops.h"
 #include "l2/ethernet.h"
+#include "l3/icmpv6.h"
 #include "l3/ipv4.h"
 
 namespace ferry {
 
 namespace {
 
-constexpr uint32_t kIpv6HdrLen = 40;
-constexpr uint8_t kProtoIcmpv6 = 58;
 constexpr uint8_t kNdRouterSolicit = 133, kNdRouterAdvert = 134, kNdNeighborSolicit = 135, kNdNeighborAdvert = 136,
                   kNdRedirect = 137;
 constexpr uint8_t kNdOptSourceLla = 1, kNdOptTargetLla = 2;
@@ -83,7 +82,7 @@ bool PortSecurityStage::check(const Packet& p, const PortIdentity& id, uint16_t*
       if (avail < kIpv6HdrLen) return refuse(DropReason::spoofed_ip);
       const uint8_t* src = l3 + 8;
       if (!is_own_ipv6(src, id) && !is_link_local(src) && !is_unspecified(src)) return refuse(DropReason::spoofed_ip);
-      if (l3[6] == kProtoIcmpv6 && !nd_is_own(l3 + kIpv6HdrLen, avail - kIpv6HdrLen, id)) return refuse(DropReason::spoofed_nd);
+      if (l3[6] == kIpProtoIcmpv6 && !nd_is_own(l3 + kIpv6HdrLen, avail - kIpv6HdrLen, id)) return refuse(DropReason::spoofed_nd);
       return true;
     }
     default:

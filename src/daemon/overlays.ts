@@ -137,7 +137,7 @@ export class Overlays {
     await this.bridges.up(net);
     const domain = this.bridges.domain(net.id);
     try {
-      const tunnel = this.engine.addTunnel({ underlay: this.underlay!, vni: net.vni!, domain });
+      const tunnel = this.engine.addTunnel({ underlay: this.underlay!, vni: net.vni!, domain, mtu: net.mtu });
       this.live.set(net.id, { tunnel, domain, remotes: new Map(), proxied: new Map(), hosts: '' });
     } catch (e) {
       this.bridges.down(net.id);

@@ -120,8 +120,12 @@ export class Engine {
   addUnderlay(opts: { address: string; port?: number; netns?: string }): number {
     return native(() => this.handle.addUnderlay(opts));
   }
-  /** An overlay network's tunnel: a port of its bridge domain that speaks VXLAN with this VNI through the underlay. */
-  addTunnel(opts: { underlay: number; vni: number; domain: number }): number {
+  /**
+   * An overlay network's tunnel: a port of its bridge domain that speaks
+   * VXLAN with this VNI through the underlay. With `mtu` (the overlay's),
+   * IPv4 with DF longer than that is answered with ICMP fragmentation needed.
+   */
+  addTunnel(opts: { underlay: number; vni: number; domain: number; mtu?: number }): number {
     return native(() => this.handle.addTunnel(opts));
   }
   /** The hosts (underlay addresses) that have the network: floods go to each. */

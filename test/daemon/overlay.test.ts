@@ -66,6 +66,35 @@ describe('overlay networks across hosts', () => {
     expect(delta('underlay', undefined, (p) => p.rxPackets)).toBeGreaterThan(2 * delta('container', /^sink\//, (p) => p.txPackets));
   });
 
+  it('a packet too big for the overlay (DF) gets ICMP fragmentation needed with the overlay MTU, as from its destination', async () => {
+    await host1().ok('exec', 'alpine1', '--', 'ip', 'link', 'set', 'eth0', 'mtu', '9000');
+    try {
+      const r = await host1().ferry('exec', 'alpine1', '--', 'ping', '-c', '2', '-W', '1', '-M', 'do', '-s', '2000', 'alpine2');
+      expect(r.stdout + r.stderr).toMatch(/mtu ?= ?1450/);
+      const port = (JSON.parse(await host1().ok('stats', '--json')) as { ports: { carries?: string; drops: Record<string, number> }[] }).ports.find((p) => p.carries?.startsWith('alpine1/'))!;
+      expect(port.drops.too_big_for_tunnel).toBeGreaterThanOrEqual(1);
+      // The sender's path MTU to alpine2 fell to 1450: fitting packets go.
+      expect(await host1().ok('exec', 'alpine1', '--', 'ping', '-c', '1', '-W', '2', '-s', '1400', 'alpine2')).toMatch(/1 received/);
+    } finally {
+      await host1().ok('exec', 'alpine1', '--', 'ip', 'link', 'set', 'eth0', 'mtu', '1450');
+    }
+  });
+
+  it('IPv6 on an overlay: names resolve to AAAA across hosts, pings go both ways, and too big is told with ICMPv6', async () => {
+    await host2().ok('network', 'create', '-d', 'overlay', '--ipv6', '--subnet', '2001:db8:77::/64', 'v6net');
+    await host1().ok('run', '-d', '--name', 'a6', '--network', 'v6net', '--', 'sleep', 'infinity');
+    await host2().ok('run', '-d', '--name', 'b6', '--network', 'v6net', '--', 'sleep', 'infinity');
+    expect(await host1().ok('exec', 'a6', '--', 'getent', 'ahostsv6', 'b6')).toMatch(/^2001:db8:77::/);
+    expect(await host1().ok('exec', 'a6', '--', 'ping', '-6', '-c', '2', '-W', '2', 'b6')).toMatch(/2 received/);
+    expect(await host2().ok('exec', 'b6', '--', 'ping', '-6', '-c', '2', '-W', '2', 'a6')).toMatch(/2 received/);
+    await host1().ok('exec', 'a6', '--', 'ip', 'link', 'set', 'eth0', 'mtu', '9000');
+    const r = await host1().ferry('exec', 'a6', '--', 'ping', '-6', '-c', '2', '-W', '1', '-M', 'do', '-s', '2000', 'b6');
+    expect(r.stdout + r.stderr).toMatch(/[Pp]acket too big.*mtu ?= ?1450|mtu ?= ?1450/);
+    await host1().ok('rm', '-f', 'a6');
+    await host2().ok('rm', '-f', 'b6');
+    await host1().ok('network', 'rm', 'v6net');
+  });
+
   it("the way out: an overlay container reaches the world through its own host's uplink with SNAT, and -p publishes on its host", async () => {
     const far = (argv: string[]) => execIn(`${host1().prefix}-far`, argv, { timeoutMs: 30_000 });
     expect(await host1().ok('exec', 'alpine1', '--', 'ping', '-c', '1', '-W', '2', '198.51.100.2')).toMatch(/1 received/);
