@@ -7,7 +7,13 @@
 // datagrams of equal size for one sendmsg with UDP_SEGMENT (the kernel, or
 // the underlay's device, makes them separate datagrams), and completes the
 // checksums of the others in place.
+//
+// Nothing of the payload is copied here: each datagram is two pieces, its
+// headers (written into a buffer of the caller's) and its share of the
+// frame's payload where it lies, for one sendmsg's iovec.
 #pragma once
+#include <sys/uio.h>
+
 #include <cstdint>
 
 #include "core/packet.h"
@@ -16,13 +22,14 @@ namespace ferry {
 
 struct SegmentedFrame {
   uint32_t datagram = 0;  // size of every datagram but the last (VXLAN header included)
-  uint32_t count = 0;     // datagrams
+  uint32_t count = 0;     // datagrams: iov[2k] is datagram k's headers, iov[2k+1] its payload
   uint32_t bytes = 0;     // all of them, end to end
 };
 
-// Cuts p (a TCPv4/TCPv6 GSO frame) into VXLAN datagrams with this VNI in
-// out[0..cap). False if it is not a frame this can cut (the caller drops it).
-bool segment_tcp(const Packet* p, uint32_t vni, uint8_t* out, uint32_t cap, SegmentedFrame* seg);
+// Cuts p (a TCPv4/TCPv6 GSO frame) into VXLAN datagrams with this VNI: their
+// headers into headers[0..cap), the pieces into iov[0..max_iov). False if it
+// is not a frame this can cut, or there is not room (the caller drops it).
+bool segment_tcp(const Packet* p, uint32_t vni, uint8_t* headers, uint32_t cap, iovec* iov, uint32_t max_iov, SegmentedFrame* seg);
 
 // Completes a CHECKSUM_PARTIAL frame's checksum at csum_start + csum_offset.
 // False if those point outside the frame.

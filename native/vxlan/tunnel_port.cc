@@ -43,7 +43,8 @@ uint32_t flow_hash(const uint8_t* f, uint32_t len) {
 
 }  // namespace
 
-TunnelPort::TunnelPort(UnderlayPort* underlay, uint32_t vni) : underlay_(underlay), vni_(vni), segments_(kSegmentBuffer) {}
+TunnelPort::TunnelPort(UnderlayPort* underlay, uint32_t vni)
+    : underlay_(underlay), vni_(vni), segment_headers_(kMaxSegments * kMaxSegmentHeader), segment_iov_(2 * kMaxSegments) {}
 
 void TunnelPort::tx_burst(Packet* const* pkts, uint32_t n) {
   // One datagram per (frame, host): a flood is one per host. Consecutive
@@ -83,9 +84,9 @@ void TunnelPort::tx_burst(Packet* const* pkts, uint32_t n) {
     const sockaddr_in a = address(host);
     for (uint32_t first = 0; first < s.count; first += per_send) {
       const uint32_t count = std::min(per_send, s.count - first);
-      const uint32_t from = first * s.datagram;
-      const uint32_t bytes = std::min(s.bytes - from, count * s.datagram);
-      underlay_->send_segments(flow, a, segments_.data() + from, bytes, s.datagram, count);
+      uint32_t bytes = 0;
+      for (uint32_t k = 2 * first; k < 2 * (first + count); k++) bytes += uint32_t(segment_iov_[k].iov_len);
+      underlay_->send_segments(flow, a, &segment_iov_[2 * first], 2 * count, bytes, s.datagram, count);
     }
   };
   for (uint32_t i = 0; i < n; i++) {
@@ -95,7 +96,7 @@ void TunnelPort::tx_burst(Packet* const* pkts, uint32_t n) {
     const uint32_t flow = flow_hash(p->data, p->len);
     if (vnet_is_gso(p->vnet)) {
       SegmentedFrame s;
-      if (!segment_tcp(p, vni_, segments_.data(), uint32_t(segments_.size()), &s)) {
+      if (!segment_tcp(p, vni_, segment_headers_.data(), uint32_t(segment_headers_.size()), segment_iov_.data(), uint32_t(segment_iov_.size()), &s)) {
         count_drop(CoreDrop::tx_error);  // GSO that is not TCP (a container cannot make UDP GSO through a TAP without USO)
         continue;
       }

@@ -11,6 +11,7 @@
 // vxlan-decap stage, which gives them this port as their ingress.
 #pragma once
 #include <netinet/in.h>
+#include <sys/uio.h>
 
 #include <unordered_map>
 #include <vector>
@@ -44,10 +45,13 @@ class TunnelPort : public Port {
   uint32_t vni_;
   std::vector<uint32_t> hosts_;
   std::unordered_map<uint64_t, uint32_t> remotes_;
-  // Where a TSO frame is cut into datagrams (segment.h): room for a 64 KB
-  // frame cut at the smallest MSS, each piece with its own headers.
-  static constexpr uint32_t kSegmentBuffer = 256 << 10;
-  std::vector<uint8_t> segments_;
+  // Where a TSO frame's datagrams are described (segment.h): their headers
+  // (VXLAN, Ethernet, IP with options, TCP with options) and two pieces each,
+  // for a 64 KB frame cut at an MSS as small as 88 bytes.
+  static constexpr uint32_t kMaxSegments = 768;
+  static constexpr uint32_t kMaxSegmentHeader = 8 + 14 + 60 + 60;
+  std::vector<uint8_t> segment_headers_;
+  std::vector<iovec> segment_iov_;
 };
 
 }  // namespace ferry

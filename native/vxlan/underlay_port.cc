@@ -154,14 +154,13 @@ void UnderlayPort::send(uint32_t flow, mmsghdr* msgs, uint32_t n) {
       [&](int) { count_drop(CoreDrop::tx_error); });  // this one refused (ENOBUFS, EMSGSIZE): the rest still go
 }
 
-bool UnderlayPort::send_segments(uint32_t flow, const sockaddr_in& to, const uint8_t* data, uint32_t bytes, uint32_t datagram, uint32_t count) {
-  iovec iov{const_cast<uint8_t*>(data), bytes};
+bool UnderlayPort::send_segments(uint32_t flow, const sockaddr_in& to, const iovec* iov, uint32_t iovcnt, uint32_t bytes, uint32_t datagram, uint32_t count) {
   alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(uint16_t))] = {};
   msghdr h{};
   h.msg_name = const_cast<sockaddr_in*>(&to);
   h.msg_namelen = sizeof to;
-  h.msg_iov = &iov;
-  h.msg_iovlen = 1;
+  h.msg_iov = const_cast<iovec*>(iov);
+  h.msg_iovlen = iovcnt;
   if (count > 1) {
     h.msg_control = control;
     h.msg_controllen = sizeof control;

@@ -50,10 +50,10 @@ class UnderlayPort : public Port {
   // source socket `flow` (a hash: any value), one sendmmsg for the lot; one
   // the kernel refuses is counted (tx_error).
   void send(uint32_t flow, mmsghdr* msgs, uint32_t n);
-  // Sends `bytes` of datagrams laid end to end, each `datagram` long but the
-  // last, to one host in one sendmsg (UDP_SEGMENT). False if the kernel
-  // refused it (counted).
-  bool send_segments(uint32_t flow, const sockaddr_in& to, const uint8_t* data, uint32_t bytes, uint32_t datagram, uint32_t count);
+  // Sends `count` datagrams, each `datagram` long but the last, gathered
+  // from iov[0..iovcnt) end to end (`bytes` in all), to one host in one
+  // sendmsg (UDP_SEGMENT). False if the kernel refused it (counted).
+  bool send_segments(uint32_t flow, const sockaddr_in& to, const iovec* iov, uint32_t iovcnt, uint32_t bytes, uint32_t datagram, uint32_t count);
   uint16_t udp_port() const { return port_; }
 
  private:
