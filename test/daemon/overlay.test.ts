@@ -223,3 +223,21 @@ describe('overlay: the cluster under stress and failure', () => {
     expect(await host1().ok('exec', 'l1', '--', 'ping', '-c', '1', '-W', '2', 'l2')).toMatch(/1 received/);
   }, 60_000);
 });
+
+describe('overlay: three hosts', () => {
+  const { hosts } = useCluster([{ ip: '192.0.2.1' }, { ip: '192.0.2.2' }, { ip: '192.0.2.3' }]);
+  const RECEIVE = 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",9999)); s.settimeout(8); print(s.recvfrom(100)[0].decode())';
+  const SEND = 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET,socket.SO_BROADCAST,1); s.sendto(b"hello all",(sys.argv[1],9999))';
+
+  it('containers on three hosts reach each other by name, and a broadcast is replicated to both other hosts', async () => {
+    await hosts[2]!().ok('network', 'create', '-d', 'overlay', '--subnet', '10.9.0.0/24', 'tri');
+    for (const [i, h] of hosts.entries()) await h().ok('run', '-d', '--name', `c${i + 1}`, '--network', 'tri', '--', 'sleep', 'infinity');
+    for (const [i, h] of hosts.entries())
+      for (const other of [1, 2, 3].filter((n) => n !== i + 1)) expect(await h().ok('exec', `c${i + 1}`, '--', 'ping', '-c', '1', '-W', '2', `c${other}`)).toMatch(/1 received/);
+    const heard = [hosts[1]!().ok('exec', 'c2', '--', 'python3', '-c', RECEIVE), hosts[2]!().ok('exec', 'c3', '--', 'python3', '-c', RECEIVE)];
+    await new Promise((r) => setTimeout(r, 1000));
+    await hosts[0]!().ok('exec', 'c1', '--', 'python3', '-c', SEND, '10.9.0.255');
+    expect(await Promise.all(heard)).toEqual(['hello all', 'hello all']);
+    expect((await hosts[0]!().ok('node', 'ls', '--format', '{{.Status}}')).split('\n')).toEqual(['Ready', 'Ready', 'Ready']);
+  });
+});
