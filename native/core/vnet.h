@@ -4,10 +4,11 @@
 // later" and "the L4 checksum is not computed yet (CHECKSUM_PARTIAL), it goes at
 // csum_start + csum_offset". Ferry passes both through untouched unless a stage
 // must change the packet (NAT rewrites headers and the pseudo-header sum, see
-// core/checksum.h). Ferry never segments: every port it has takes GSO frames
-// (TAP with TUNSETOFFLOAD, AF_PACKET with PACKET_VNET_HDR), and the kernel
-// cuts them at the far end; a port that could not would need a segmenting
-// stage before it.
+// core/checksum.h). Ferry segments only where a port cannot take GSO frames:
+// TAPs (TUNSETOFFLOAD) and AF_PACKET (PACKET_VNET_HDR) take them and the
+// kernel cuts them at the far end; an overlay's VXLAN tunnel cannot (a
+// datagram's receiver learns nothing of GSO), so it cuts TCP frames to the
+// MSS itself and hands the lot to one UDP_SEGMENT send (vxlan/segment.h).
 //
 // We use the 10-byte legacy layout everywhere (TAP's default, AF_PACKET's only
 // layout before PACKET_VNET_HDR_SZ), in the host's byte order, so one struct
