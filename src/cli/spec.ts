@@ -1,5 +1,6 @@
 import { CONNTRACK_TIMEOUTS } from '../dataplane/generated/names';
 import { type OptionSpec, keyValue, oneOf, positiveInt } from './args';
+import { parseAddressPool } from '../daemon/config';
 import { parseSince } from './time-spec';
 
 /**
@@ -107,6 +108,16 @@ export const COMMAND_SPECS: CommandSpec[] = [
       { flag: '--advertise-addr', value: 'IP|IFACE', help: 'with --cluster-store: the address other hosts reach this one on' },
       { flag: '--cluster-ttl', value: 'SECONDS', parse: positiveInt(3600), help: 'with --cluster-store: a daemon silent this long is down (default 10)' },
       { flag: '--vxlan-port', value: 'PORT', parse: positiveInt(65535), help: 'with --cluster-store: the UDP port of overlay networks\' VXLAN (default 4789)' },
+      { flag: '--config-file', value: 'FILE', help: 'daemon.json with Docker\'s keys (default /etc/ferry/daemon.json, if it exists)' },
+      { flag: '--bip', value: 'CIDR', help: 'the default bridge\'s address and prefix (192.0.2.1/24)' },
+      { flag: '--fixed-cidr', value: 'CIDR', help: 'the default bridge\'s addresses for containers, inside --bip\'s subnet' },
+      { flag: '--ipv6', help: 'IPv6 on the default bridge (with --fixed-cidr-v6)' },
+      { flag: '--fixed-cidr-v6', value: 'CIDR', help: 'the default bridge\'s IPv6 subnet' },
+      { flag: '--mtu', value: 'N', parse: positiveInt(65535), help: 'the default bridge\'s MTU (default 1500)' },
+      { flag: '--default-gateway', value: 'IP', help: 'default-bridge containers\' default route, if not the bridge' },
+      { flag: '--default-gateway-v6', value: 'IP', help: 'the same for IPv6' },
+      { flag: '--dns', value: 'IP', repeat: true, help: 'nameserver for containers without --dns (SIGHUP reloads it)' },
+      { flag: '--default-address-pool', value: 'base=CIDR,size=N', repeat: true, parse: parseAddressPool, help: 'where network create picks subnets (instead of 172.17-31.0.0/16, 192.168.0.0/16 in /20s)' },
     ],
   },
   { name: 'node ls', aliases: ['node list'], summary: 'list the daemons of the cluster (--cluster-store)', args: '', options: [FORMAT_OPTION] },

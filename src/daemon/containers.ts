@@ -54,6 +54,8 @@ export class Containers {
     private readonly dns: DnsService,
     private readonly publisher: Publisher,
     private readonly events: Events,
+    /** The daemon's nameservers (daemon.json dns), for containers without --dns. */
+    private readonly defaultDns: () => string[] = () => [],
   ) {}
 
   /** `ferry create`: the container's document, not started; it can be connected to networks before start. */
@@ -97,7 +99,7 @@ export class Containers {
       const joined = c.mode.kind === 'container' ? this.state.containers.get(c.mode.containerId) : undefined;
       const resolves = (x: ContainerDoc | undefined) => x?.mode.kind === 'bridge' && (!x.endpoints.length || x.endpoints.some((e) => e.resolver));
       const embedded = resolves(c) || resolves(joined) ? RESOLVER_ADDRESS : undefined;
-      writeResolvConf(files, { dns: c.dns, dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions, hostResolvConf: this.hostResolvConf, embedded });
+      writeResolvConf(files, { dns: c.dns.length ? c.dns : this.defaultDns(), dnsSearch: c.dnsSearch, dnsOptions: c.dnsOptions, hostResolvConf: this.hostResolvConf, embedded });
       c.published = await this.publish(c);
       const { pid, exited, stdin } = spawnContainer({
         cmd: c.cmd,

@@ -19,6 +19,7 @@ import { Captures } from './capture';
 import { dnsDirectory } from './dns-directory';
 import { Events } from './events';
 import { Overlays } from './overlays';
+import type { DaemonConfig } from './config';
 import type { ViewChange } from '../cluster/view';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
@@ -45,6 +46,8 @@ export interface DaemonOptions {
   uplink?: UplinkSpec;
   conntrackMax?: number;
   conntrackTimeouts?: ConntrackTimeouts;
+  /** daemon.json and its flags (daemon/config.ts). */
+  config?: DaemonConfig;
   /** --cluster-store: etcd's client URLs, this host's underlay address, and the lease TTL in seconds. */
   cluster?: { hosts: string[]; advertise: string; ttlSeconds: number; vxlanPort?: number };
   log: Logger;
@@ -81,6 +84,8 @@ export class Daemon {
   membership?: Membership;
   /** In a cluster: the overlay networks and the cluster's view of them. */
   overlays?: Overlays;
+  /** daemon.json and its flags; reload() changes what can change while running. */
+  private config: DaemonConfig;
   /** Set by stop(): done when the cluster has been told (await it before exiting). */
   leaving?: Promise<void>;
 
@@ -88,6 +93,7 @@ export class Daemon {
     private readonly store: FileStore,
     readonly options: DaemonOptions,
   ) {
+    this.config = options.config ?? {};
     this.engine = new Engine({ conntrackMax: options.conntrackMax });
     if (options.conntrackTimeouts) this.engine.setConntrackTimeouts(options.conntrackTimeouts);
     this.state = new State(store, (kind, id) => options.log('store.damaged', { kind, id }, 'warn'));
@@ -105,9 +111,9 @@ export class Daemon {
       } catch {
         return undefined; // refused with its reason by validateUplink
       }
-    }, () => this.overlays);
-    this.dns = new DnsService(dnsDirectory(this.state, () => this.overlays), { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf });
-    this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher, this.events);
+    }, () => this.overlays, () => this.config);
+    this.dns = new DnsService(dnsDirectory(this.state, () => this.overlays), { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf, defaultDns: () => this.config.dns ?? [] });
+    this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher, this.events, () => this.config.dns ?? []);
     this.tracing = new Tracing(this.engine, this.state, this.portDirectory());
     this.captures = new Captures(this.engine, this.state, this.portDirectory());
   }
@@ -271,6 +277,22 @@ export class Daemon {
       domains: s.domains.map((d) => ({ ...d, network: netName(host.domains.get(d.id)) })),
       segments: s.segments.map((g) => ({ ...g, network: netName(this.demux.networkOf(g.id)) })),
     };
+  }
+
+  /**
+   * SIGHUP: daemon.json read again. What can change while running changes
+   * (dns: the nameservers of containers started from now on, and the
+   * embedded resolver's upstreams at once); a change to anything else is
+   * reported, not applied, as dockerd does on `systemctl reload docker`.
+   */
+  reload(next: DaemonConfig): { applied: string[]; ignored: string[] } {
+    const keys = new Set([...Object.keys(this.config), ...Object.keys(next)]) as Set<keyof DaemonConfig>;
+    const changed = [...keys].filter((k) => JSON.stringify(this.config[k]) !== JSON.stringify(next[k]));
+    const applied = changed.filter((k) => k === 'dns');
+    const ignored = changed.filter((k) => k !== 'dns');
+    this.config = { ...this.config, dns: next.dns };
+    this.options.log('daemon.reload', { applied, ignored }, ignored.length ? 'warn' : 'info');
+    return { applied, ignored };
   }
 
   /** Stops serving; containers keep running and their TAPs stay for the next daemon. */

@@ -7,6 +7,7 @@ import { DEMUX_OPTIONS, type DemuxDriver, DemuxNetworks, HOST_ACCESS_AUX, hostAc
 import { badRequest, conflict } from './errors';
 import type { Events } from './events';
 import { OVERLAY_OPTIONS, Overlays } from './overlays';
+import type { DaemonConfig } from './config';
 import type { Logger } from './log';
 import type { ContainerDoc, NetworkDoc } from './model';
 import type { NetworkCreateSpec } from './requests';
@@ -40,20 +41,62 @@ export class Networks {
     private readonly uplink: () => { ifname: string; subnet: Cidr } | undefined = () => undefined,
     /** In a cluster: overlay networks (daemon/overlays.ts). */
     private readonly overlays: () => Overlays | undefined = () => undefined,
+    /** daemon.json (daemon/config.ts): the default bridge's addresses and MTU, and the pools. */
+    private readonly config: () => DaemonConfig = () => ({}),
   ) {}
 
-  /** At first start: bridge (172.17.0.0/16, ferry0), host and none, as `docker network ls` shows them. */
+  /**
+   * At first start: bridge (172.17.0.0/16, or as daemon.json's bip and
+   * fixed-cidr say; ferry0), host and none, as `docker network ls` shows
+   * them. A default bridge made under another configuration is made again
+   * as this one says, unless containers are on it: then the start is refused.
+   */
   async ensureDefaults(): Promise<void> {
     const has = (name: string) => [...this.state.networks.values()].some((n) => n.name === name);
-    if (!has('bridge')) {
-      // Docker's 172.17.0.0/16, unless the uplink is there: then the first free pool.
-      const up = this.uplink();
-      const subnets = up && overlaps(up.subnet, parseCidr('172.17.0.0/16')) ? [] : ['172.17.0.0/16'];
-      await this.create({ name: 'bridge', subnets, options: { [BRIDGE_OPTIONS.name]: 'ferry0' } }, { isDefault: true });
+    const want = this.defaultBridgeSpec();
+    const old = [...this.state.networks.values()].find((n) => n.name === 'bridge' && n.isDefault);
+    const changed = old && defaultBridgeChanges(old, want, this.config());
+    if (old && changed) {
+      const users = [...new Set([...this.state.attached(old.id), ...this.stoppedUsers(old.id)].map((c) => c.name))];
+      if (users.length) throw conflict(`the default bridge's configuration changed (${changed}) but containers are on it (${users.join(', ')}); remove them first, or start the daemon as before`);
+      this.bridges.down(old.id);
+      await this.state.deleteNetwork(old.id);
+      this.log('network.default_bridge', { changed });
     }
+    if (!has('bridge')) await this.create(want, { isDefault: true });
     for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
       if (!has(name)) await this.state.saveNetwork(this.doc({ name, driver, subnets: [], isDefault: true }));
     }
+  }
+
+  /** The default bridge as daemon.json says: bip, fixed-cidr, ipv6 and fixed-cidr-v6, mtu, default-gateway(-v6). */
+  private defaultBridgeSpec(): NetworkCreateSpec {
+    const c = this.config();
+    const options: Record<string, string> = { [BRIDGE_OPTIONS.name]: 'ferry0', ...(c.mtu ? { [BRIDGE_OPTIONS.mtu]: String(c.mtu) } : {}) };
+    const aux: Record<string, string> = {
+      ...(c['default-gateway'] ? { [DEFAULT_GATEWAY_AUX[4]]: c['default-gateway'] } : {}),
+      ...(c['default-gateway-v6'] ? { [DEFAULT_GATEWAY_AUX[6]]: c['default-gateway-v6'] } : {}),
+    };
+    let v4: string[];
+    let gateways: string[] = [];
+    if (c.bip) {
+      const bip = parseCidr(c.bip);
+      v4 = [formatCidr(bip)];
+      gateways = [c.bip.split('/')[0]!];
+    } else {
+      // Docker's 172.17.0.0/16, unless the uplink is there: then the first free pool.
+      const up = this.uplink();
+      v4 = up && overlaps(up.subnet, parseCidr('172.17.0.0/16')) ? [] : ['172.17.0.0/16'];
+    }
+    return {
+      name: 'bridge',
+      subnets: [...v4, ...(c['fixed-cidr-v6'] ? [c['fixed-cidr-v6']] : [])],
+      gateways,
+      ipRanges: c['fixed-cidr'] ? [c['fixed-cidr']] : [],
+      ipv6: !!c.ipv6,
+      auxAddresses: aux,
+      options,
+    };
   }
 
   async create(spec: NetworkCreateSpec, internal: { isDefault?: boolean } = {}): Promise<NetworkDoc> {
@@ -299,7 +342,8 @@ export class Networks {
           return [];
         }
       });
-      cidrs.push(nextFreePool([...existing.map((e) => e.cidr), ...routes.filter((r) => r.family === 4), ...(up ? [up.subnet] : [])], scope));
+      const pools = scope === 'local' ? this.config()['default-address-pools'] : undefined;
+      cidrs.push(nextFreePool([...existing.map((e) => e.cidr), ...routes.filter((r) => r.family === 4), ...(up ? [up.subnet] : [])], scope, pools));
     }
     if (spec.ipv6) cidrs.push(v6[0] ?? parseCidr(ulaSubnetFor(id)));
     const pick = (list: string[] | undefined, c: Cidr, what: string) => {
@@ -337,6 +381,27 @@ export class Networks {
       ...fields,
     };
   }
+}
+
+/** The aux addresses that hold a network's default route for containers when it is not the gateway (Docker's names). */
+export const DEFAULT_GATEWAY_AUX = { 4: 'DefaultGatewayIPv4', 6: 'DefaultGatewayIPv6' } as const;
+
+/** What of the stored default bridge differs from what daemon.json asks, said for a person; '' if nothing. */
+function defaultBridgeChanges(old: NetworkDoc, want: NetworkCreateSpec, c: DaemonConfig): string {
+  const out: string[] = [];
+  const v4 = old.subnets.find((s) => !s.subnet.includes(':'));
+  const v6 = old.subnets.find((s) => s.subnet.includes(':'));
+  if (c.bip && (v4?.subnet !== want.subnets![0] || v4?.gateway !== want.gateways![0])) out.push(`bip ${c.bip}, was ${v4?.gateway}/${v4?.subnet.split('/')[1]}`);
+  if ((c['fixed-cidr'] ?? undefined) !== (v4?.ipRange ?? undefined)) out.push(`fixed-cidr ${c['fixed-cidr'] ?? 'none'}, was ${v4?.ipRange ?? 'none'}`);
+  if (!!c.ipv6 !== old.enableIPv6) out.push(`ipv6 ${!!c.ipv6}, was ${old.enableIPv6}`);
+  if (c['fixed-cidr-v6'] && c['fixed-cidr-v6'] !== v6?.subnet) out.push(`fixed-cidr-v6 ${c['fixed-cidr-v6']}, was ${v6?.subnet ?? 'none'}`);
+  if ((c.mtu ?? 1500) !== old.mtu) out.push(`mtu ${c.mtu ?? 1500}, was ${old.mtu}`);
+  for (const f of [4, 6] as const) {
+    const key = f === 4 ? 'default-gateway' : 'default-gateway-v6';
+    const had = (f === 4 ? v4 : v6)?.auxAddresses[DEFAULT_GATEWAY_AUX[f]];
+    if ((c[key] ?? undefined) !== had) out.push(`${key} ${c[key] ?? 'none'}, was ${had ?? 'none'}`);
+  }
+  return out.join('; ');
 }
 
 function parse(cidr: string): Cidr {

@@ -8,7 +8,7 @@ import type { Bridges } from './bridges';
 import { DemuxNetworks, isIpvlanL3 } from './demux-networks';
 import { Overlays } from './overlays';
 import { parseCidr } from '../ipam';
-import { BRIDGE_OPTIONS } from './networks';
+import { BRIDGE_OPTIONS, DEFAULT_GATEWAY_AUX } from './networks';
 import { RESOLVER_ADDRESS } from '../dns/server';
 import { badRequest, conflict } from './errors';
 import type { ContainerDoc, Endpoint, NetworkDoc, NetworkRequest } from './model';
@@ -77,8 +77,9 @@ export class Sandboxes {
       const addresses = [`${ipv4}/${prefix(4)}`, ...(ipv6 ? [`${ipv6}/${prefix(6)}`] : [])];
       const routes: Route[] = [];
       // The first network gives the default routes, as in Docker; --internal gives none.
+      // (daemon.json's default-gateway on the default bridge: another router on it).
       if (c.endpoints.length === 0 && !net.internal) {
-        for (const s of net.subnets) routes.push({ to: 'default', via: s.gateway });
+        for (const s of net.subnets) routes.push({ to: 'default', via: s.auxAddresses[DEFAULT_GATEWAY_AUX[s.subnet.includes(':') ? 6 : 4]] ?? s.gateway });
       }
       if (DemuxNetworks.handles(net)) return await this.addDemuxed(c, net, ep, addresses, routes);
       if (!c.endpoints.some((e) => e.resolver)) {

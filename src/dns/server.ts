@@ -54,6 +54,8 @@ export interface DnsOptions {
   rateLimit: number;
   upstreamTimeoutMs: number;
   hostResolvConf: string;
+  /** The daemon's nameservers (daemon.json dns), for containers without --dns; empty: the host's. */
+  defaultDns?: () => string[];
 }
 
 interface Server {
@@ -248,9 +250,11 @@ export class DnsService {
     }
   }
 
-  /** The container's --dns servers, else the host's nameservers. */
+  /** The container's --dns servers, else the daemon's (daemon.json dns), else the host's nameservers. */
   private upstreams(c: DnsContainer): string[] {
-    return c.dns.length ? c.dns : readResolvConf(this.options.hostResolvConf).nameservers;
+    if (c.dns.length) return c.dns;
+    const daemon = this.options.defaultDns?.() ?? [];
+    return daemon.length ? daemon : readResolvConf(this.options.hostResolvConf).nameservers;
   }
 }
 

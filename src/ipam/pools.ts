@@ -22,8 +22,24 @@ const POOLS = {
   overlay: { list: overlayPools, says: '10.0.0.0/8 in /24s' },
 };
 
-/** The first default pool (local or overlay) that overlaps none of `taken` (existing subnets and host routes). */
-export function nextFreePool(taken: Cidr[], scope: keyof typeof POOLS = 'local'): Cidr {
-  for (const pool of POOLS[scope].list()) if (!taken.some((t) => overlaps(pool, t))) return pool;
-  throw new IpamError('exhausted', `all predefined address pools (${POOLS[scope].says}) overlap existing networks or host routes; give --subnet`);
+/** daemon.json's default-address-pools: each base cut into subnets of its size, in order. */
+export function* configuredPools(pools: { base: string; size: number }[]): Generator<Cidr> {
+  for (const p of pools) {
+    const base = parseCidr(p.base);
+    const step = 1n << BigInt((base.family === 4 ? 32 : 128) - p.size);
+    const count = 1n << BigInt(p.size - base.prefix);
+    for (let i = 0n; i < count; i++) yield { family: base.family, base: base.base + i * step, prefix: p.size };
+  }
+}
+
+/**
+ * The first default pool (local or overlay) that overlaps none of `taken`
+ * (existing subnets and host routes); the local ones are daemon.json's
+ * default-address-pools when given.
+ */
+export function nextFreePool(taken: Cidr[], scope: keyof typeof POOLS = 'local', configured?: { base: string; size: number }[]): Cidr {
+  const list = configured?.length ? configuredPools(configured) : POOLS[scope].list();
+  for (const pool of list) if (!taken.some((t) => overlaps(pool, t))) return pool;
+  const says = configured?.length ? configured.map((p) => `${p.base} in /${p.size}s`).join(', ') : POOLS[scope].says;
+  throw new IpamError('exhausted', `all ${configured?.length ? 'configured (default-address-pools)' : 'predefined'} address pools (${says}) overlap existing networks or host routes; give --subnet`);
 }

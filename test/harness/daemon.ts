@@ -56,6 +56,11 @@ export class DaemonLab {
     });
   }
 
+  /** Sends the running daemon a signal (SIGHUP: reload its configuration). */
+  signal(signal: NodeJS.Signals): void {
+    this.daemon?.kill(signal);
+  }
+
   /** Stops the daemon with a signal (SIGTERM, or SIGKILL for a crash). */
   stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     return stopDaemon(this.daemon, signal);

@@ -7,6 +7,7 @@ import { run } from '../../netns';
 import type { ConntrackTimeouts } from '../../dataplane';
 import { UsageError, parseOptions } from '../args';
 import { specOf } from '../spec';
+import { ConfigError, DEFAULT_CONFIG_FILE, type DaemonConfig, mergeConfig, readConfigFile } from '../../daemon/config';
 
 
 
@@ -35,7 +36,34 @@ async function clusterOption(options: Record<string, unknown>): Promise<{ hosts:
   return { hosts, advertise: address, ttlSeconds: (options['cluster-ttl'] as number | undefined) ?? 10, vxlanPort: options['vxlan-port'] as number | undefined };
 }
 
-/** `ferry daemon`: the control plane in the foreground, until SIGTERM or SIGINT. */
+/** daemon.json's keys given as flags (absent ones undefined). */
+function configFlags(options: Record<string, unknown>): DaemonConfig {
+  const flags: DaemonConfig = {
+    bip: options.bip as string | undefined,
+    'fixed-cidr': options['fixed-cidr'] as string | undefined,
+    ipv6: options.ipv6 ? true : undefined,
+    'fixed-cidr-v6': options['fixed-cidr-v6'] as string | undefined,
+    mtu: options.mtu as number | undefined,
+    'default-gateway': options['default-gateway'] as string | undefined,
+    'default-gateway-v6': options['default-gateway-v6'] as string | undefined,
+    dns: options.dns as string[] | undefined,
+    'default-address-pools': options['default-address-pool'] as DaemonConfig['default-address-pools'],
+  };
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as DaemonConfig;
+}
+
+/** Flags and file, merged and checked; a bad one is a usage error naming it. */
+function loadConfig(options: Record<string, unknown>): DaemonConfig {
+  const file = options['config-file'] as string | undefined;
+  try {
+    return mergeConfig(configFlags(options), readConfigFile(file), file ?? DEFAULT_CONFIG_FILE);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** `ferry daemon`: the control plane in the foreground, until SIGTERM or SIGINT; SIGHUP reloads daemon.json. */
 export async function daemonCommand(args: string[], socket: string): Promise<number> {
   const { options, rest } = parseOptions(specOf('daemon'), args);
   const uplinkName = options.uplink as string | undefined;
@@ -46,8 +74,10 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
   if (rest.length) throw new UsageError(`"daemon" takes no arguments (got "${rest.join(' ')}")`);
   const prefix = (options['netns-prefix'] as string | undefined) ?? 'ferry-';
   if (!/^[A-Za-z0-9_.-]{1,30}$/.test(prefix)) throw new UsageError(`option --netns-prefix PREFIX: "${prefix}" is not valid; expected 1-30 of [A-Za-z0-9_.-]`);
+  const config = loadConfig(options);
   const log = jsonLogger();
-  const daemon = await Daemon.start({ stateDir: (options['state-dir'] as string | undefined) ?? '/var/lib/ferry', netnsPrefix: prefix, hostResolvConf: (options['resolv-conf'] as string | undefined) ?? '/etc/resolv.conf', dnsRateLimit: options['dns-rate-limit'] as number | undefined, dnsUpstreamTimeoutMs: options['dns-timeout-ms'] as number | undefined,
+  const daemon = await Daemon.start({
+    config, stateDir: (options['state-dir'] as string | undefined) ?? '/var/lib/ferry', netnsPrefix: prefix, hostResolvConf: (options['resolv-conf'] as string | undefined) ?? '/etc/resolv.conf', dnsRateLimit: options['dns-rate-limit'] as number | undefined, dnsUpstreamTimeoutMs: options['dns-timeout-ms'] as number | undefined,
     uplink: uplinkName ? { ifname: uplinkName, externalIp: externalIp!, externalGateway: options['external-gateway'] as string | undefined } : undefined,
     conntrackMax: options['conntrack-max'] as number | undefined,
     conntrackTimeouts: timeouts,
@@ -73,6 +103,13 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
       daemon.stop();
       void (daemon.leaving ?? Promise.resolve()).finally(resolve);
     };
+    process.on('SIGHUP', () => {
+      try {
+        daemon.reload(loadConfig(options));
+      } catch (e) {
+        log('daemon.reload', { error: (e as Error).message }, 'error');
+      }
+    });
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
