@@ -31,13 +31,19 @@ const ATTACH = /^\/v1\/containers\/([^/]+)\/attach$/;
 
 const routes: [string, RegExp, Handler][] = [
   // Sorted as Docker's CLI shows them: networks by name, containers newest first.
-  ['GET', /^\/v1\/networks$/, async (d) => [...d.state.networks.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, d.state))],
+  ['GET', /^\/v1\/networks$/, async (d) => [...d.state.networks.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => networkInspect(n, d.state, peersOf(d, n)))],
   ['POST', /^\/v1\/networks$/, (d, _p, b) => {
     const spec = parseRequest(NetworkCreateRequest, b);
-    return d.state.exclusive(async () => networkInspect(await d.networks.create(spec), d.state));
+    return d.state.exclusive(async () => {
+      const n = await d.networks.create(spec);
+      return networkInspect(n, d.state, peersOf(d, n));
+    });
   }],
   ['POST', /^\/v1\/networks\/prune$/, (d, _p, b) => (parseRequest(EmptyRequest, b), d.state.exclusive(async () => ({ removed: await d.networks.prune() })))],
-  ['GET', /^\/v1\/networks\/([^/]+)$/, async (d, [ref]) => networkInspect(d.state.network(ref!), d.state)],
+  ['GET', /^\/v1\/networks\/([^/]+)$/, async (d, [ref]) => {
+    const n = d.state.network(ref!);
+    return networkInspect(n, d.state, peersOf(d, n));
+  }],
   ['DELETE', /^\/v1\/networks\/([^/]+)$/, (d, [ref]) => d.state.exclusive(() => d.networks.remove(ref!))],
   ['POST', /^\/v1\/networks\/([^/]+)\/connect$/, (d, [ref], b) => {
     const spec = parseRequest(ConnectRequest, b);
@@ -143,6 +149,11 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
   } catch {
     throw badRequest('request body is not JSON');
   }
+}
+
+/** An overlay network's hosts, for its inspect (Peers); nothing for other networks. */
+function peersOf(d: Daemon, n: { id: string; driver: string }): { Name: string; IP: string }[] | undefined {
+  return n.driver === 'overlay' ? d.overlays?.peers(n.id) : undefined;
 }
 
 function decodePathPart(part: string): string {

@@ -10,7 +10,8 @@ const DRIVER_OPTIONS: Record<string, Record<string, string>> = {
   bridge: { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0', 'com.docker.network.bridge.name': 'ferry0', 'com.docker.network.driver.mtu': '1500' },
 };
 
-export function networkInspect(n: NetworkDoc, state: State): Record<string, unknown> {
+/** `peers`: an overlay network's hosts (daemon/overlays.ts), shown as Docker's Peers. */
+export function networkInspect(n: NetworkDoc, state: State, peers?: { Name: string; IP: string }[]): Record<string, unknown> {
   const containers: Record<string, unknown> = {};
   for (const c of state.attached(n.id)) {
     for (const e of c.endpoints.filter((x) => x.networkId === n.id)) {
@@ -51,6 +52,7 @@ export function networkInspect(n: NetworkDoc, state: State): Record<string, unkn
     Containers: containers,
     Options: n.isDefault && n.driver === 'bridge' ? DRIVER_OPTIONS.bridge : n.options,
     Labels: n.labels,
+    ...(peers ? { Peers: peers } : {}),
   };
 }
 

@@ -228,9 +228,11 @@ export class Networks {
     if (net) {
       this.state.adoptNetwork(net);
       await overlays.up(net);
+      this.events.emit('network', 'create', id, { name: net.name, type: net.driver });
     } else {
       overlays.down(id);
       this.state.forgetNetwork(id);
+      this.events.emit('network', 'destroy', id, { name: have!.name, type: have!.driver });
     }
   }
 

@@ -215,6 +215,15 @@ export class Overlays {
     }
   }
 
+  /** The hosts that have the network (this one, and those with endpoints on it), as Docker's inspect lists an overlay's Peers. */
+  peers(networkId: string): { Name: string; IP: string }[] {
+    const nodes = new Set([this.self, ...this.view.endpoints(networkId).map((e) => e.node)]);
+    return [...nodes].flatMap((id) => {
+      const n = id === this.self ? this.membership.self : this.view.nodes.get(id);
+      return n ? [{ Name: n.hostname, IP: n.advertise }] : [];
+    });
+  }
+
   /** Engine port id -> what it is, for statistics: the underlay and the tunnels. */
   owners(name: (networkId: string) => string): Map<number, string> {
     const out = new Map<number, string>();

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { ferryBin } from '../../src/demo/launch';
 import { createNetns, execIn } from '../../src/netns';
 import { describe, expect, it } from 'vitest';
 import { useCluster, waitFor } from '../harness/etcd';
@@ -40,6 +42,9 @@ describe('overlay networks across hosts', () => {
     expect(await host1().ok('exec', 'alpine1', '--', 'ip', '-o', 'link', 'show', 'eth0')).toMatch(/mtu 1450 /);
     expect(await host2().ok('exec', 'alpine2', '--', 'ping', '-c', '2', '-W', '2', 'alpine1')).toMatch(/2 received/);
     expect(await host1().ok('exec', 'alpine1', '--', 'ping', '-c', '2', '-W', '2', 'alpine2.test-net')).toMatch(/2 received/);
+    // Both hosts have the network: inspect lists them as Peers, as Docker's does for an overlay.
+    const peers = JSON.parse(await host2().ok('network', 'inspect', 'test-net'))[0].Peers as { IP: string }[];
+    expect(peers.map((p) => p.IP).sort()).toEqual(['192.0.2.1', '192.0.2.2']);
     // The ARP for the other host's container was answered on this host: no broadcast crossed.
     expect(await host1().ok('exec', 'alpine1', '--', 'ip', 'neigh', 'show', ip2)).toMatch(/lladdr 02:42:/);
   });
@@ -189,8 +194,15 @@ describe('overlay networks across hosts', () => {
     const r2 = await host2().ferry('network', 'rm', 'test-net');
     expect(r2.stderr).toMatch(/network "test-net" has 1 endpoint in the cluster \(alpine1 on /);
     await host1().ok('rm', '-f', 'alpine1');
+    // host1 hears of the removal made on host2 as an event of its own.
+    const events = spawn(process.execPath, [ferryBin(), 'events', '--format', 'json'], { env: { ...process.env, FERRY_SOCKET: host1().socket }, stdio: ['ignore', 'pipe', 'ignore'] });
+    let seen = '';
+    events.stdout!.on('data', (c: Buffer) => (seen += c.toString()));
+    await new Promise((r) => setTimeout(r, 300));
     await host2().ok('network', 'rm', 'test-net');
     expect(await waitFor(async () => !(await lsJson(host1)).some((l) => l.includes('test-net')), 2000)).toBe(true);
+    expect(await waitFor(async () => /"Action":"destroy".*"name":"test-net"/.test(seen), 2000)).toBe(true);
+    events.kill();
     expect((await host1().host(['ip', '-br', 'link'])).stdout).not.toMatch(/ov-/);
   });
 });
