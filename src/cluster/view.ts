@@ -114,11 +114,17 @@ export class ClusterView<Network extends { id: string } = { id: string }> {
       const doc = parse<NodeDoc>();
       if (doc) this.nodes.set(a, doc);
       else this.nodes.delete(a);
+      this.nodeChanged(a); // its advertise address may be another now
     } else if (kind === 'alive' && a) {
       if (value === undefined) this.alive.delete(a);
       else this.alive.add(a);
-      const touched = [...this.announced].filter(([, m]) => [...m.values()].some((e) => e.node === a)).map(([n]) => n);
-      if (touched.length) this.listener({ kind: 'endpoints', networks: touched });
+      this.nodeChanged(a);
     }
+  }
+
+  /** The networks where the node has endpoints are told their endpoints changed. */
+  private nodeChanged(node: string): void {
+    const touched = [...this.announced].filter(([, m]) => [...m.values()].some((e) => e.node === node)).map(([n]) => n);
+    if (touched.length) this.listener({ kind: 'endpoints', networks: touched });
   }
 }
