@@ -16,7 +16,8 @@ export class Underlay {
   readonly switchNs: string;
   readonly etcdNs: string;
   readonly store = 'etcd://192.0.2.100:2379';
-  private readonly dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-etcd-'));
+  /** etcd's data, made by start() (a suite that never starts leaves nothing behind). */
+  private dataDir?: string;
   private etcd?: ChildProcess;
   private ports = 0;
 
@@ -27,6 +28,7 @@ export class Underlay {
   }
 
   async start(): Promise<void> {
+    this.dataDir = mkdtempSync(path.join(tmpdir(), 'ferry-etcd-'));
     await createNetns(this.switchNs);
     await this.sh(this.switchNs, 'ip link add br0 type bridge && ip link set br0 up');
     await this.plug(this.etcdNs, '192.0.2.100', true);
@@ -85,7 +87,7 @@ export class Underlay {
     await deleteNetns(this.etcdNs).catch(() => undefined);
     await deleteNetns(this.switchNs).catch(() => undefined);
     sweep(this.prefix);
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   private async sh(ns: string, cmd: string): Promise<void> {

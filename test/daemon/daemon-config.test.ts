@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureInterface, createNetns, execIn, netnsPath } from '../../src/netns';
 import { useDaemon } from '../harness/daemon';
 
@@ -14,10 +15,14 @@ import { useDaemon } from '../harness/daemon';
  * containers on it is refused; SIGHUP reloads dns.
  */
 describe('daemon.json', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ferry-config-'));
+  // Made before the daemon starts (a skipped suite makes nothing), removed at the end.
+  const dir = path.join(tmpdir(), `ferry-config-${randomBytes(4).toString('hex')}`);
   const file = path.join(dir, 'daemon.json');
   const config = { bip: '192.0.2.1/24', 'fixed-cidr': '192.0.2.128/25', mtu: 1400, dns: ['198.51.100.53'], 'default-address-pools': [{ base: '10.123.0.0/16', size: 24 }] };
-  writeFileSync(file, JSON.stringify(config));
+  beforeAll(() => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, JSON.stringify(config));
+  });
   let upstream: ChildProcess | undefined;
   // The outside world's resolver at 198.51.100.53, reachable from the daemon's namespace.
   const d = useDaemon(['--config-file', file], async (lab) => {
