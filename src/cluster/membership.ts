@@ -120,8 +120,14 @@ function withTimeout<T>(p: Promise<T>, ms: number, hosts: string[]): Promise<T> 
   });
 }
 
-/** gRPC's "14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: " -> "connect ECONNREFUSED ...". */
+/**
+ * gRPC's "14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: "
+ * -> "connect ECONNREFUSED ..."; a status with no detail ("14 UNAVAILABLE: null", while a store goes away) -> "unavailable".
+ */
 function plainMessage(m: string): string {
   const last = /Last error: (?:Error: )?(.*?)\.?\s*(?:Resolution note:.*)?$/s.exec(m);
-  return (last ? last[1]! : m).trim();
+  if (last) return last[1]!.trim();
+  const status = /^\d+ ([A-Z_]+): ?(.*)$/s.exec(m.trim());
+  if (status) return !status[2] || status[2] === 'null' ? status[1]!.toLowerCase().replace(/_/g, ' ') : status[2].trim();
+  return m.trim() || 'unavailable';
 }

@@ -228,7 +228,7 @@ describe('overlay: the cluster under stress and failure', () => {
     await underlay.stopEtcd();
     const r = await host1().ferry('network', 'create', '-d', 'overlay', 'late');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/^ferry: the cluster store at http:\/\/192\.0\.2\.100:2379( did not answer within 3000 ms|: connect ECONNREFUSED 192\.0\.2\.100:2379)\n$/);
+    expect(r.stderr).toMatch(/^ferry: the cluster store at http:\/\/192\.0\.2\.100:2379( did not answer within 3000 ms|: connect ECONNREFUSED 192\.0\.2\.100:2379|: unavailable)\n$/);
     await host1().ok('network', 'create', 'local-net');
     await host1().ok('run', '-d', '--name', 'l1', '--network', 'local-net', '--', 'sleep', 'infinity');
     await host1().ok('run', '-d', '--name', 'l2', '--network', 'local-net', '--', 'sleep', 'infinity');
