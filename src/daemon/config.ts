@@ -109,13 +109,13 @@ export function checkConfig(c: DaemonConfig, where: string): DaemonConfig {
   const bip = cidr('bip', 4, true);
   if (bip && (bip.prefix > 30 || formatCidr(bip).split('/')[0] === c.bip!.split('/')[0])) fail('bip', `"${c.bip}" must name the bridge's own address with a prefix of /30 or shorter (192.0.2.1/24), not the network`);
   const fixed = cidr('fixed-cidr', 4, false);
-  if (fixed && bip && !within(fixed, parseCidr(formatCidr(bip)))) fail('fixed-cidr', `${c['fixed-cidr']} is not inside the bridge's subnet ${formatCidr(bip)} (bip)`);
+  if (fixed && bip && !within(fixed, bip)) fail('fixed-cidr', `${c['fixed-cidr']} is not inside the bridge's subnet ${formatCidr(bip)} (bip)`);
   cidr('fixed-cidr-v6', 6, false);
   if (c.ipv6 !== undefined && typeof c.ipv6 !== 'boolean') fail('ipv6', 'expected true or false');
   if (c['fixed-cidr-v6'] && !c.ipv6) fail('fixed-cidr-v6', 'needs "ipv6": true');
   if (c.mtu !== undefined && !(Number.isInteger(c.mtu) && c.mtu >= 68 && c.mtu <= 65535)) fail('mtu', `${JSON.stringify(c.mtu)} is not an MTU from 68 to 65535`);
   if (c['default-gateway'] !== undefined && (typeof c['default-gateway'] !== 'string' || !isIPv4(c['default-gateway']))) fail('default-gateway', `${JSON.stringify(c['default-gateway'])} is not an IPv4 address`);
-  if (c['default-gateway'] && bip && !contains(parseCidr(formatCidr(bip)), c['default-gateway'])) fail('default-gateway', `${c['default-gateway']} is not on the bridge's subnet ${formatCidr(bip)}`);
+  if (c['default-gateway'] && bip && !contains(bip, c['default-gateway'])) fail('default-gateway', `${c['default-gateway']} is not on the bridge's subnet ${formatCidr(bip)}`);
   if (c['default-gateway-v6'] !== undefined && (typeof c['default-gateway-v6'] !== 'string' || !isIPv6(c['default-gateway-v6']))) fail('default-gateway-v6', `${JSON.stringify(c['default-gateway-v6'])} is not an IPv6 address`);
   if (c.dns !== undefined && (!Array.isArray(c.dns) || c.dns.some((d) => typeof d !== 'string' || !isIP(d)))) fail('dns', `${JSON.stringify(c.dns)} is not a list of IP addresses`);
   const pools = c['default-address-pools'];

@@ -1,5 +1,5 @@
 import type { Engine, SegmentOptions } from '../dataplane';
-import { configureInterface, listLinks, run } from '../netns';
+import { configureInterface, listAddresses, listLinks, run } from '../netns';
 import { bigintToIp, last, parseCidr } from '../ipam';
 import { badRequest } from './errors';
 import type { NetworkDoc } from './model';
@@ -64,11 +64,11 @@ export function eui64LinkLocal(mac: string): string {
 }
 
 async function hostRouting(ifname: string, mac: string): Promise<Pick<SegmentOptions, 'parentIp' | 'parentPrefix' | 'gateway' | 'parentLinkLocal' | 'parentIp6' | 'parentPrefix6' | 'gateway6'>> {
-  type Addr = { local: string; prefixlen: number; scope?: string };
   const json = async <T>(args: string[]) => JSON.parse((await run('ip', ['-j', ...args])).stdout || '[]') as T;
-  const v4 = (await json<{ addr_info?: Addr[] }[]>(['-4', 'addr', 'show', 'dev', ifname]))[0]?.addr_info?.[0];
+  const addresses = (family: 4 | 6) => listAddresses({ family, dev: ifname }).then((l) => l[0]?.addr_info ?? [], () => []);
+  const v4 = (await addresses(4))[0];
   if (!v4) throw badRequest(`ipvlan l3 routes as the host's address on the parent, and ${ifname} has no IPv4 address`);
-  const v6 = (await json<{ addr_info?: Addr[] }[]>(['-6', 'addr', 'show', 'dev', ifname]))[0]?.addr_info ?? [];
+  const v6 = await addresses(6);
   const gateway = (family: string) => json<{ gateway?: string }[]>([family, 'route', 'show', 'default', 'dev', ifname]).then((r) => r.find((x) => x.gateway)?.gateway);
   const global6 = v6.find((a) => a.scope === 'global');
   return {

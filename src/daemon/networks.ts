@@ -199,7 +199,7 @@ export class Networks {
     const known = Object.values(OVERLAY_OPTIONS) as string[];
     for (const [k, v] of Object.entries(options)) {
       if (!known.includes(k)) throw badRequest(`unknown option "${k}" for the overlay driver (accepted: ${known.join(', ')})`);
-      if (k === OVERLAY_OPTIONS.mtu && !(/^\d+$/.test(v) && Number(v) >= 68 && Number(v) <= 65535)) throw badRequest(`option ${k}=${v}: an MTU from 68 to 65535`);
+      if (k === OVERLAY_OPTIONS.mtu) checkMtuOption(k, v);
       if (k === OVERLAY_OPTIONS.vni && !(/^\d+$/.test(v) && Number(v) >= 1 && Number(v) < 1 << 24)) throw badRequest(`option ${k}=${v}: one VNI from 1 to 16777215`);
     }
     const id = randomBytes(32).toString('hex');
@@ -312,7 +312,7 @@ export class Networks {
     for (const [k, v] of Object.entries(options)) {
       if (!known.includes(k)) throw badRequest(`unknown option "${k}" (accepted: ${known.join(', ')})`);
       if (k === BRIDGE_OPTIONS.name && !IFNAME.test(v)) throw badRequest(`option ${k}=${v}: an interface name of 1-15 characters [a-zA-Z0-9_.-]`);
-      if (k === BRIDGE_OPTIONS.mtu && !(/^\d+$/.test(v) && Number(v) >= 68 && Number(v) <= 65535)) throw badRequest(`option ${k}=${v}: an MTU from 68 to 65535`);
+      if (k === BRIDGE_OPTIONS.mtu) checkMtuOption(k, v);
       if ((k === BRIDGE_OPTIONS.icc || k === BRIDGE_OPTIONS.masquerade || k === BRIDGE_OPTIONS.portSecurity) && v !== 'true' && v !== 'false') throw badRequest(`option ${k}=${v}: true or false`);
       if (k === BRIDGE_OPTIONS.hostBinding && !isIPv4(v)) throw badRequest(`option ${k}=${v}: an IPv4 address`);
     }
@@ -397,13 +397,18 @@ function defaultBridgeChanges(old: NetworkDoc, want: NetworkCreateSpec, c: Daemo
   if ((c['fixed-cidr'] ?? undefined) !== (v4?.ipRange ?? undefined)) out.push(`fixed-cidr ${c['fixed-cidr'] ?? 'none'}, was ${v4?.ipRange ?? 'none'}`);
   if (!!c.ipv6 !== old.enableIPv6) out.push(`ipv6 ${!!c.ipv6}, was ${old.enableIPv6}`);
   if (c['fixed-cidr-v6'] && c['fixed-cidr-v6'] !== v6?.subnet) out.push(`fixed-cidr-v6 ${c['fixed-cidr-v6']}, was ${v6?.subnet ?? 'none'}`);
-  if ((c.mtu ?? 1500) !== old.mtu) out.push(`mtu ${c.mtu ?? 1500}, was ${old.mtu}`);
+  if ((c.mtu ?? DEFAULT_MTU) !== old.mtu) out.push(`mtu ${c.mtu ?? DEFAULT_MTU}, was ${old.mtu}`);
   for (const f of [4, 6] as const) {
     const key = f === 4 ? 'default-gateway' : 'default-gateway-v6';
     const had = (f === 4 ? v4 : v6)?.auxAddresses[DEFAULT_GATEWAY_AUX[f]];
     if ((c[key] ?? undefined) !== had) out.push(`${key} ${c[key] ?? 'none'}, was ${had ?? 'none'}`);
   }
   return out.join('; ');
+}
+
+/** -o com.docker.network.driver.mtu, of the bridge and overlay drivers. */
+function checkMtuOption(key: string, value: string): void {
+  if (!(/^\d+$/.test(value) && Number(value) >= 68 && Number(value) <= 65535)) throw badRequest(`option ${key}=${value}: an MTU from 68 to 65535`);
 }
 
 function parse(cidr: string): Cidr {

@@ -4,7 +4,7 @@ import type { Membership } from '../cluster/membership';
 import { OverlayStore, type NetworkClaims } from '../cluster/overlay-store';
 import { ClusterView, type EndpointAnnouncement, type ViewChange } from '../cluster/view';
 import { type SubnetConfig } from '../ipam';
-import { run } from '../netns';
+import { listAddresses } from '../netns';
 import type { Bridges } from './bridges';
 import { conflict } from './errors';
 import type { Logger } from './log';
@@ -80,8 +80,7 @@ export class Overlays {
 
   /** The MTU of overlay networks made here: the underlay interface's, less the VXLAN headers. */
   async defaultMtu(): Promise<number> {
-    const links = JSON.parse((await run('ip', ['-j', '-4', 'addr', 'show'])).stdout || '[]') as { mtu?: number; addr_info?: { local: string }[] }[];
-    const link = links.find((l) => l.addr_info?.some((a) => a.local === this.membership.self.advertise));
+    const link = (await listAddresses({ family: 4 })).find((l) => l.addr_info?.some((a) => a.local === this.membership.self.advertise));
     return (link?.mtu ?? 1500) - VXLAN_OVERHEAD;
   }
 

@@ -115,6 +115,19 @@ export async function listLinks(ns?: string): Promise<LinkInfo[]> {
   return JSON.parse(r.stdout) as LinkInfo[];
 }
 
+export interface AddressInfo {
+  ifname: string;
+  mtu?: number;
+  addr_info?: { local: string; prefixlen: number; scope?: string }[];
+}
+
+/** `ip -j addr show` in this namespace, parsed: every link with its addresses (of one family, on one device, if asked). */
+export async function listAddresses(opts: { family?: 4 | 6; dev?: string } = {}): Promise<AddressInfo[]> {
+  const r = await run('ip', ['-j', ...(opts.family ? [`-${opts.family}`] : []), 'addr', 'show', ...(opts.dev ? ['dev', opts.dev] : [])]);
+  if (r.code !== 0) throw new KernelSetupError('list', `addresses${opts.dev ? ` of ${opts.dev}` : ''}`, kernelReason(r.stderr));
+  return JSON.parse(r.stdout || '[]') as AddressInfo[];
+}
+
 /** Destinations of the routes in a namespace ("default" left out), as CIDRs; a host route is a /32 or /128. */
 export async function listRouteDestinations(ns?: string): Promise<string[]> {
   const out: string[] = [];

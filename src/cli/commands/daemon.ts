@@ -3,7 +3,7 @@ import { Daemon } from '../../daemon/daemon';
 import { isIPv4 } from 'node:net';
 import { parseClusterStore } from '../../cluster/membership';
 import { jsonLogger } from '../../daemon/log';
-import { run } from '../../netns';
+import { listAddresses } from '../../netns';
 import type { ConntrackTimeouts } from '../../dataplane';
 import { UsageError, parseOptions } from '../args';
 import { specOf } from '../spec';
@@ -28,8 +28,7 @@ async function clusterOption(options: Record<string, unknown>): Promise<{ hosts:
   if (!advertise) throw new UsageError('option --cluster-store needs --advertise-addr IP|IFACE (the address other hosts reach this one on)');
   let address = advertise;
   if (!isIPv4(advertise)) {
-    const r = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', advertise]);
-    const found = r.code === 0 ? (JSON.parse(r.stdout || '[]') as { addr_info?: { local: string }[] }[])[0]?.addr_info?.[0]?.local : undefined;
+    const found = (await listAddresses({ family: 4, dev: advertise }).catch(() => []))[0]?.addr_info?.[0]?.local;
     if (!found) throw new UsageError(`option --advertise-addr ${advertise}: not an IPv4 address, nor an interface with one`);
     address = found;
   }
