@@ -88,6 +88,12 @@ void TcpCoalescer::close() {
 }
 
 uint32_t split_run(PacketPool& pool, Packet* src, uint32_t len, uint32_t segment, Packet** out, uint64_t* no_buffer) {
+  if (segment >= len) {  // one datagram: nothing to split or merge
+    src->len = len;
+    src->vnet = VnetHdr{};
+    out[0] = src;
+    return 1;
+  }
   TcpCoalescer merge;
   uint32_t k = 0;
   const uint32_t in_port = src->in_port;

@@ -20,6 +20,12 @@
 
 namespace ferry {
 
+// Room a caller gives segment_tcp for any frame: a 64 KB frame cut at an MSS
+// as small as 88 bytes, each datagram's headers (VXLAN, Ethernet, IP with
+// options, TCP with options) and two pieces.
+constexpr uint32_t kMaxSegments = 768;
+constexpr uint32_t kMaxSegmentHeader = 8 + 14 + 60 + 60;
+
 struct SegmentedFrame {
   uint32_t datagram = 0;  // size of every datagram but the last (VXLAN header included)
   uint32_t count = 0;     // datagrams: iov[2k] is datagram k's headers, iov[2k+1] its payload

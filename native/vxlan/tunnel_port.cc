@@ -54,9 +54,9 @@ void TunnelPort::tx_burst(Packet* const* pkts, uint32_t n) {
   iovec iovs[kMaxDatagrams];
   sockaddr_in to[kMaxDatagrams];
   uint32_t m = 0;
-  uint32_t batch_socket = 0;
+  uint32_t batch_flow = 0;  // the flow hash of the batch's datagrams (all go from one socket)
   auto flush = [&] {
-    if (m) underlay_->send(batch_socket, msgs, m);
+    if (m) underlay_->send(batch_flow, msgs, m);
     m = 0;
   };
   auto address = [&](uint32_t host) {
@@ -67,8 +67,8 @@ void TunnelPort::tx_burst(Packet* const* pkts, uint32_t n) {
     return a;
   };
   auto add = [&](Packet* p, uint32_t host, uint32_t flow) {
-    if (m == kMaxDatagrams || (m && flow % UnderlayPort::kSourcePorts != batch_socket)) flush();
-    batch_socket = flow % UnderlayPort::kSourcePorts;
+    if (m == kMaxDatagrams || (m && underlay_->socket_of(flow) != underlay_->socket_of(batch_flow))) flush();
+    batch_flow = flow;
     to[m] = address(host);
     iovs[m] = {p->data - kVxlanHdrLen, p->len + kVxlanHdrLen};
     msgs[m] = {};

@@ -45,11 +45,7 @@ class TunnelPort : public Port {
   uint32_t vni_;
   std::vector<uint32_t> hosts_;
   std::unordered_map<uint64_t, uint32_t> remotes_;
-  // Where a TSO frame's datagrams are described (segment.h): their headers
-  // (VXLAN, Ethernet, IP with options, TCP with options) and two pieces each,
-  // for a 64 KB frame cut at an MSS as small as 88 bytes.
-  static constexpr uint32_t kMaxSegments = 768;
-  static constexpr uint32_t kMaxSegmentHeader = 8 + 14 + 60 + 60;
+  // Where a TSO frame's datagrams are described (segment.h): their headers and two pieces each.
   std::vector<uint8_t> segment_headers_;
   std::vector<iovec> segment_iov_;
 };

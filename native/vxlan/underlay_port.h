@@ -55,6 +55,8 @@ class UnderlayPort : public Port {
   // sendmsg (UDP_SEGMENT). False if the kernel refused it (counted).
   bool send_segments(uint32_t flow, const sockaddr_in& to, const iovec* iov, uint32_t iovcnt, uint32_t bytes, uint32_t datagram, uint32_t count);
   uint16_t udp_port() const { return port_; }
+  // The sending socket a flow hash picks: datagrams with the same one can share a sendmmsg.
+  uint32_t socket_of(uint32_t flow) const { return flow % uint32_t(tx_fds_.size()); }
 
  private:
   struct Run {
@@ -65,7 +67,7 @@ class UnderlayPort : public Port {
   };
   UnderlayPort(int fd, uint16_t port) : fd_(fd), port_(port) {}
   uint32_t expand(PacketPool& pool, const Run& r, Packet** out);
-  int tx_fd(uint32_t flow) const { return tx_fds_[flow % tx_fds_.size()]; }
+  int tx_fd(uint32_t flow) const { return tx_fds_[socket_of(flow)]; }
 
   int fd_;
   uint16_t port_;
