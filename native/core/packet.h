@@ -43,7 +43,7 @@ struct Packet {
   NodeId next = 0;
   uint16_t drop_reason = 0;  // meaningful when next is the drop node
   uint32_t trace = 0;        // 0: not traced; else the id its trace records carry
-  alignas(8) uint8_t meta[48];
+  alignas(8) uint8_t meta[112];  // the largest user: the IPv6 stages (L3Meta6, two 40-byte flow keys)
   uint8_t* buffer = nullptr;  // start of the pool buffer
 
   void reset() {

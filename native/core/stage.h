@@ -45,7 +45,7 @@ class Tracer;
 
 // A trace record as a stage writes it: a small struct of its own, kept as
 // bytes until someone asks for the trace, then formatted by the stage.
-constexpr uint32_t kTraceRecordMax = 56;
+constexpr uint32_t kTraceRecordMax = 96;  // the largest: nat6 (two IPv6 flow keys)
 
 class StageContext {
  public:

@@ -54,6 +54,7 @@ uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig confi
   config.port = engine_->attach_port(std::move(port), PortRole::uplink);
   routes_.set_uplink(config);
   neighbors_.set_source({config.port, config.ip, config.mac});
+  if (config.has_ip6) neighbors6_.set_source({config.port, config.link_local, config.mac});
   // Neighbours that cached another MAC for the address learn ours.
   neighbors_.announce(engine_->control_context());
   engine_->flush();
@@ -70,7 +71,10 @@ void Dataplane::detach_port(uint32_t id, bool destroy) {
   if (routes_.has_uplink() && routes_.uplink().port == id) {
     neighbors_.clear(engine_->control_context());
     neighbors_.set_source({});
+    neighbors6_.clear(engine_->control_context());
+    neighbors6_.set_source({});
     nat_.ct.flush();
+    nat6_.ct.flush();
     routes_.clear_uplink();
   }
   engine_->detach_port(id, destroy);
@@ -82,6 +86,7 @@ void Dataplane::configure_network(uint32_t domain, bool routed, const NetworkL3&
   Domain& d = domains_.get_or_throw(domain);
   routes_.remove_network(domain);
   d.gateway_mac = routed ? l3.router_mac : 0;
+  d.routes_ipv6 = routed && l3.ipv6;
   d.icc = routed ? icc : true;
   if (routed) {
     NetworkL3 n = l3;

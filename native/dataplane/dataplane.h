@@ -16,6 +16,8 @@
 #include "l2/domains.h"
 #include "l3/ip4_forward_stage.h"
 #include "l3/ip4_input_stage.h"
+#include "l3/ip6_forward_stage.h"
+#include "l3/ip6_input_stage.h"
 #include "l3/neighbor_stage.h"
 #include "l3/neighbors.h"
 #include "l3/routes.h"
@@ -43,7 +45,9 @@ class Dataplane {
   Domains& domains() { return domains_; }
   Routes& routes() { return routes_; }
   Neighbors& neighbors() { return neighbors_; }
+  Neighbors6& neighbors6() { return neighbors6_; }
   NatStage& nat() { return nat_; }
+  Nat6Stage& nat6() { return nat6_; }
   RateLimitStage& rate_limit() { return rate_limit_; }
   Segments& segments() { return segments_; }
 
@@ -73,6 +77,7 @@ class Dataplane {
   Domains domains_;
   Routes routes_;
   Neighbors neighbors_;  // the uplink's
+  Neighbors6 neighbors6_;
   Segments segments_;
   // Stages, in graph order.
   VxlanDecapStage vxlan_decap_;
@@ -82,12 +87,16 @@ class Dataplane {
   NeighborProxyStage neighbor_proxy_{domains_};
   ResolverReplyStage resolver_reply_{domains_, routes_};
   BridgeStage bridge_{domains_};
-  UplinkStage uplink_{neighbors_, routes_};
+  UplinkStage uplink_{neighbors_, neighbors6_, routes_};
   Ip4InputStage ip4_input_{domains_, routes_};
   ResolverQueryStage resolver_query_{routes_};
   NatStage nat_;
   Ip4ForwardStage ip4_forward_{domains_, routes_};
   NeighborStage neighbor_{neighbors_};
+  Ip6InputStage ip6_input_{domains_, routes_};
+  Nat6Stage nat6_;
+  Ip6ForwardStage ip6_forward_{domains_, routes_};
+  Neighbor6Stage neighbor6_{neighbors6_};
   DemuxStage demux_{segments_};
   Graph graph_;
   NodeId rate_limit_node_ = kNodeUnset;

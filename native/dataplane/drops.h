@@ -8,6 +8,8 @@
 #include "l2/bridge_stage.h"
 #include "l3/ip4_forward_stage.h"
 #include "l3/ip4_input_stage.h"
+#include "l3/ip6_forward_stage.h"
+#include "l3/ip6_input_stage.h"
 #include "l3/neighbor_stage.h"
 #include "l3/uplink_stage.h"
 #include "nat/nat_stage.h"
@@ -29,6 +31,8 @@
   FERRY_NAT_DROPS(X)          \
   FERRY_IP4_FORWARD_DROPS(X)  \
   FERRY_NEIGHBOR_DROPS(X)     \
+  FERRY_IP6_INPUT_DROPS(X)    \
+  FERRY_IP6_FORWARD_DROPS(X)  \
   FERRY_DEMUX_DROPS(X)
 
 namespace ferry {

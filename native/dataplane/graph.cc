@@ -5,10 +5,13 @@
 //   container ───────▶ parse ─▶ port-security ─▶ rate-limit ─▶ neighbor-proxy ──┐
 //   host ────────────▶ parse ─▶ resolver-reply ────────────────┴▶ bridge ─▶ sent (to a port)
 //                                                                  └─(gateway MAC)─┐
-//   uplink ──────────▶ parse ─▶ uplink ─(ARP)─▶ sent│
+//   uplink ──────────▶ parse ─▶ uplink ─(ARP, ND)─▶ sent│
 //                                  └─(IPv4)──▶ ip4-input ─▶ nat ─▶ ip4-forward ─▶ sent (into a domain)
-//                                                 │                  └─▶ neighbor ─▶ sent (uplink) / held
-//                                                 └─(127.0.0.11)─▶ resolver-query ─▶ sent (host port)
+//                                  │              │                  └─▶ neighbor ─▶ sent (uplink) / held
+//                                  │              └─(127.0.0.11)─▶ resolver-query ─▶ sent (host port)
+//                                  └─(IPv6)──▶ ip6-input ─▶ nat6 ─▶ ip6-forward ─▶ sent (into a domain)
+//                                                 ▲                  └─▶ neighbor6 ─▶ sent (uplink) / held
+//                          bridge ─(IPv6 to the gateway's MAC)─┘
 //   parent, demuxed ─▶ parse ─▶ demux ─▶ sent (to members, or out on the parent)
 //   underlay ─▶ vxlan-decap ─▶ parse (as from the network's tunnel port) ─▶ bridge
 //
@@ -17,7 +20,7 @@
 
 namespace ferry {
 
-Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.conntrack_max) {
+Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.conntrack_max), nat6_(routes_, config.conntrack_max) {
   const NodeId vxlan_decap = graph_.add(&vxlan_decap_);
   const NodeId parse = graph_.add(&parse_);
   const NodeId port_security = port_security_node_ = graph_.add(&port_security_);
@@ -31,6 +34,10 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   const NodeId nat = graph_.add(&nat_);
   const NodeId ip4_forward = graph_.add(&ip4_forward_);
   const NodeId neighbor = graph_.add(&neighbor_);
+  const NodeId ip6_input = graph_.add(&ip6_input_);
+  const NodeId nat6 = graph_.add(&nat6_);
+  const NodeId ip6_forward = graph_.add(&ip6_forward_);
+  const NodeId neighbor6 = graph_.add(&neighbor6_);
   const NodeId demux = graph_.add(&demux_);
 
   for (PortRole role : {PortRole::container, PortRole::host, PortRole::uplink, PortRole::parent, PortRole::demuxed}) graph_.set_entry(role, parse);
@@ -52,12 +59,17 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   graph_.connect(ip4_input, int(Ip4InputStage::Next::resolver), resolver_query);
   graph_.connect(nat, int(NatStage::Next::forward), ip4_forward);
   graph_.connect(ip4_forward, int(Ip4ForwardStage::Next::neighbor), neighbor);
+  graph_.connect(bridge, int(BridgeStage::Next::router6), ip6_input);
+  graph_.connect(uplink, int(UplinkStage::Next::ip6), ip6_input);
+  graph_.connect(ip6_input, int(Ip6InputStage::Next::nat), nat6);
+  graph_.connect(nat6, int(Nat6Stage::Next::forward), ip6_forward);
+  graph_.connect(ip6_forward, int(Ip6ForwardStage::Next::neighbor), neighbor6);
   graph_.bypass(rate_limit, true);     // until a port has a limit
   graph_.bypass(port_security, true);  // until a port has an identity
   graph_.bypass(neighbor_proxy, true); // until a domain has a known address
 
   EngineConfig engine = config.engine;
-  engine.held_packets = Neighbors::kMaxPending * Neighbors::kHoldPerNeighbor;
+  engine.held_packets = Neighbors::kMaxPending * Neighbors::kHoldPerNeighbor + Neighbors6::kMaxPending * Neighbors6::kHoldPerNeighbor;
   engine_ = std::make_unique<Engine>(engine, graph_);
 }
 

@@ -61,11 +61,12 @@ void BridgeStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       }
     }
 
-    if (d->gateway_mac && dst == d->gateway_mac && eth.outer_type() == kEtherTypeIPv4 &&
+    const uint16_t type = eth.outer_type();
+    if (d->gateway_mac && dst == d->gateway_mac && (type == kEtherTypeIPv4 || (type == kEtherTypeIPv6 && d->routes_ipv6)) &&
         ctx.port(p->in_port)->role != PortRole::host) {
       c.to_router++;
       t.decision = BridgeDecision::to_router;
-      p->next = next_of(Next::router);
+      p->next = next_of(type == kEtherTypeIPv4 ? Next::router : Next::router6);
     } else if (mac_is_group(dst)) {
       c.flood_multicast++;
       t.decision = BridgeDecision::flood;

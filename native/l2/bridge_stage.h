@@ -22,7 +22,8 @@
 //
 // Two things here serve the gateway router: IPv4 frames a container sends to
 // a routed domain's gateway MAC go to the router (Next::router, after their
-// source is learned), and with enable_icc off a container's frames reach
+// source is learned), IPv6 ones too when the network routes IPv6
+// (Next::router6), and with enable_icc off a container's frames reach
 // only the host port.
 #pragma once
 #include "core/stage.h"
@@ -41,7 +42,7 @@ namespace ferry {
 
 class BridgeStage : public Stage {
  public:
-  enum class Next { router };
+  enum class Next { router, router6 };
 
   explicit BridgeStage(Domains& domains) : domains_(domains) {}
   static constexpr const char* kName = "bridge";

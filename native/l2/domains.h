@@ -46,6 +46,8 @@ struct Domain {
   // The gateway's MAC when the domain is a routed network (0: plain L2):
   // IPv4 frames containers send to it belong to the router.
   uint64_t gateway_mac = 0;
+  // IPv6 frames to it too, when the network routes IPv6 (--ipv6).
+  bool routes_ipv6 = false;
   // enable_icc=false: containers reach the host port only, not each other.
   bool icc = true;
 };

@@ -79,7 +79,26 @@ IcmpErrors::Result IcmpErrors::send(StageContext& ctx, const Packet* p, const Ip
   return Result::sent;
 }
 
+void answer_echo(StageContext& ctx, Packet* p, Ipv6Packet& ip, uint64_t own_mac) {
+  uint8_t* eth = p->data;
+  std::memcpy(eth + EthOffsets::dst, eth + EthOffsets::src, 6);
+  store_mac(eth + EthOffsets::src, own_mac);
+  const IpKey src = ip.src(), dst = ip.dst();  // swapped: the pseudo-header's sum stays the same
+  dst.store_v6(ip.ip + Ipv6Offsets::src);
+  src.store_v6(ip.ip + Ipv6Offsets::dst);
+  ip.ip[Ipv6Offsets::hop_limit] = kDefaultTtl;
+  ip.l4[0] = kIcmp6EchoReply;
+  csum_apply(ip.l4 + kIcmpChecksumAt, csum_delta16(uint16_t(kIcmp6EchoRequest) << 8, uint16_t(kIcmp6EchoReply) << 8));
+  ctx.tx(ctx.port(p->in_port), p);
+}
+
 IcmpErrors::Result IcmpErrors::send_too_big6(StageContext& ctx, const Packet* p, uint32_t l3, uint32_t mtu, uint64_t own_mac) {
+  if (p->len < l3 + kIpv6HdrLen) return Result::not_sent;
+  return send6(ctx, p, l3, kIcmp6TooBig, 0, mtu, IpKey::v6(p->data + l3 + Ipv6Offsets::dst), own_mac);
+}
+
+IcmpErrors::Result IcmpErrors::send6(StageContext& ctx, const Packet* p, uint32_t l3, uint8_t type, uint8_t code, uint32_t param,
+                                     const IpKey& src, uint64_t own_mac) {
   const uint8_t* ip = p->data + l3;
   if (p->len < l3 + kIpv6HdrLen) return Result::not_sent;
   // Never about an ICMPv6 error (types below 128).
@@ -88,9 +107,8 @@ IcmpErrors::Result IcmpErrors::send_too_big6(StageContext& ctx, const Packet* p,
   if (ctx.dry_run) return Result::sent;
   Packet* q = ctx.new_packet();
   if (!q) return Result::not_sent;
-  constexpr uint32_t kMinMtu = 1280;
   uint32_t quote = p->len - l3;
-  if (quote > kMinMtu - kIpv6HdrLen - 8) quote = kMinMtu - kIpv6HdrLen - 8;
+  if (quote > kIpv6MinMtu - kIpv6HdrLen - 8) quote = kIpv6MinMtu - kIpv6HdrLen - 8;
   uint8_t* e = q->data;
   std::memcpy(e + EthOffsets::dst, p->data + EthOffsets::src, 6);
   store_mac(e + EthOffsets::src, own_mac);
@@ -100,13 +118,13 @@ IcmpErrors::Result IcmpErrors::send_too_big6(StageContext& ctx, const Packet* p,
   store16(h + 4, uint16_t(8 + quote));
   h[6] = kIpProtoIcmpv6;
   h[7] = kDefaultTtl;
-  std::memcpy(h + 8, ip + 24, 16);   // from the packet's destination
-  std::memcpy(h + 24, ip + 8, 16);   // to its source
+  src.store_v6(h + 8);
+  std::memcpy(h + 24, ip + 8, 16);   // to the packet's source
   uint8_t* m = h + kIpv6HdrLen;
-  m[0] = 2;  // packet too big
-  m[1] = 0;
+  m[0] = type;
+  m[1] = code;
   store16(m + 2, 0);
-  store32(m + 4, mtu);
+  store32(m + 4, param);
   std::memcpy(m + 8, ip, quote);
   store16(m + 2, icmpv6_checksum(h, m, 8 + quote));
   q->len = kEthHdrLen + kIpv6HdrLen + 8 + quote;

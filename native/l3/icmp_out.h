@@ -9,11 +9,13 @@
 
 #include "core/stage.h"
 #include "l3/ipv4.h"
+#include "l3/ipv6.h"
 
 namespace ferry {
 
 // Turns an echo request into its reply, from own_mac, and queues it back.
 void answer_echo(StageContext& ctx, Packet* p, Ipv4Packet& ip, uint64_t own_mac);
+void answer_echo(StageContext& ctx, Packet* p, Ipv6Packet& ip, uint64_t own_mac);
 
 class IcmpErrors {
  public:
@@ -27,6 +29,10 @@ class IcmpErrors {
   // p->data + l3, from its destination address and own_mac, quoting as much
   // of it as fits in 1280 bytes. Same budget as send().
   Result send_too_big6(StageContext& ctx, const Packet* p, uint32_t l3, uint32_t mtu, uint64_t own_mac);
+  // Any ICMPv6 error (time exceeded, packet too big, unreachable) from src:
+  // `param` is the 32-bit field after the checksum (the MTU of too big).
+  Result send6(StageContext& ctx, const Packet* p, uint32_t l3, uint8_t type, uint8_t code, uint32_t param, const IpKey& src,
+               uint64_t own_mac);
 
  private:
   bool spend(StageContext& ctx);

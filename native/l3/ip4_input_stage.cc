@@ -41,25 +41,6 @@ uint16_t options_verdict(const Ipv4Packet& ip) {
   return 0;
 }
 
-// Linux's tcp_valid_flags (nf_conntrack_proto_tcp.c): the combinations a
-// connection uses, with ECE, CWR and PSH left out.
-bool tcp_flags_valid(uint8_t f) {
-  switch (f & ~(0x40 | 0x80 | 0x08)) {
-    case kTcpSyn:
-    case kTcpSyn | 0x20:
-    case kTcpSyn | kTcpAck:
-    case kTcpRst:
-    case kTcpRst | kTcpAck:
-    case kTcpFin | kTcpAck:
-    case kTcpFin | kTcpAck | 0x20:
-    case kTcpAck:
-    case kTcpAck | 0x20:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // What a router refuses before routing; 0 when the packet may go on (runt,
 // reason 0, is never one of these).
 uint16_t sanity(const Packet& p, const Ipv4Packet& ip) {
@@ -72,10 +53,10 @@ uint16_t sanity(const Packet& p, const Ipv4Packet& ip) {
     if (uint16_t r = options_verdict(ip)) return r;
   if (ip.proto() == kProtoTcp && !(ip.frag() & kIpFragOffsetMask)) {
     const uint32_t segment = gso ? ip.l4_len : ip.total_len() - ip.hdr_len;
-    if (!ip.l4 || segment < 20) return uint16_t(DropReason::bad_tcp);
-    const uint32_t offset = uint32_t(ip.l4[12] >> 4) * 4;
-    if (offset < 20 || offset > segment) return uint16_t(DropReason::bad_tcp);
-    if (!tcp_flags_valid(ip.l4[kTcpFlagsAt])) return uint16_t(DropReason::bad_tcp_flags);
+    switch (tcp_header_verdict(ip.l4, segment)) {
+      case 1: return uint16_t(DropReason::bad_tcp);
+      case 2: return uint16_t(DropReason::bad_tcp_flags);
+    }
   }
   return 0;
 }

@@ -44,6 +44,34 @@ inline bool icmp_is_error(uint8_t type) {
   return type == kIcmpUnreachable || type == kIcmpTimeExceeded || type == kIcmpParamProblem;
 }
 
+// Linux's tcp_valid_flags (nf_conntrack_proto_tcp.c): the combinations a
+// connection uses, with ECE, CWR and PSH left out.
+inline bool tcp_flags_valid(uint8_t f) {
+  switch (f & ~(0x40 | 0x80 | 0x08)) {
+    case kTcpSyn:
+    case kTcpSyn | 0x20:
+    case kTcpSyn | kTcpAck:
+    case kTcpRst:
+    case kTcpRst | kTcpAck:
+    case kTcpFin | kTcpAck:
+    case kTcpFin | kTcpAck | 0x20:
+    case kTcpAck:
+    case kTcpAck | 0x20:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A TCP header a router may pass: 0, or why not (1: malformed, 2: flags no
+// connection uses). `segment` is the TCP header and data's length.
+inline int tcp_header_verdict(const uint8_t* l4, uint32_t segment) {
+  if (!l4 || segment < 20) return 1;
+  const uint32_t offset = uint32_t(l4[12] >> 4) * 4;
+  if (offset < 20 || offset > segment) return 1;
+  return tcp_flags_valid(l4[kTcpFlagsAt]) ? 0 : 2;
+}
+
 // An IPv4 packet located inside a frame: where its header and transport
 // header start, and whether the transport header is there at all (a later
 // fragment has none).

@@ -12,8 +12,9 @@ namespace {
 
 enum class NeighborDecision : uint8_t { known, held, asked, full };
 
+template <typename Addr>
 struct NeighborTrace {
-  uint32_t next_hop;
+  Addr next_hop;
   uint64_t mac;
   NeighborDecision decision;
   bool dry_run;
@@ -21,12 +22,13 @@ struct NeighborTrace {
 
 }  // namespace
 
-void NeighborStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
+template <typename F>
+void NeighborStageOf<F>::process(StageContext& ctx, Packet** pkts, uint32_t n) {
   NeighborCounters& c = ctx.dry_run ? scratch : counters;
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = pkts[i];
-    const uint32_t hop = p->meta_as<L3Meta>().next_hop;
-    NeighborTrace t{hop, 0, NeighborDecision::full, ctx.dry_run};
+    const auto hop = p->meta_as<typename F::Meta>().next_hop;
+    NeighborTrace<decltype(hop)> t{hop, 0, NeighborDecision::full, ctx.dry_run};
     switch (neighbors_.send(ctx, p, hop)) {
       case Neighbors::Sent::no_port: drop(p, DropReason::no_route); break;
       case Neighbors::Sent::hold_full: drop(p, DropReason::hold_full); break;
@@ -48,19 +50,26 @@ void NeighborStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
   }
 }
 
-void NeighborStage::tick(StageContext& ctx) { neighbors_.tick(ctx, uint16_t(DropReason::neighbor_unresolved)); }
+template <typename F>
+void NeighborStageOf<F>::tick(StageContext& ctx) {
+  neighbors_.tick(ctx, uint16_t(DropReason::neighbor_unresolved));
+}
 
-std::string NeighborStage::format_trace(const uint8_t* record, uint32_t len) const {
-  NeighborTrace t;
+template <typename F>
+std::string NeighborStageOf<F>::format_trace(const uint8_t* record, uint32_t len) const {
+  NeighborTrace<typename Table::Addr> t;
   std::memcpy(&t, record, sizeof t);
-  const std::string hop = ipv4_text(t.next_hop);
+  const std::string hop = F::text(t.next_hop);
   switch (t.decision) {
     case NeighborDecision::known: return "next hop " + hop + " is at " + format_mac(t.mac);
     case NeighborDecision::held: return "next hop " + hop + " is being resolved: " + (t.dry_run ? "would be held" : "held");
-    case NeighborDecision::asked: return "next hop " + hop + " unknown: " + (t.dry_run ? "would ask with ARP and hold the packet" : "ARP request sent, held");
+    case NeighborDecision::asked: return "next hop " + hop + " unknown: " + (t.dry_run ? F::kWouldAsk : F::kAsked);
     case NeighborDecision::full: return "next hop " + hop + ": no room to hold the packet";
   }
   return "";
 }
+
+template class NeighborStageOf<ArpNeighborStage>;
+template class NeighborStageOf<NdiscNeighborStage>;
 
 }  // namespace ferry

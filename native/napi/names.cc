@@ -49,6 +49,10 @@ Napi::Object Names(Napi::Env env) {
   stages.Set(NatStage::kName, named(env, {FERRY_NAT_COUNTERS(FERRY_X)}));
   stages.Set(Ip4ForwardStage::kName, named(env, {FERRY_IP4_FORWARD_COUNTERS(FERRY_X)}));
   stages.Set(NeighborStage::kName, named(env, {FERRY_NEIGHBOR_COUNTERS(FERRY_X)}));
+  stages.Set(Ip6InputStage::kName, named(env, {FERRY_IP6_INPUT_COUNTERS(FERRY_X)}));
+  stages.Set(Nat6Stage::kName, named(env, {FERRY_NAT_COUNTERS(FERRY_X)}));
+  stages.Set(Ip6ForwardStage::kName, named(env, {FERRY_IP6_FORWARD_COUNTERS(FERRY_X)}));
+  stages.Set(Neighbor6Stage::kName, named(env, {FERRY_NEIGHBOR_COUNTERS(FERRY_X)}));
   stages.Set(DemuxStage::kName, named(env, {FERRY_DEMUX_OUTCOMES(FERRY_X)}));
   o.Set("stageCounters", stages);
 #undef FERRY_X

@@ -21,6 +21,26 @@ uint32_t ip_option(const Napi::Object& o, const char* key, bool required) {
   return ipv4_arg(o.Env(), o.Get(key), key);
 }
 
+bool has_option(const Napi::Object& o, const char* key) { return o.Has(key) && !o.Get(key).IsUndefined() && !o.Get(key).IsNull(); }
+
+IpKey ip6_option(const Napi::Object& o, const char* key, bool required) {
+  if (!has_option(o, key)) {
+    if (required) throw_js(o.Env(), ErrorCode::bad_argument, std::string("option ") + key + " is required (an IPv6 address)");
+    return IpKey{};
+  }
+  const IpKey k = o.Get(key).IsString() ? ip_arg(o.Env(), o.Get(key).As<Napi::String>().Utf8Value()) : IpKey::v4(0);
+  if (k.is_v4()) throw_js(o.Env(), ErrorCode::bad_argument, std::string("option ") + key + " must be an IPv6 address");
+  return k;
+}
+
+// Either family, from a string: IPv4 comes back mapped (IpKey::is_v4).
+IpKey any_ip(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (!v.IsString()) throw_js(env, ErrorCode::bad_argument, std::string(what) + " must be an IPv4 or IPv6 address");
+  return ip_arg(env, v.As<Napi::String>().Utf8Value());
+}
+
+uint32_t v4_of(const IpKey& k) { return uint32_t(k.lo); }
+
 uint64_t mac_option(const Napi::Object& o, const char* key) {
   uint64_t mac;
   if (!o.Get(key).IsString() || !parse_mac(o.Get(key).As<Napi::String>().Utf8Value(), &mac))
@@ -37,7 +57,9 @@ uint8_t protocol_option(Napi::Env env, const Napi::Value& v) {
   throw_js(env, ErrorCode::bad_argument, "protocol must be \"tcp\" or \"udp\"");
 }
 
-const char* protocol_name(uint8_t p) { return p == kProtoTcp ? "tcp" : p == kProtoUdp ? "udp" : p == kProtoIcmp ? "icmp" : "other"; }
+const char* protocol_name(uint8_t p) {
+  return p == kProtoTcp ? "tcp" : p == kProtoUdp ? "udp" : p == kProtoIcmp ? "icmp" : p == kIpProtoIcmpv6 ? "icmpv6" : "other";
+}
 
 }  // namespace
 
@@ -63,6 +85,14 @@ Napi::Value EngineBinding::ConfigureNetwork(const Napi::CallbackInfo& info) {
     const uint32_t resolver = get_u32(o, "resolverPort", 0);
     if (resolver > 65535) throw_js(env, ErrorCode::bad_argument, "resolverPort must be 0..65535");
     l3.resolver_port = uint16_t(resolver);
+    if (has_option(o, "subnet6")) {
+      l3.ipv6 = true;
+      l3.prefix6_len = get_u32(o, "prefixLen6", 64);
+      if (l3.prefix6_len > 128) throw_js(env, ErrorCode::bad_argument, "prefixLen6 must be 0..128");
+      l3.subnet6 = Ip6Prefixes::mask(ip6_option(o, "subnet6", true), l3.prefix6_len);
+      l3.gateway6 = ip6_option(o, "gateway6", true);
+      l3.routed6 = get_bool(o, "routed6", false);
+    }
   }
   run(env, [&](Dataplane& dp) { dp.configure_network(id, routed, l3, icc); });
   return env.Undefined();
@@ -79,6 +109,16 @@ Napi::Value EngineBinding::SetUplink(const Napi::CallbackInfo& info) {
   u.gateway = ip_option(o, "gateway", false);
   u.mac = mac_option(o, "mac");
   u.mtu = get_u32(o, "mtu", 1500);
+  if (has_option(o, "address6")) {
+    u.has_ip6 = true;
+    u.ip6 = ip6_option(o, "address6", true);
+    u.prefix6_len = get_u32(o, "prefixLen6", 64);
+    if (u.prefix6_len > 128) throw_js(env, ErrorCode::bad_argument, "prefixLen6 must be 0..128");
+    u.gateway6 = ip6_option(o, "gateway6", false);
+    // fe80::/64 with the MAC as EUI-64 (RFC 4291 appendix A).
+    const uint64_t m = u.mac;
+    u.link_local = IpKey{0xfe80000000000000ull, ((m >> 24) ^ 0x020000ull) << 40 | 0xfffeull << 24 | (m & 0xffffff)};
+  }
   PacketPortOptions opts;
   opts.ifname = get_string(o, "ifname", "");
   opts.netns_path = get_string(o, "netns", "");
@@ -93,29 +133,38 @@ Napi::Value EngineBinding::SetUplink(const Napi::CallbackInfo& info) {
 
 Napi::Value EngineBinding::SetHostAddresses(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) throw_js(env, ErrorCode::bad_argument, "setHostAddresses takes an array of IPv4 addresses");
+  if (info.Length() < 1 || !info[0].IsArray()) throw_js(env, ErrorCode::bad_argument, "setHostAddresses takes an array of IPv4 and IPv6 addresses");
   Napi::Array a = info[0].As<Napi::Array>();
   std::unordered_set<uint32_t> addrs;
-  for (uint32_t i = 0; i < a.Length(); i++) addrs.insert(ipv4_arg(env, a.Get(i), "each host address"));
-  run(env, [&](Dataplane& dp) { dp.routes().set_host_addresses(std::move(addrs)); });
+  std::unordered_set<IpKey, IpKeyHash> addrs6;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    const IpKey k = any_ip(env, a.Get(i), "each host address");
+    if (k.is_v4()) addrs.insert(v4_of(k));
+    else addrs6.insert(k);
+  }
+  run(env, [&](Dataplane& dp) { dp.routes().set_host_addresses(std::move(addrs), std::move(addrs6)); });
   return env.Undefined();
 }
 
 Napi::Value EngineBinding::SetEndpoint(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = object_arg(info, 0);
-  uint32_t ip = ip_option(o, "address", true);
+  const IpKey ip = any_ip(env, o.Get("address"), "option address");
   Endpoint ep{get_u32(o, "domain", kNoPort), mac_option(o, "mac")};
   run(env, [&](Dataplane& dp) {
     dp.domains().get_or_throw(ep.domain);
-    dp.routes().set_endpoint(ip, ep);
+    if (ip.is_v4()) dp.routes().set_endpoint(v4_of(ip), ep);
+    else dp.routes().set_endpoint(ip, ep);
   });
   return env.Undefined();
 }
 
 Napi::Value EngineBinding::RemoveEndpoint(const Napi::CallbackInfo& info) {
-  uint32_t ip = ipv4_arg(info.Env(), info[0], "address");
-  run(info.Env(), [&](Dataplane& dp) { dp.routes().remove_endpoint(ip); });
+  const IpKey ip = any_ip(info.Env(), info[0], "address");
+  run(info.Env(), [&](Dataplane& dp) {
+    if (ip.is_v4()) dp.routes().remove_endpoint(v4_of(ip));
+    else dp.routes().remove_endpoint(ip);
+  });
   return info.Env().Undefined();
 }
 
@@ -126,10 +175,15 @@ Napi::Value EngineBinding::Publish(const Napi::CallbackInfo& info) {
   uint32_t port = get_u32(o, "port", 0), target_port = get_u32(o, "targetPort", 0);
   if (port == 0 || port > 65535 || target_port == 0 || target_port > 65535)
     throw_js(env, ErrorCode::bad_argument, "port and targetPort must be 1..65535");
-  Published p{ip_option(o, "bindIp", false), ip_option(o, "targetIp", true), uint16_t(target_port)};
+  const IpKey target = any_ip(env, o.Get("targetIp"), "option targetIp");
+  const IpKey bind = has_option(o, "bindIp") ? any_ip(env, o.Get("bindIp"), "option bindIp") : target.is_v4() ? IpKey::v4(0) : IpKey{};
+  if (bind.is_v4() != target.is_v4()) throw_js(env, ErrorCode::bad_argument, "bindIp and targetIp must be of one family");
   bool ok = false;
-  run(env, [&](Dataplane& dp) { ok = dp.nat().publish(proto, uint16_t(port), p); });
-  if (!ok) throw_js(env, ErrorCode::port_in_use, std::string(protocol_name(proto)) + " port " + std::to_string(port) + " is already published");
+  run(env, [&](Dataplane& dp) {
+    if (target.is_v4()) ok = dp.nat().publish(proto, uint16_t(port), Published{v4_of(bind), v4_of(target), uint16_t(target_port)});
+    else ok = dp.nat6().publish(proto, uint16_t(port), Published6{bind, target, uint16_t(target_port)});
+  });
+  if (!ok) throw_js(env, ErrorCode::port_in_use, std::string(protocol_name(proto)) + " port " + std::to_string(port) + " is already published" + (target.is_v4() ? "" : " on IPv6"));
   return env.Undefined();
 }
 
@@ -137,23 +191,22 @@ Napi::Value EngineBinding::Unpublish(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint8_t proto = protocol_option(env, info[0]);
   uint32_t port = u32_arg(info, 1, "port");
+  const bool v6 = info.Length() > 2 && info[2].IsNumber() && info[2].As<Napi::Number>().Uint32Value() == 6;
   bool removed = false;
-  run(env, [&](Dataplane& dp) { removed = dp.nat().unpublish(proto, uint16_t(port)); });
+  run(env, [&](Dataplane& dp) { removed = v6 ? dp.nat6().unpublish(proto, uint16_t(port)) : dp.nat().unpublish(proto, uint16_t(port)); });
   return Napi::Boolean::New(env, removed);
 }
 
-Napi::Value EngineBinding::Conntrack(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::vector<ConntrackEntry> entries;
-  uint32_t now = 0;
-  run(env, [&](Dataplane& dp) {
-    now = dp.engine().now_seconds();
-    dp.nat().ct.for_each(now, [&](const ConntrackEntry& c) { entries.push_back(c); });
-  });
-  Napi::Array out = Napi::Array::New(env, entries.size());
-  for (size_t i = 0; i < entries.size(); i++) {
-    const ConntrackEntry& c = entries[i];
+namespace {
+
+std::string addr_text(uint32_t a) { return ipv4_text(a); }
+std::string addr_text(const IpKey& a) { return ipv6_text(a); }
+
+template <typename Entry>
+void entries_to_js(Napi::Env env, const std::vector<Entry>& entries, uint32_t now, const char* family, Napi::Array& out) {
+  for (const Entry& c : entries) {
     Napi::Object o = Napi::Object::New(env);
+    o.Set("family", family);
     o.Set("protocol", protocol_name(c.key[0].proto));
     o.Set("protonum", c.key[0].proto);
     o.Set("timeout", c.expires - now);
@@ -161,9 +214,9 @@ Napi::Value EngineBinding::Conntrack(const Napi::CallbackInfo& info) {
     const char* dirs[2] = {"original", "reply"};
     for (int d = 0; d < 2; d++) {
       Napi::Object t = Napi::Object::New(env);
-      t.Set("src", ipv4_text(c.key[d].src));
-      t.Set("dst", ipv4_text(c.key[d].dst));
-      if (c.key[d].proto == kProtoIcmp) {
+      t.Set("src", addr_text(c.key[d].src));
+      t.Set("dst", addr_text(c.key[d].dst));
+      if (c.key[d].proto == kProtoIcmp || c.key[d].proto == kIpProtoIcmpv6) {
         t.Set("id", c.key[d].sport);
       } else {
         t.Set("sport", c.key[d].sport);
@@ -176,13 +229,33 @@ Napi::Value EngineBinding::Conntrack(const Napi::CallbackInfo& info) {
     o.Set("assured", bool(c.flags & kCtAssured));
     o.Set("snat", bool(c.flags & kCtSnat));
     o.Set("dnat", bool(c.flags & kCtDnat));
-    out.Set(uint32_t(i), o);
+    out.Set(out.Length(), o);
   }
+}
+
+}  // namespace
+
+Napi::Value EngineBinding::Conntrack(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<ConntrackEntry> entries;
+  std::vector<ConntrackEntry6> entries6;
+  uint32_t now = 0;
+  run(env, [&](Dataplane& dp) {
+    now = dp.engine().now_seconds();
+    dp.nat().ct.for_each(now, [&](const ConntrackEntry& c) { entries.push_back(c); });
+    dp.nat6().ct.for_each(now, [&](const ConntrackEntry6& c) { entries6.push_back(c); });
+  });
+  Napi::Array out = Napi::Array::New(env);
+  entries_to_js(env, entries, now, "ipv4", out);
+  entries_to_js(env, entries6, now, "ipv6", out);
   return out;
 }
 
 Napi::Value EngineBinding::ConntrackFlush(const Napi::CallbackInfo& info) {
-  run(info.Env(), [&](Dataplane& dp) { dp.nat().ct.flush(); });
+  run(info.Env(), [&](Dataplane& dp) {
+    dp.nat().ct.flush();
+    dp.nat6().ct.flush();
+  });
   return info.Env().Undefined();
 }
 
@@ -193,7 +266,7 @@ Napi::Value EngineBinding::SetConntrackTimeouts(const Napi::CallbackInfo& info) 
 #define FERRY_X(field, name, seconds) t.field = get_u32(o, name, t.field);
   FERRY_CT_TIMEOUTS(FERRY_X)
 #undef FERRY_X
-  run(info.Env(), [&](Dataplane& dp) { dp.nat().ct.timeouts = t; });
+  run(info.Env(), [&](Dataplane& dp) { dp.nat().ct.timeouts = dp.nat6().ct.timeouts = t; });
   return info.Env().Undefined();
 }
 

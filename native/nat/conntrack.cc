@@ -24,7 +24,8 @@ const char* tcp_state_name(TcpState s) {
   return names[static_cast<int>(s)];
 }
 
-Conntrack::Conntrack(uint32_t max_entries) : entries_(max_entries ? max_entries : 1) {
+template <typename Key>
+ConntrackOf<Key>::ConntrackOf(uint32_t max_entries) : entries_(max_entries ? max_entries : 1) {
   buckets_.assign(round_up_pow2(uint64_t(entries_.size()) * 2), kNil);
   mask_ = uint32_t(buckets_.size() - 1);
   flush();
@@ -32,7 +33,8 @@ Conntrack::Conntrack(uint32_t max_entries) : entries_(max_entries ? max_entries 
   seed_ = uint64_t(rd()) << 32 | rd();
 }
 
-void Conntrack::flush() {
+template <typename Key>
+void ConntrackOf<Key>::flush() {
   counters.removed += count_;
   std::fill(buckets_.begin(), buckets_.end(), kNil);
   for (uint32_t i = 0; i < entries_.size(); i++) {
@@ -43,25 +45,28 @@ void Conntrack::flush() {
   count_ = 0;
 }
 
-uint32_t Conntrack::bucket_of(const FlowKey& k) const {
-  uint64_t a, b;
-  std::memcpy(&a, &k, 8);
-  std::memcpy(&b, reinterpret_cast<const uint8_t*>(&k) + 8, 8);
-  uint64_t h = (a ^ seed_) * 0x9E3779B97F4A7C15ull;
-  h ^= (b + (h >> 29)) * 0xC2B2AE3D27D4EB4Full;
+template <typename Key>
+uint32_t ConntrackOf<Key>::bucket_of(const Key& k) const {
+  static_assert(sizeof(Key) % 8 == 0, "a key is hashed as 64-bit words");
+  uint64_t w[sizeof(Key) / 8];
+  std::memcpy(w, &k, sizeof w);
+  uint64_t h = (w[0] ^ seed_) * 0x9E3779B97F4A7C15ull;
+  for (size_t i = 1; i < sizeof(Key) / 8; i++) h ^= (w[i] + (h >> 29)) * 0xC2B2AE3D27D4EB4Full;
   h ^= h >> 32;
   return uint32_t(h) & mask_;
 }
 
-void Conntrack::link(uint32_t ref) {
-  ConntrackEntry& e = entries_[ref >> 1];
+template <typename Key>
+void ConntrackOf<Key>::link(uint32_t ref) {
+  Entry& e = entries_[ref >> 1];
   uint32_t& head = buckets_[bucket_of(e.key[ref & 1])];
   e.next[ref & 1] = head;
   head = ref;
 }
 
-void Conntrack::unlink(uint32_t ref) {
-  ConntrackEntry& e = entries_[ref >> 1];
+template <typename Key>
+void ConntrackOf<Key>::unlink(uint32_t ref) {
+  Entry& e = entries_[ref >> 1];
   uint32_t* at = &buckets_[bucket_of(e.key[ref & 1])];
   while (*at != kNil) {
     if (*at == ref) {
@@ -72,9 +77,10 @@ void Conntrack::unlink(uint32_t ref) {
   }
 }
 
-uint32_t Conntrack::lookup(const FlowKey& k, uint32_t now) {
+template <typename Key>
+uint32_t ConntrackOf<Key>::lookup(const Key& k, uint32_t now) {
   for (uint32_t ref = buckets_[bucket_of(k)]; ref != kNil;) {
-    ConntrackEntry& e = entries_[ref >> 1];
+    Entry& e = entries_[ref >> 1];
     if (e.key[ref & 1] == k) {
       if (e.expires > now) return ref;
       remove(ref >> 1);
@@ -86,17 +92,19 @@ uint32_t Conntrack::lookup(const FlowKey& k, uint32_t now) {
   return kNil;
 }
 
-uint32_t Conntrack::peek(const FlowKey& k, uint32_t now) const {
+template <typename Key>
+uint32_t ConntrackOf<Key>::peek(const Key& k, uint32_t now) const {
   for (uint32_t ref = buckets_[bucket_of(k)]; ref != kNil;) {
-    const ConntrackEntry& e = entries_[ref >> 1];
+    const Entry& e = entries_[ref >> 1];
     if (e.key[ref & 1] == k) return e.expires > now ? ref : kNil;
     ref = e.next[ref & 1];
   }
   return kNil;
 }
 
-void Conntrack::remove(uint32_t index) {
-  ConntrackEntry& e = entries_[index];
+template <typename Key>
+void ConntrackOf<Key>::remove(uint32_t index) {
+  Entry& e = entries_[index];
   if (!(e.flags & kCtInUse)) return;
   unlink(index << 1);
   unlink(index << 1 | 1);
@@ -110,7 +118,8 @@ void Conntrack::remove(uint32_t index) {
 // (nearly) full: a flow never answered, one already expired, or a TCP
 // connection that is closing (tcp_can_early_drop: FIN_WAIT, CLOSE_WAIT,
 // LAST_ACK, TIME_WAIT, CLOSE), even when it was assured.
-bool Conntrack::can_early_drop(const ConntrackEntry& e, uint32_t now) {
+template <typename Key>
+bool ConntrackOf<Key>::can_early_drop(const Entry& e, uint32_t now) {
   if (!(e.flags & kCtAssured) || e.expires <= now) return true;
   if (e.key[0].proto != 6) return false;
   switch (e.tcp) {
@@ -125,10 +134,11 @@ bool Conntrack::can_early_drop(const ConntrackEntry& e, uint32_t now) {
   }
 }
 
-bool Conntrack::evict_near(uint32_t bucket, uint32_t now) {
+template <typename Key>
+bool ConntrackOf<Key>::evict_near(uint32_t bucket, uint32_t now) {
   for (uint32_t b = 0; b < kEvictScanBuckets; b++) {
     for (uint32_t ref = buckets_[(bucket + b) & mask_]; ref != kNil;) {
-      ConntrackEntry& e = entries_[ref >> 1];
+      Entry& e = entries_[ref >> 1];
       if (can_early_drop(e, now)) {
         remove(ref >> 1);
         counters.early_drop++;
@@ -140,15 +150,16 @@ bool Conntrack::evict_near(uint32_t bucket, uint32_t now) {
   return false;
 }
 
-uint32_t Conntrack::create(const FlowKey& original, const FlowKey& reply, uint8_t flags, uint32_t now) {
+template <typename Key>
+uint32_t ConntrackOf<Key>::create(const Key& original, const Key& reply, uint8_t flags, uint32_t now) {
   if (free_head_ == kNil && !evict_near(bucket_of(original), now)) {
     counters.insert_refused++;
     return kNil;
   }
   uint32_t index = free_head_;
-  ConntrackEntry& e = entries_[index];
+  Entry& e = entries_[index];
   free_head_ = e.next[0];
-  e = ConntrackEntry{};
+  e = Entry{};
   e.key[0] = original;
   e.key[1] = reply;
   e.flags = uint8_t(flags | kCtInUse);
@@ -160,7 +171,8 @@ uint32_t Conntrack::create(const FlowKey& original, const FlowKey& reply, uint8_
   return index;
 }
 
-uint32_t Conntrack::timeout_for(const ConntrackEntry& e) const {
+template <typename Key>
+uint32_t ConntrackOf<Key>::timeout_for(const Entry& e) const {
   const ConntrackTimeouts& t = timeouts;
   switch (e.key[0].proto) {
     case 6:
@@ -183,7 +195,8 @@ uint32_t Conntrack::timeout_for(const ConntrackEntry& e) const {
 
 // Flags to state, the shape of Linux's tcp_conntracks table without the
 // window checks. dir 0 is the side that opened the flow.
-static TcpState next_tcp_state(ConntrackEntry& e, int dir, uint8_t f) {
+template <typename Entry>
+static TcpState next_tcp_state(Entry& e, int dir, uint8_t f) {
   constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kAck = 0x10;
   const TcpState s = e.tcp;
   if (f & kRst) return TcpState::close;
@@ -210,8 +223,9 @@ static TcpState next_tcp_state(ConntrackEntry& e, int dir, uint8_t f) {
   return s;
 }
 
-void Conntrack::on_packet(uint32_t index, int dir, uint8_t tcp_flags, uint32_t now) {
-  ConntrackEntry& e = entries_[index];
+template <typename Key>
+void ConntrackOf<Key>::on_packet(uint32_t index, int dir, uint8_t tcp_flags, uint32_t now) {
+  Entry& e = entries_[index];
   e.packets[dir]++;
   if (dir == 1) e.flags |= kCtReplied;
   if (e.key[0].proto == 6) {
@@ -223,12 +237,13 @@ void Conntrack::on_packet(uint32_t index, int dir, uint8_t tcp_flags, uint32_t n
   e.expires = now + timeout_for(e);
 }
 
-void Conntrack::sweep(uint32_t now) {
+template <typename Key>
+void ConntrackOf<Key>::sweep(uint32_t now) {
   const uint32_t n = uint32_t(entries_.size());
   uint32_t budget = n / 4 > 1024 ? n / 4 : 1024;  // the whole table every 4 s at most
   if (budget > n) budget = n;
   for (uint32_t i = 0; i < budget; i++) {
-    ConntrackEntry& e = entries_[sweep_cursor_];
+    Entry& e = entries_[sweep_cursor_];
     if ((e.flags & kCtInUse) && e.expires <= now) {
       remove(sweep_cursor_);
       counters.expired++;
@@ -241,5 +256,8 @@ void Conntrack::sweep(uint32_t now) {
     if (++sweep_cursor_ == n) sweep_cursor_ = 0;
   }
 }
+
+template class ConntrackOf<FlowKey>;
+template class ConntrackOf<FlowKey6>;
 
 }  // namespace ferry

@@ -8,8 +8,11 @@
 // in says which translation applies. A source port picked for SNAT "never
 // collides" because a candidate is taken only when its reply key is absent.
 //
+// One table per family: ConntrackOf<FlowKey> for IPv4, ConntrackOf<FlowKey6>
+// for IPv6 (NAT66), the same code over a key of 16 or 40 bytes.
+//
 // Memory is allocated once, at the bound: entries in one array (56 bytes
-// each), free ones chained through their link, buckets twice the bound
+// each for IPv4, 104 for IPv6), free ones chained through their link, buckets twice the bound
 // rounded to a power of two. 1,000,000 entries take 56 MB + 8 MB.
 //
 // Timeouts are Linux's defaults (nf_conntrack_tcp_timeout_*, _udp_timeout,
@@ -82,8 +85,9 @@ enum ConntrackFlags : uint8_t {
   kCtInUse = 16,
 };
 
-struct ConntrackEntry {
-  FlowKey key[2];       // [0] original, [1] reply
+template <typename Key>
+struct ConntrackEntryOf {
+  Key key[2];       // [0] original, [1] reply
   uint32_t next[2];     // bucket chain links, one per key
   uint32_t expires = 0; // engine seconds
   TcpState tcp = TcpState::none;
@@ -92,7 +96,10 @@ struct ConntrackEntry {
   uint8_t pad = 0;
   uint32_t packets[2] = {0, 0};
 };
+using ConntrackEntry = ConntrackEntryOf<FlowKey>;
+using ConntrackEntry6 = ConntrackEntryOf<FlowKey6>;
 static_assert(sizeof(ConntrackEntry) == 56, "the memory figure in the header comment depends on it");
+static_assert(sizeof(ConntrackEntry6) == 104, "the memory figure in the header comment depends on it");
 
 #define FERRY_CONNTRACK_COUNTERS(X)                                           \
   X(created, "new flows entered")                                             \
@@ -107,23 +114,25 @@ struct ConntrackCounters {
 #undef FERRY_X
 };
 
-class Conntrack {
+template <typename Key>
+class ConntrackOf {
  public:
+  using Entry = ConntrackEntryOf<Key>;
   static constexpr uint32_t kDefaultMax = 262144;
   static constexpr uint32_t kNil = 0xffffffffu;
 
-  explicit Conntrack(uint32_t max_entries = kDefaultMax);
+  explicit ConntrackOf(uint32_t max_entries = kDefaultMax);
 
   // A reference is index << 1 | direction. kNil when absent. An expired
   // entry met on the way is removed (peek leaves it, for a dry run).
-  uint32_t lookup(const FlowKey& k, uint32_t now);
-  uint32_t peek(const FlowKey& k, uint32_t now) const;
+  uint32_t lookup(const Key& k, uint32_t now);
+  uint32_t peek(const Key& k, uint32_t now) const;
   // Enters a flow; returns its index, or kNil when the table is full of
   // assured entries. The caller has checked that neither key is present.
-  uint32_t create(const FlowKey& original, const FlowKey& reply, uint8_t flags, uint32_t now);
+  uint32_t create(const Key& original, const Key& reply, uint8_t flags, uint32_t now);
   void remove(uint32_t index);
-  bool contains(const FlowKey& k, uint32_t now) { return lookup(k, now) != kNil; }
-  const ConntrackEntry& entry(uint32_t index) const { return entries_[index]; }
+  bool contains(const Key& k, uint32_t now) { return lookup(k, now) != kNil; }
+  const Entry& entry(uint32_t index) const { return entries_[index]; }
 
   // Updates state and timeout for a packet seen in direction dir.
   void on_packet(uint32_t index, int dir, uint8_t tcp_flags, uint32_t now);
@@ -131,30 +140,30 @@ class Conntrack {
   void sweep(uint32_t now);
   void flush();  // every entry, counted as removed
 
-  ConntrackEntry& entry(uint32_t index) { return entries_[index]; }
+  Entry& entry(uint32_t index) { return entries_[index]; }
   uint32_t size() const { return count_; }
   uint32_t max_entries() const { return uint32_t(entries_.size()); }
   uint64_t memory_bytes() const {
-    return entries_.size() * sizeof(ConntrackEntry) + buckets_.size() * sizeof(uint32_t);
+    return entries_.size() * sizeof(Entry) + buckets_.size() * sizeof(uint32_t);
   }
   ConntrackTimeouts timeouts;
   ConntrackCounters counters;
 
   template <typename F>
   void for_each(uint32_t now, F f) const {
-    for (const ConntrackEntry& e : entries_)
+    for (const Entry& e : entries_)
       if ((e.flags & kCtInUse) && e.expires > now) f(e);
   }
 
  private:
-  uint32_t bucket_of(const FlowKey& k) const;
+  uint32_t bucket_of(const Key& k) const;
   void link(uint32_t ref);
   void unlink(uint32_t ref);
   bool evict_near(uint32_t bucket, uint32_t now);
-  static bool can_early_drop(const ConntrackEntry& e, uint32_t now);
-  uint32_t timeout_for(const ConntrackEntry& e) const;
+  static bool can_early_drop(const Entry& e, uint32_t now);
+  uint32_t timeout_for(const Entry& e) const;
 
-  std::vector<ConntrackEntry> entries_;
+  std::vector<Entry> entries_;
   std::vector<uint32_t> buckets_;
   uint32_t mask_ = 0;
   uint32_t free_head_ = kNil;
@@ -162,5 +171,8 @@ class Conntrack {
   uint32_t sweep_cursor_ = 0;
   uint64_t seed_ = 0;
 };
+
+using Conntrack = ConntrackOf<FlowKey>;
+using Conntrack6 = ConntrackOf<FlowKey6>;
 
 }  // namespace ferry

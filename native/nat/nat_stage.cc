@@ -17,37 +17,60 @@ constexpr uint32_t kNatPortTries = 4096;
 
 enum class NatDecision : uint8_t { tracked, snat, dnat, hairpin, unchanged, icmp_error, refused };
 
+template <typename Key>
 struct NatTrace {
-  FlowKey in, out;
+  Key in, out;
   NatDecision decision;
   uint8_t dir;
   char state[13];
 };
 
-const char* proto_name(uint8_t p) { return p == kProtoTcp ? "tcp" : p == kProtoUdp ? "udp" : p == kProtoIcmp ? "icmp" : "ip"; }
+const char* proto_name(uint8_t p) {
+  return p == kProtoTcp ? "tcp" : p == kProtoUdp ? "udp" : p == kProtoIcmp ? "icmp" : p == kIpProtoIcmpv6 ? "icmp6" : "ip";
+}
 
-std::string flow_text(const FlowKey& k) {
+template <typename F>
+std::string flow_text(const typename F::Key& k) {
+  const std::string src = F::text(k.src), dst = F::text(k.dst);
   if (k.proto == kProtoTcp || k.proto == kProtoUdp)
-    return std::string(proto_name(k.proto)) + " " + ipv4_text(k.src) + ":" + std::to_string(k.sport) + " > " + ipv4_text(k.dst) + ":" + std::to_string(k.dport);
-  if (k.proto == kProtoIcmp) return "icmp " + ipv4_text(k.src) + " > " + ipv4_text(k.dst) + " id " + std::to_string(k.sport);
-  return std::string("proto ") + std::to_string(k.proto) + " " + ipv4_text(k.src) + " > " + ipv4_text(k.dst);
+    return std::string(proto_name(k.proto)) + " " + src + ":" + std::to_string(k.sport) + " > " + dst + ":" + std::to_string(k.dport);
+  if (k.proto == F::kIcmp) return std::string(proto_name(k.proto)) + " " + src + " > " + dst + " id " + std::to_string(k.sport);
+  return std::string("proto ") + std::to_string(k.proto) + " " + src + " > " + dst;
 }
 
 }  // namespace
 
-void NatStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
+template <typename F>
+bool NatStageOf<F>::publish(uint8_t proto, uint16_t port, const PublishedOf<Addr>& p) {
+  if (!published_.emplace(key_of(proto, port), p).second) return false;
+  targets_[target_of(p.target_ip, proto, p.target_port)]++;
+  return true;
+}
+
+template <typename F>
+bool NatStageOf<F>::unpublish(uint8_t proto, uint16_t port) {
+  auto it = published_.find(key_of(proto, port));
+  if (it == published_.end()) return false;
+  auto t = targets_.find(target_of(it->second.target_ip, proto, it->second.target_port));
+  if (t != targets_.end() && --t->second == 0) targets_.erase(t);
+  published_.erase(it);
+  return true;
+}
+
+template <typename F>
+void NatStageOf<F>::process(StageContext& ctx, Packet** pkts, uint32_t n) {
   NatCounters& c = ctx.dry_run ? scratch : counters;
   for (uint32_t i = 0; i < n; i++) {
     Packet* p = pkts[i];
-    L3Meta& m = p->meta_as<L3Meta>();
+    Meta& m = p->meta_as<Meta>();
     if (m.icmp_error) {
       map_icmp_error(ctx, p, c);
       continue;
     }
-    NatTrace t{m.key, m.key, NatDecision::refused, 0, {0}};
+    NatTrace<Key> t{m.key, m.key, NatDecision::refused, 0, {0}};
     const uint32_t ref = ctx.dry_run ? ct.peek(m.key, ctx.now) : ct.lookup(m.key, ctx.now);
-    uint32_t index = Conntrack::kNil;
-    if (ref != Conntrack::kNil) {
+    uint32_t index = Table::kNil;
+    if (ref != Table::kNil) {
       index = ref >> 1;
       m.dir = uint8_t(ref & 1);
       m.out = ct.entry(index).key[1 - m.dir].inverse();
@@ -65,31 +88,45 @@ void NatStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
                    : flags & kCtSnat                        ? NatDecision::snat
                                                             : NatDecision::unchanged;
     }
-    if (index != Conntrack::kNil && !ctx.dry_run) {
-      Ipv4Packet ip;
-      ip.parse(p->data + kEthHdrLen, p->len - kEthHdrLen);
+    if (index != Table::kNil && !ctx.dry_run) {
+      typename F::Header ip;
+      F::parse(p, &ip);
       ct.on_packet(index, m.dir, m.key.proto == kProtoTcp ? ip.l4[kTcpFlagsAt] : 0, ctx.now);
     }
     m.flow = index;
     t.out = m.out;
     t.dir = m.dir;
-    if (index != Conntrack::kNil && m.key.proto == kProtoTcp)
+    if (index != Table::kNil && m.key.proto == kProtoTcp)
       std::snprintf(t.state, sizeof t.state, "%s", tcp_state_name(ct.entry(index).tcp));
     ctx.trace(p, t);
     p->next = next_of(Next::forward);
   }
 }
 
-bool NatStage::new_flow(StageContext& ctx, Packet* p, const FlowKey& key, uint32_t from, FlowKey* out, uint32_t* index,
-                        uint8_t* flags_out, NatCounters& c) {
-  const bool from_uplink = from == L3Meta::kFromUplink;
-  const bool has_uplink = routes_.has_uplink();
-  const UplinkConfig& up = routes_.uplink();
-  FlowKey target = key;
+// From the world to a routed (not translated) network: a published port of
+// the container, or an echo request, as Docker's routed mode lets in.
+template <typename F>
+bool NatStageOf<F>::from_world_allowed(const Packet* p, const Key& key) const {
+  if (!F::routed_from_world(routes_, key.dst) || !routes_.endpoint(key.dst)) return false;
+  if (key.proto == F::kIcmp) {
+    typename F::Header ip;
+    F::parse(const_cast<Packet*>(p), &ip);
+    return ip.l4 && ip.l4[0] == F::kEchoRequest;
+  }
+  return (key.proto == kProtoTcp || key.proto == kProtoUdp) && targets_.count(target_of(key.dst, key.proto, key.dport));
+}
+
+template <typename F>
+bool NatStageOf<F>::new_flow(StageContext& ctx, Packet* p, const Key& key, uint32_t from, Key* out, uint32_t* index,
+                             uint8_t* flags_out, NatCounters& c) {
+  const bool from_uplink = from == Meta::kFromUplink;
+  const bool has_uplink = F::has_external(routes_);
+  const Addr external = has_uplink ? F::external(routes_) : Addr{};
+  Key target = key;
   uint8_t flags = 0;
-  if (has_uplink && key.dst == up.ip) {
+  if (has_uplink && key.dst == external) {
     auto it = (key.proto == kProtoTcp || key.proto == kProtoUdp) ? published_.find(key_of(key.proto, key.dport)) : published_.end();
-    if (it == published_.end() || (it->second.bind_ip && it->second.bind_ip != key.dst)) {
+    if (it == published_.end() || (!(it->second.bind_ip == Addr{}) && !(it->second.bind_ip == key.dst))) {
       drop(p, DropReason::unpublished);
       return false;
     }
@@ -97,12 +134,14 @@ bool NatStage::new_flow(StageContext& ctx, Packet* p, const FlowKey& key, uint32
     target.dport = it->second.target_port;
     flags |= kCtDnat;
     if (!from_uplink) {  // hairpin: the answer must come back through Ferry to be un-NATed
-      target.src = up.ip;
+      target.src = external;
       flags |= kCtSnat;
     }
   } else if (from_uplink) {
-    drop(p, DropReason::unsolicited);
-    return false;
+    if (!from_world_allowed(p, key)) {
+      drop(p, F::routed_from_world(routes_, key.dst) ? DropReason::unpublished : DropReason::unsolicited);
+      return false;
+    }
   } else {
     if (routes_.endpoint(key.dst) || routes_.in_networks(key.dst)) {
       drop(p, DropReason::isolated);
@@ -113,12 +152,12 @@ bool NatStage::new_flow(StageContext& ctx, Packet* p, const FlowKey& key, uint32
       return false;
     }
     const NetworkL3* net = routes_.network(from);
-    if (net && net->masquerade) {
-      target.src = up.ip;
+    if (net && F::masquerade(*net)) {
+      target.src = external;
       flags |= kCtSnat;
     }
   }
-  FlowKey reply = target.inverse();
+  Key reply = target.inverse();
   if (flags & kCtSnat) {
     if (!pick_port(ctx, &reply, key.sport)) {
       drop(p, DropReason::nat_ports_exhausted);
@@ -129,10 +168,10 @@ bool NatStage::new_flow(StageContext& ctx, Packet* p, const FlowKey& key, uint32
     return false;
   }
   if (ctx.dry_run) {
-    *index = Conntrack::kNil;
+    *index = Table::kNil;
   } else {
     *index = ct.create(key, reply, flags, ctx.now);
-    if (*index == Conntrack::kNil) {
+    if (*index == Table::kNil) {
       drop(p, DropReason::conntrack_full);
       return false;
     }
@@ -149,8 +188,9 @@ bool NatStage::new_flow(StageContext& ctx, Packet* p, const FlowKey& key, uint32
 // Chooses the external port (or ICMP identifier) of a flow given the external
 // address: its reply key must be new, and a published port is never used.
 // The sender's own port is kept when it is free, as Linux does.
-bool NatStage::pick_port(StageContext& ctx, FlowKey* reply, uint16_t preferred) {
-  const bool icmp = reply->proto == kProtoIcmp;
+template <typename F>
+bool NatStageOf<F>::pick_port(StageContext& ctx, Key* reply, uint16_t preferred) {
+  const bool icmp = reply->proto == F::kIcmp;
   uint16_t* slot = icmp ? &reply->sport : &reply->dport;
   auto usable = [&](uint16_t port) {
     *slot = port;
@@ -169,41 +209,42 @@ bool NatStage::pick_port(StageContext& ctx, FlowKey* reply, uint16_t preferred) 
 
 // The error goes to whoever sent the quoted packet, in that sender's terms;
 // a router on the path keeps its own address as the source.
-void NatStage::map_icmp_error(StageContext& ctx, Packet* p, NatCounters& c) {
-  L3Meta& m = p->meta_as<L3Meta>();
-  NatTrace t{m.key, m.key, NatDecision::refused, 0, {0}};
-  Ipv4Packet ip, quoted;
-  FlowKey inner;
+template <typename F>
+void NatStageOf<F>::map_icmp_error(StageContext& ctx, Packet* p, NatCounters& c) {
+  Meta& m = p->meta_as<Meta>();
+  NatTrace<Key> t{m.key, m.key, NatDecision::refused, 0, {0}};
+  typename F::Header ip, quoted;
+  Key inner;
   bool nested;
-  ip.parse(p->data + kEthHdrLen, p->len - kEthHdrLen);
+  F::parse(p, &ip);
   if (ip.l4_len < 8 || !quoted.parse(ip.l4 + 8, ip.l4_len - 8) || !flow_key_of(quoted, &inner, &nested) || nested) {
     drop(p, DropReason::icmp_error_no_flow);
     ctx.trace(p, t);
     return;
   }
   const uint32_t ref = ctx.dry_run ? ct.peek(inner.inverse(), ctx.now) : ct.lookup(inner.inverse(), ctx.now);
-  if (ref == Conntrack::kNil) {
+  if (ref == Table::kNil) {
     drop(p, DropReason::icmp_error_no_flow);
     ctx.trace(p, t);
     return;
   }
-  const ConntrackEntry& e = ct.entry(ref >> 1);
-  const FlowKey& was = e.key[ref & 1];
-  const FlowKey& into = e.key[1 - (ref & 1)];
+  const typename Table::Entry& e = ct.entry(ref >> 1);
+  const Key& was = e.key[ref & 1];
+  const Key& into = e.key[1 - (ref & 1)];
   // Only a flow's own endpoint inside may send errors about it from a
   // container (a router outside on the path may, with its own address):
   // else a container could forge errors about another's flow and have its
   // own internal address sent out of the uplink.
-  if (m.from != L3Meta::kFromUplink && ip.src() != was.src) {
+  if (m.from != Meta::kFromUplink && !(ip.src() == was.src)) {
     drop(p, DropReason::icmp_error_forged);
     ctx.trace(p, t);
     return;
   }
   m.key = into;
-  m.out = FlowKey{};
+  m.out = Key{};
   m.out.src = ip.src() == was.src ? into.dst : ip.src();
   m.out.dst = into.src;
-  m.out.proto = kProtoIcmp;
+  m.out.proto = F::kIcmp;
   m.flow = ref >> 1;
   c.icmp_errors_mapped++;
   t.in = inner;
@@ -213,19 +254,23 @@ void NatStage::map_icmp_error(StageContext& ctx, Packet* p, NatCounters& c) {
   p->next = next_of(Next::forward);
 }
 
-std::string NatStage::format_trace(const uint8_t* record, uint32_t len) const {
-  NatTrace t;
+template <typename F>
+std::string NatStageOf<F>::format_trace(const uint8_t* record, uint32_t len) const {
+  NatTrace<Key> t;
   std::memcpy(&t, record, sizeof t);
   switch (t.decision) {
-    case NatDecision::refused: return "refused: " + flow_text(t.in);
-    case NatDecision::icmp_error: return "ICMP error about " + flow_text(t.in) + ": sent on as about " + flow_text(t.out);
+    case NatDecision::refused: return "refused: " + flow_text<F>(t.in);
+    case NatDecision::icmp_error: return "ICMP error about " + flow_text<F>(t.in) + ": sent on as about " + flow_text<F>(t.out);
     default: break;
   }
   static const char* const what[] = {"tracked flow", "new flow, SNAT", "new flow, DNAT (published port)", "new flow, hairpin (DNAT and SNAT)", "new flow, not translated"};
-  std::string s = std::string(what[int(t.decision)]) + (t.decision == NatDecision::tracked ? (t.dir ? " (reply)" : " (original)") : "") + ": " + flow_text(t.in);
-  if (!(t.in == t.out)) s += " -> " + flow_text(t.out);
+  std::string s = std::string(what[int(t.decision)]) + (t.decision == NatDecision::tracked ? (t.dir ? " (reply)" : " (original)") : "") + ": " + flow_text<F>(t.in);
+  if (!(t.in == t.out)) s += " -> " + flow_text<F>(t.out);
   if (t.state[0]) s += std::string(", ") + t.state;
   return s;
 }
+
+template class NatStageOf<Ip4Family>;
+template class NatStageOf<Ip6Family>;
 
 }  // namespace ferry

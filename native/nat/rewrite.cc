@@ -4,11 +4,21 @@
 
 namespace ferry {
 
-namespace {
-
 int l4_checksum_at(uint8_t proto) {
-  return proto == kProtoTcp ? kTcpChecksumAt : proto == kProtoUdp ? kUdpChecksumAt : proto == kProtoIcmp ? kIcmpChecksumAt : -1;
+  return proto == kProtoTcp ? kTcpChecksumAt : proto == kProtoUdp ? kUdpChecksumAt : proto == kProtoIcmp || proto == kIpProtoIcmpv6 ? kIcmpChecksumAt : -1;
 }
+
+void fix_full_l4(uint8_t proto, bool pseudo, uint8_t* field, uint32_t addr_delta, uint32_t port_delta) {
+  if (!pseudo) {  // ICMP: no pseudo-header
+    if (port_delta) csum_apply(field, port_delta);
+    return;
+  }
+  if (proto == kProtoUdp && load16(field) == 0) return;  // sent without a checksum
+  csum_apply(field, csum_add(addr_delta, port_delta));
+  if (proto == kProtoUdp && load16(field) == 0) store16(field, 0xffff);  // 0 means "none" in UDP
+}
+
+namespace {
 
 bool is_echo(uint8_t type) { return type == kIcmpEchoRequest || type == kIcmpEchoReply; }
 
@@ -40,17 +50,6 @@ void write_key(Ipv4Packet& ip, uint8_t* l4, const FlowKey& from, const FlowKey& 
     store16(l4 + 4, to.sport);
     *port_delta = csum_add(*port_delta, csum_delta16(from.sport, to.sport));
   }
-}
-
-// Applies the deltas to a complete transport checksum (not CHECKSUM_PARTIAL).
-void fix_full_l4(uint8_t proto, uint8_t* field, uint32_t addr_delta, uint32_t port_delta) {
-  if (proto == kProtoIcmp) {  // no pseudo-header
-    if (port_delta) csum_apply(field, port_delta);
-    return;
-  }
-  if (proto == kProtoUdp && load16(field) == 0) return;  // sent without a checksum
-  csum_apply(field, csum_add(addr_delta, port_delta));
-  if (proto == kProtoUdp && load16(field) == 0) store16(field, 0xffff);  // 0 means "none" in UDP
 }
 
 }  // namespace
@@ -90,7 +89,7 @@ void rewrite_flow(Packet* p, Ipv4Packet& ip, const FlowKey& from, const FlowKey&
   if (partial) {
     if (from.proto != kProtoIcmp && addr_delta) csum_apply_partial(field, addr_delta);
   } else {
-    fix_full_l4(from.proto, field, addr_delta, port_delta);
+    fix_full_l4(from.proto, from.proto != kProtoIcmp, field, addr_delta, port_delta);
   }
 }
 
@@ -113,7 +112,7 @@ void rewrite_icmp_error(Ipv4Packet& outer, Ipv4Packet& quoted, const FlowKey& in
   store16(quoted.ip + Ipv4Offsets::checksum, csum_finish(csum_partial(quoted.ip, quoted.hdr_len)));
   const int at = l4_checksum_at(was.proto);
   if (quoted.l4 && at >= 0 && quoted.l4_len >= uint32_t(at) + 2)
-    fix_full_l4(was.proto, quoted.l4 + at, addr_delta, port_delta);
+    fix_full_l4(was.proto, was.proto != kProtoIcmp, quoted.l4 + at, addr_delta, port_delta);
 
   FlowKey outer_from{}, outer_to{};
   outer_from.src = outer.src();

@@ -10,6 +10,7 @@
 #pragma once
 #include "core/packet.h"
 #include "l3/ipv4.h"
+#include "l3/ipv6.h"
 #include "nat/conntrack.h"
 
 namespace ferry {
@@ -30,5 +31,19 @@ void decrement_ttl(Ipv4Packet& ip);
 // checksum involved (quoted IP, quoted L4 when quoted whole enough, ICMP,
 // outer IP) is made right again.
 void rewrite_icmp_error(Ipv4Packet& outer, Ipv4Packet& quoted, const FlowKey& inner, uint32_t src, uint32_t dst);
+
+// The same for IPv6 (nat/rewrite6.cc). IPv6 has no header checksum, and
+// ICMPv6's checksum covers a pseudo-header, so an address change reaches it
+// as it reaches TCP's and UDP's.
+bool flow_key_of(const Ipv6Packet& ip, FlowKey6* key, bool* is_icmp_error);
+void rewrite_flow(Packet* p, Ipv6Packet& ip, const FlowKey6& from, const FlowKey6& to);
+void decrement_hop_limit(Ipv6Packet& ip);
+void rewrite_icmp_error(Ipv6Packet& outer, Ipv6Packet& quoted, const FlowKey6& inner, const IpKey& src, const IpKey& dst);
+
+// What both families share (nat/rewrite.cc).
+int l4_checksum_at(uint8_t proto);
+// Applies address (pseudo-header) and port deltas to a complete transport
+// checksum; `pseudo` is false for ICMP (IPv4), which has no pseudo-header.
+void fix_full_l4(uint8_t proto, bool pseudo, uint8_t* field, uint32_t addr_delta, uint32_t port_delta);
 
 }  // namespace ferry

@@ -101,6 +101,8 @@ export const COMMAND_SPECS: CommandSpec[] = [
       { flag: '--uplink', value: 'IFACE', help: "the host interface towards the world; Ferry's router reads and writes it with AF_PACKET" },
       { flag: '--external-ip', value: 'CIDR', help: 'the address Ferry owns on the uplink, with its prefix (192.0.2.10/24)' },
       { flag: '--external-gateway', value: 'IP', help: "the next hop for destinations off the uplink's subnet" },
+      { flag: '--external-ip6', value: 'CIDR', help: 'the IPv6 address Ferry owns on the uplink (2001:db8::10/64): NAT66 and IPv6 published ports' },
+      { flag: '--external-gateway6', value: 'IP', help: "the IPv6 next hop for destinations off the uplink's IPv6 prefix" },
       { flag: '--conntrack-max', value: 'N', parse: positiveInt(1 << 30), help: 'bound on tracked flows (default 262144)' },
       { flag: '--conntrack-timeout', value: 'NAME=SECONDS', repeat: true, parse: conntrackTimeout, help: 'change one of the Linux default timeouts' },
       { flag: '--metrics-addr', value: 'HOST:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics (off by default)' },

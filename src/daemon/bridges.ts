@@ -42,9 +42,13 @@ export class Bridges {
         loopbackUp: false,
       });
       const v4 = net.subnets.find((s) => parseCidr(s.subnet).family === 4);
+      const v6 = net.subnets.find((s) => parseCidr(s.subnet).family === 6);
       const resolverPort = v4 && this.resolver ? await this.resolver.serve(net.id, v4.gateway) : undefined;
       if (v4)
         this.engine.configureNetwork(domain, {
+          ...(v6 && v6.gateway
+            ? { subnet6: v6.subnet.split('/')[0]!, prefixLen6: parseCidr(v6.subnet).prefix, gateway6: v6.gateway, routed6: net.options[BRIDGE_OPTIONS.gatewayModeIpv6] === 'routed' }
+            : {}),
           routerMac: net.hostMac!,
           gateway: v4.gateway!,
           subnet: v4.subnet.split('/')[0]!,

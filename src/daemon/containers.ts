@@ -159,7 +159,7 @@ export class Containers {
     const ep = c.endpoints.find((e) => e.ipv4 && !this.state.networks.get(e.networkId)?.internal);
     if (!ep) return [];
     const hostIp = this.state.networks.get(ep.networkId)?.options[BRIDGE_OPTIONS.hostBinding] ?? '';
-    return this.publisher.publish(c.id, bindings, ep.ipv4!, hostIp);
+    return this.publisher.publish(c.id, bindings, ep.ipv4!, hostIp, ep.ipv6);
   }
 
   /** After a daemon restart: the running container's mappings, installed again as they were. */

@@ -21,6 +21,8 @@ export const BRIDGE_OPTIONS = {
   icc: 'com.docker.network.bridge.enable_icc',
   masquerade: 'com.docker.network.bridge.enable_ip_masquerade',
   hostBinding: 'com.docker.network.bridge.host_binding_ipv4',
+  /** Docker 28's: nat (NAT66 to --external-ip6, the default) or routed (the prefix is routed to the host, no translation). */
+  gatewayModeIpv6: 'com.docker.network.bridge.gateway_mode_ipv6',
   /** Ferry's own: false lets containers send as others (they route or bridge for others). */
   portSecurity: 'ferry.port_security',
 } as const;
@@ -315,6 +317,7 @@ export class Networks {
       if (k === BRIDGE_OPTIONS.mtu) checkMtuOption(k, v);
       if ((k === BRIDGE_OPTIONS.icc || k === BRIDGE_OPTIONS.masquerade || k === BRIDGE_OPTIONS.portSecurity) && v !== 'true' && v !== 'false') throw badRequest(`option ${k}=${v}: true or false`);
       if (k === BRIDGE_OPTIONS.hostBinding && !isIPv4(v)) throw badRequest(`option ${k}=${v}: an IPv4 address`);
+      if (k === BRIDGE_OPTIONS.gatewayModeIpv6 && v !== 'nat' && v !== 'routed') throw badRequest(`option ${k}=${v}: nat or routed`);
     }
     return options;
   }

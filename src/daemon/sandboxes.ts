@@ -237,7 +237,7 @@ export class Sandboxes {
 
   /** Tells the gateway router where the endpoint's address lives (for replies and published ports). */
   private route(ep: Endpoint): void {
-    if (ep.ipv4) this.engine.setEndpoint({ address: ep.ipv4, domain: this.bridges.domain(ep.networkId), mac: ep.mac });
+    for (const address of [ep.ipv4, ep.ipv6]) if (address) this.engine.setEndpoint({ address, domain: this.bridges.domain(ep.networkId), mac: ep.mac });
   }
 
   /** The engine port of a running container's interface. */
@@ -262,7 +262,7 @@ export class Sandboxes {
     const net = this.state.networks.get(ep.networkId);
     const demuxed = !!net && DemuxNetworks.handles(net);
     if (port !== undefined) this.engine.removePort(port);
-    if (ep.ipv4 && port !== undefined && !demuxed) this.engine.removeEndpoint(ep.ipv4);
+    if (port !== undefined && !demuxed) for (const address of [ep.ipv4, ep.ipv6]) if (address) this.engine.removeEndpoint(address);
     if (demuxed) void this.demux.routeFromHost(net, ep.ipv4, false);
     this.ports.delete(ep.endpointId);
     // Withdrawn from every host, its addresses free in the cluster.

@@ -200,8 +200,8 @@ export class Engine {
   publish(p: PublishedPort): void {
     native(() => this.handle.publish(p));
   }
-  unpublish(protocol: 'tcp' | 'udp', port: number): boolean {
-    return native(() => this.handle.unpublish(protocol, port));
+  unpublish(protocol: 'tcp' | 'udp', port: number, family: 4 | 6 = 4): boolean {
+    return native(() => this.handle.unpublish(protocol, port, family));
   }
   conntrack(): ConntrackEntry[] {
     return native(() => this.handle.conntrack());

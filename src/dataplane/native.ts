@@ -35,6 +35,11 @@ export interface NetworkRouting {
   icc?: boolean;
   /** Where the embedded resolver listens on the gateway address (native/resolver/resolver_stages.h). */
   resolverPort?: number;
+  /** IPv6 (--ipv6): the subnet's prefix, its length and the gateway; NAT66 unless routed6 (gateway_mode_ipv6=routed). */
+  subnet6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
+  routed6?: boolean;
 }
 
 export interface UplinkOptions {
@@ -46,6 +51,10 @@ export interface UplinkOptions {
   gateway?: string;
   mac: string;
   mtu?: number;
+  /** The external IPv6 address (--external-ip6), owned by Ferry as address is. */
+  address6?: string;
+  prefixLen6?: number;
+  gateway6?: string;
 }
 
 export interface PublishedPort {
@@ -53,6 +62,7 @@ export interface PublishedPort {
   port: number;
   /** Only for this destination address; absent: any. */
   bindIp?: string;
+  /** IPv4 or IPv6: the family decides which NAT (nat or nat6) publishes it. */
   targetIp: string;
   targetPort: number;
 }
@@ -67,7 +77,8 @@ export interface ConntrackTuple {
 }
 
 export interface ConntrackEntry {
-  protocol: 'tcp' | 'udp' | 'icmp' | 'other';
+  family: 'ipv4' | 'ipv6';
+  protocol: 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'other';
   protonum: number;
   timeout: number;
   state?: string;
@@ -150,7 +161,7 @@ export interface NativeEngine {
   setEndpoint(opts: { address: string; domain: number; mac: string }): void;
   removeEndpoint(address: string): void;
   publish(opts: PublishedPort): void;
-  unpublish(protocol: 'tcp' | 'udp', port: number): boolean;
+  unpublish(protocol: 'tcp' | 'udp', port: number, family?: 4 | 6): boolean;
   conntrack(): ConntrackEntry[];
   conntrackFlush(): void;
   setConntrackTimeouts(t: ConntrackTimeouts): void;

@@ -19,12 +19,17 @@ export interface PublishedPort {
 export const CHOSEN_PORTS = { first: 32768, last: 60999 } as const;
 
 const ANY = ['', '0.0.0.0'];
+const ANY6 = '::';
+const isV6 = (p: PublishedPort) => isIPv6(p.targetIp);
 
 /**
  * Turns a container's -p/-P into installed mappings: a DNAT entry in the fast
  * path for traffic arriving on the uplink (and hairpin traffic from other
  * containers), and a userspace relay in the host namespace for connections
- * from the host itself. A host port is used by one mapping per protocol; a
+ * from the host itself. With an external IPv6 address (--external-ip6) and a
+ * container with an IPv6 address, the plain forms (-p 8080:80) publish on
+ * IPv6 too, as Docker does, and [::]:8080:80 on IPv6 only; the IPv6 mapping
+ * is a second entry (hostIp "::"), in NAT66, on the same host port. A host port is used by one mapping per protocol; a
  * port chosen by Ferry is the lowest free one of CHOSEN_PORTS, or of the
  * range the user gave. All or nothing: a mapping that fails undoes the others.
  */
@@ -49,13 +54,22 @@ export class Publisher {
   }
 
   /** Chooses host ports and installs every mapping of a container. */
-  async publish(containerId: string, bindings: PortBinding[], targetIp: string, defaultHostIp: string): Promise<PublishedPort[]> {
+  async publish(containerId: string, bindings: PortBinding[], targetIp: string, defaultHostIp: string, targetIp6?: string): Promise<PublishedPort[]> {
     const ports: PublishedPort[] = [];
+    const up = this.uplink();
     for (const b of bindings) {
       if (b.protocol === 'sctp') throw new NatError('bad_binding', `cannot publish ${b.containerPort}/sctp: Ferry's NAT handles tcp and udp`);
       const hostIp = b.hostIp || defaultHostIp;
-      if (isIPv6(hostIp)) throw new NatError('bad_binding', `cannot publish on ${hostIp}: Ferry publishes ports on IPv4 addresses`);
-      ports.push({ protocol: b.protocol, hostIp: ANY.includes(hostIp) ? '' : hostIp, hostPort: this.choosePort(b, ports), containerPort: b.containerPort, targetIp });
+      if (isIPv6(hostIp)) {
+        if (!up?.address6) throw new NatError('bad_binding', `cannot publish on [${hostIp}]: the daemon has no external IPv6 address (ferry daemon --external-ip6 CIDR)`);
+        if (!targetIp6) throw new NatError('bad_binding', `cannot publish on [${hostIp}]: the container has no IPv6 address (a network created with --ipv6)`);
+        if (hostIp !== ANY6 && hostIp !== up.address6) throw new NatError('bad_binding', `cannot publish on [${hostIp}]: Ferry publishes IPv6 on its external address ${up.address6} or [::]`);
+        ports.push({ protocol: b.protocol, hostIp, hostPort: this.choosePort(b, ports), containerPort: b.containerPort, targetIp: targetIp6 });
+        continue;
+      }
+      const port: PublishedPort = { protocol: b.protocol, hostIp: ANY.includes(hostIp) ? '' : hostIp, hostPort: this.choosePort(b, ports), containerPort: b.containerPort, targetIp };
+      ports.push(port);
+      if (hostIp === '' && up?.address6 && targetIp6) ports.push({ ...port, hostIp: ANY6, targetIp: targetIp6 });
     }
     const record = { ports: [] as PublishedPort[], relays: [] as Relay[] };
     this.installed.set(containerId, record);
@@ -81,13 +95,16 @@ export class Publisher {
     for (const r of record.relays) r.close();
     for (const p of record.ports) {
       this.used.delete(`${p.protocol}/${p.hostPort}`);
-      if (this.fastPath(p)) this.engine.unpublish(p.protocol, p.hostPort);
+      if (this.fastPath(p)) this.engine.unpublish(p.protocol, p.hostPort, isV6(p) ? 6 : 4);
     }
     this.installed.delete(containerId);
   }
 
   private choosePort(b: PortBinding, chosen: PublishedPort[]): number {
-    const taken = (port: number) => this.used.has(`${b.protocol}/${port}`) || chosen.some((p) => p.protocol === b.protocol && p.hostPort === port);
+    // One container's 0.0.0.0:8080 and [::]:8080 are one host port in two families, as Docker binds both.
+    const v6 = isIPv6(b.hostIp ?? '');
+    const taken = (port: number) =>
+      this.used.has(`${b.protocol}/${port}`) || chosen.some((p) => p.protocol === b.protocol && p.hostPort === port && isV6(p) === v6);
     const shown = `${b.hostIp || '0.0.0.0'}:`;
     if (b.hostPortStart !== undefined && b.hostPortStart === b.hostPortEnd) {
       if (taken(b.hostPortStart)) throw new NatError('port_allocated', `Bind for ${shown}${b.hostPortStart} failed: port is already allocated`);
@@ -101,11 +118,13 @@ export class Publisher {
 
   private fastPath(p: PublishedPort): boolean {
     const up = this.uplink();
+    if (isV6(p)) return !!up?.address6 && (p.hostIp === ANY6 || p.hostIp === up.address6);
     return !!up && (p.hostIp === '' || p.hostIp === up.address);
   }
 
   private async install(containerId: string, p: PublishedPort, record: { ports: PublishedPort[]; relays: Relay[] }): Promise<void> {
-    const relayed = p.hostIp === '' || this.hostAddresses().includes(p.hostIp);
+    // The relay serves the host's own IPv4 connections; IPv6 is published in the fast path only.
+    const relayed = !isV6(p) && (p.hostIp === '' || this.hostAddresses().includes(p.hostIp));
     if (!this.fastPath(p) && !relayed) throw new NatError('bad_binding', `cannot publish on ${p.hostIp}: it is neither the external address nor an address of this host`);
     this.used.set(`${p.protocol}/${p.hostPort}`, containerId);
     record.ports.push(p);
@@ -118,6 +137,7 @@ export class Publisher {
         throw new NatError('port_allocated', `Bind for ${p.hostIp || '0.0.0.0'}:${p.hostPort} failed: ${(e as Error).message}`);
       }
     }
-    if (this.fastPath(p)) this.engine.publish({ protocol: p.protocol, port: p.hostPort, bindIp: p.hostIp || undefined, targetIp: p.targetIp, targetPort: p.containerPort });
+    const bindIp = p.hostIp === '' || p.hostIp === ANY6 ? undefined : p.hostIp;
+    if (this.fastPath(p)) this.engine.publish({ protocol: p.protocol, port: p.hostPort, bindIp, targetIp: p.targetIp, targetPort: p.containerPort });
   }
 }

@@ -89,7 +89,7 @@ export class DaemonLab {
     return execIn(this.hostNs, argv);
   }
 
-  async inspect(name: string): Promise<{ NetworkSettings: { Networks: Record<string, { IPAddress: string; MacAddress: string; Gateway: string }> } & Record<string, unknown>; State: { Pid: number; Status: string } }> {
+  async inspect(name: string): Promise<{ NetworkSettings: { Networks: Record<string, { IPAddress: string; MacAddress: string; Gateway: string; GlobalIPv6Address: string; IPv6Gateway: string }> } & Record<string, unknown>; State: { Pid: number; Status: string } }> {
     return (JSON.parse(await this.ok('inspect', name)) as never[])[0]!;
   }
 

@@ -69,6 +69,8 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
   const externalIp = options['external-ip'] as string | undefined;
   if (!!uplinkName !== !!externalIp) throw new UsageError('options --uplink IFACE and --external-ip CIDR go together');
   if (options['external-gateway'] && !uplinkName) throw new UsageError('option --external-gateway IP needs --uplink IFACE and --external-ip CIDR');
+  if (options['external-ip6'] && !uplinkName) throw new UsageError('option --external-ip6 CIDR needs --uplink IFACE and --external-ip CIDR');
+  if (options['external-gateway6'] && !options['external-ip6']) throw new UsageError('option --external-gateway6 IP needs --external-ip6 CIDR');
   const timeouts = Object.fromEntries((options['conntrack-timeout'] as [string, number][] | undefined) ?? []) as ConntrackTimeouts;
   if (rest.length) throw new UsageError(`"daemon" takes no arguments (got "${rest.join(' ')}")`);
   const prefix = (options['netns-prefix'] as string | undefined) ?? 'ferry-';
@@ -77,7 +79,15 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
   const log = jsonLogger();
   const daemon = await Daemon.start({
     config, stateDir: (options['state-dir'] as string | undefined) ?? '/var/lib/ferry', netnsPrefix: prefix, hostResolvConf: (options['resolv-conf'] as string | undefined) ?? '/etc/resolv.conf', dnsRateLimit: options['dns-rate-limit'] as number | undefined, dnsUpstreamTimeoutMs: options['dns-timeout-ms'] as number | undefined,
-    uplink: uplinkName ? { ifname: uplinkName, externalIp: externalIp!, externalGateway: options['external-gateway'] as string | undefined } : undefined,
+    uplink: uplinkName
+      ? {
+          ifname: uplinkName,
+          externalIp: externalIp!,
+          externalGateway: options['external-gateway'] as string | undefined,
+          externalIp6: options['external-ip6'] as string | undefined,
+          externalGateway6: options['external-gateway6'] as string | undefined,
+        }
+      : undefined,
     conntrackMax: options['conntrack-max'] as number | undefined,
     conntrackTimeouts: timeouts,
     cluster: await clusterOption(options),
