@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import dnsPacket from 'dns-packet';
-import { ArpOp, EtherType, IcmpType, IpProto, buildArp, buildEthernet, buildIcmp, buildIpv4, buildUdp } from '../src/codec';
+import { ArpOp, EtherType, IcmpType, IpProto, buildArp, buildEthernet, buildIcmp, buildIpv4, buildIpv6, buildUdp } from '../src/codec';
 import { buildPacket, parsePacketSpec } from '../src/trace/packet-spec';
 import * as golden from '../test/codec/golden';
 
@@ -19,6 +19,8 @@ type PortName = keyof typeof PORT;
 const MAC = { a: '02:00:00:00:00:0a', b: '02:00:00:00:00:0b', c: '02:00:00:00:00:0c', d: '02:00:00:00:00:0d', router1: '02:00:00:00:01:01', router2: '02:00:00:00:01:02', uplink: '02:00:00:00:02:0a', world: '02:00:00:00:02:01' };
 const UPLINK_IP = '198.51.100.10';
 const WORLD = '198.51.100.2';
+const UPLINK_IP6 = '2001:db8:ff::10';
+const WORLD6 = '2001:db8:ff::2';
 
 interface Rec {
   port: PortName | number;
@@ -55,6 +57,26 @@ const frame = (srcMac: string, dstMac: string, spec: string) => buildPacket(pars
 
 const arpReply = (senderMac: string, senderIp: string, targetMac: string, targetIp: string) =>
   buildEthernet({ src: senderMac, dst: targetMac, etherType: EtherType.ARP, payload: buildArp({ op: ArpOp.Reply, senderMac, senderIp, targetMac, targetIp }) });
+
+/** An IPv6 neighbour solicitation (135) or advertisement (136) with its link-layer address option. */
+function neighborMessage(type: 135 | 136, srcMac: string, dstMac: string, src: string, dst: string, target: string): Buffer {
+  const body = Buffer.alloc(24);
+  Buffer.from(expand6(target), 'hex').copy(body, 0);
+  body[16] = type === 135 ? 1 : 2;
+  body[17] = 1;
+  Buffer.from(srcMac.replace(/:/g, ''), 'hex').copy(body, 18);
+  const rest = Buffer.from(type === 136 ? [0x60, 0, 0, 0] : [0, 0, 0, 0]);
+  const payload = buildIcmp({ type, code: 0, rest, body }, { src, dst });
+  return buildEthernet({ src: srcMac, dst: dstMac, etherType: EtherType.IPv6, payload: buildIpv6({ trafficClass: 0, flowLabel: 0, nextHeader: IpProto.ICMPv6, hopLimit: 255, src, dst, payload }) });
+}
+
+/** An IPv6 address written out as 32 hex digits. */
+function expand6(a: string): string {
+  const [head, tail] = a.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  return [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t].map((x) => x.padStart(4, '0')).join('');
+}
 
 const dnsQuery = (name: string, type: 'A' | 'AAAA' | 'PTR' = 'A') => dnsPacket.encode({ id: 0x1234, type: 'query', flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type, class: 'IN' }] });
 
@@ -100,6 +122,8 @@ function routerSeeds(): Buffer[] {
   const udpOutNated = frame(MAC.uplink, MAC.world, `udp ${UPLINK_IP}:5000 > ${WORLD}:53 len 20`);
   const published = frame(MAC.world, MAC.uplink, `tcp ${WORLD}:33000 > ${UPLINK_IP}:8080 syn`);
   const publishedUdp = frame(MAC.world, MAC.uplink, `udp ${WORLD}:33001 > ${UPLINK_IP}:5300 len 30`);
+  const neighborAdvert = neighborMessage(136, MAC.world, MAC.uplink, '2001:db8:ff::1', 'fe80::ff:fe00:20a', '2001:db8:ff::1');
+  const neighborSolicit = neighborMessage(135, MAC.world, '33:33:ff:00:00:10', '2001:db8:ff::1', 'ff02::1:ff00:10', UPLINK_IP6);
   const seeds = [
     [{ port: 'uplink', frame: worldArp }, { port: 'a', frame: syn }, { port: 'uplink', frame: synAck }, { port: 'a', frame: ack }, { port: 'a', frame: fin }],
     [{ port: 'a', frame: syn }, { port: 'uplink', frame: neighborArp }, { port: 'uplink', frame: synAck }],
@@ -127,6 +151,12 @@ function routerSeeds(): Buffer[] {
     [{ port: 'uplink', frame: worldArp }, { port: 'a', frame: frame(MAC.a, MAC.router1, `tcp 192.0.2.1:40001 > ${WORLD}:80 ack len 4000`), vnet: [1, 1, 54, 1448, 34, 16] }],
     // A dry run (ferry trace --inject).
     [{ port: 'a', frame: syn, dry: true }],
+    // IPv6: out through NAT66 and back, the published port, the routed network from the world, neighbour discovery, hop limit 1.
+    [{ port: 'a', frame: frame(MAC.a, MAC.router1, `tcp [2001:db8:1::1]:40000 > [${WORLD6}]:80 syn`) }, { port: 'uplink', frame: neighborAdvert }, { port: 'uplink', frame: frame(MAC.world, MAC.uplink, `tcp [${WORLD6}]:80 > [${UPLINK_IP6}]:40000 syn,ack`) }],
+    [{ port: 'uplink', frame: frame(MAC.world, MAC.uplink, `tcp [${WORLD6}]:33000 > [${UPLINK_IP6}]:8080 syn`) }, { port: 'b', frame: frame(MAC.b, MAC.router1, `tcp [2001:db8:1::2]:80 > [${WORLD6}]:33000 syn,ack`) }],
+    [{ port: 'uplink', frame: frame(MAC.world, MAC.uplink, `tcp [${WORLD6}]:33000 > [2001:db8:2::3]:90 syn`) }, { port: 'uplink', frame: frame(MAC.world, MAC.uplink, `icmp ${WORLD6} > 2001:db8:2::3 echo`) }],
+    [{ port: 'uplink', frame: neighborSolicit }, { port: 'a', frame: frame(MAC.a, MAC.router1, `udp [2001:db8:1::1]:5000 > [${WORLD6}]:9 ttl 1 len 8`) }],
+    [{ port: 'a', frame: frame(MAC.a, MAC.router1, `udp [2001:db8:1::1]:5000 > [${WORLD6}]:9 len 1600`) }, { port: 'c', frame: frame(MAC.c, MAC.router2, `icmp 2001:db8:2::3 > 2001:db8:1::1 echo`) }],
     // Found by this target: a GSO frame with a wrong IPv4 header checksum was routed out through the NAT.
     [{ port: 'uplink', frame: neighborArp }, { port: 'a', frame: badChecksum(frame(MAC.a, MAC.router1, `tcp 192.0.2.1:40002 > ${WORLD}:80 ack len 3000`)), vnet: [1, 1, 54, 1448, 34, 16] }],
   ] as Rec[][];
