@@ -4,7 +4,7 @@ import { Engine } from '../../src/dataplane';
 import { packageRoot } from '../../src/dataplane/native';
 import { execIn, run } from '../../src/netns';
 import { tcpGbps } from '../lib/measure';
-import { EXTERNAL_IP, OUTSIDE_IP, natHost, type NatHost } from '../lib/nat-topology';
+import { EXTERNAL_IP, EXTERNAL_IP6, OUTSIDE_IP, OUTSIDE_IP6, natHost, type NatHost } from '../lib/nat-topology';
 import { median, metric, type Metric } from '../lib/report';
 import type { SuiteContext } from './suite';
 
@@ -12,15 +12,16 @@ import type { SuiteContext } from './suite';
  * Suite `nat`: a published port and container egress, through the kernel
  * (iptables DNAT/MASQUERADE with conntrack), through a userspace relay
  * (socat, what docker-proxy does; inbound only), and through Ferry, each
- * topology built and torn down in turn every round. Also: the memory of
+ * topology built and torn down in turn every round; the published port and
+ * egress over IPv6 too (ip6tables against NAT66). Also: the memory of
  * Ferry's conntrack table at 1,000,000 entries against the 256 MB budget.
  */
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function publishTcpGbps(h: NatHost, seconds: number): Promise<number> {
+async function publishTcpGbps(h: NatHost, seconds: number, external = EXTERNAL_IP): Promise<number> {
   const server = execIn(h.containerNs, ['iperf3', '-s', '-1', '-p', '5201'], { timeoutMs: (seconds + 20) * 1000 });
   await sleep(300);
-  const r = await execIn(h.outNs, ['iperf3', '-c', EXTERNAL_IP, '-p', '8080', '-t', String(seconds), '-J'], { timeoutMs: (seconds + 20) * 1000 });
+  const r = await execIn(h.outNs, ['iperf3', '-c', external, '-p', '8080', '-t', String(seconds), '-J'], { timeoutMs: (seconds + 20) * 1000 });
   await server;
   if (r.code !== 0) throw new Error(`iperf3 through ${h.label} failed: ${r.stderr || r.stdout.slice(0, 300)}`);
   return (JSON.parse(r.stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second / 1e9;
@@ -45,7 +46,8 @@ function conntrackMegabytesAtOneMillion(): number {
   const engine = new Engine({ conntrackMax: 1_000_000 });
   try {
     const grown = process.memoryUsage().rss - before;
-    const declared = engine.stats().conntrack.memoryBytes;
+    const stats = engine.stats();
+    const declared = stats.conntrack.memoryBytes + stats.conntrack6.memoryBytes; // IPv4's table and NAT66's, each bounded at the same max
     return Math.max(grown, declared) / 2 ** 20;
   } finally {
     engine.shutdown();
@@ -74,6 +76,10 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
           record(label, 'publish_tcp_gbps', await publishTcpGbps(h, ctx.seconds));
           record(label, 'publish_conn_per_s', await connPerSecond(h, ctx.seconds, connrate));
           if (label !== 'relay') record(label, 'egress_tcp_gbps', await tcpGbps(h.containerNs, h.outNs, OUTSIDE_IP, ctx.seconds));
+          if (label === 'iptables' || label === 'ferry') {
+            record(label, 'publish6_tcp_gbps', await publishTcpGbps(h, ctx.seconds, EXTERNAL_IP6));
+            record(label, 'egress6_tcp_gbps', await tcpGbps(h.containerNs, h.outNs, OUTSIDE_IP6, ctx.seconds));
+          }
         } finally {
           await h.destroy();
         }
@@ -94,6 +100,8 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
   m('publish_conn_per_s', 'connections/s', 'iptables');
   m('publish_conn_per_s', 'connections/s', 'relay');
   m('egress_tcp_gbps', 'Gbit/s', 'iptables');
+  m('publish6_tcp_gbps', 'Gbit/s', 'iptables');
+  m('egress6_tcp_gbps', 'Gbit/s', 'iptables');
   for (const name of ['publish_tcp_gbps', 'publish_conn_per_s', 'egress_tcp_gbps']) m(name, name.endsWith('gbps') ? 'Gbit/s' : 'connections/s', 'ferry-baseline');
   const mb = conntrackMegabytesAtOneMillion();
   ctx.log(`  ferry     conntrack_mb_1m      ${mb.toFixed(1)}`);

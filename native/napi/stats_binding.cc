@@ -56,9 +56,12 @@ Napi::Value EngineBinding::Stats(const Napi::CallbackInfo& info) {
   };
   std::vector<SegmentSnapshot> segments;
   WorkerCounters w;
-  ConntrackCounters ct;
-  uint32_t ct_size = 0, ct_max = 0;
-  double ct_memory = 0, uptime = 0;
+  struct TableSnapshot {
+    ConntrackCounters counters;
+    uint32_t size = 0, max = 0;
+    double memory = 0;
+  } ct, ct6;
+  double uptime = 0;
   size_t neighbors = 0;
   run(env, [&](Dataplane& dp) {
     Engine& e = dp.engine();
@@ -75,10 +78,9 @@ Napi::Value EngineBinding::Stats(const Napi::CallbackInfo& info) {
     }
     w = e.worker_counters();
     uptime = double(e.uptime_ns());
-    ct = dp.nat().ct.counters;
-    ct_size = dp.nat().ct.size();
-    ct_max = dp.nat().ct.max_entries();
-    ct_memory = double(dp.nat().ct.memory_bytes());
+    auto snapshot = [](const auto& table) { return TableSnapshot{table.counters, table.size(), table.max_entries(), double(table.memory_bytes())}; };
+    ct = snapshot(dp.nat().ct);
+    ct6 = snapshot(dp.nat6().ct);
     neighbors = dp.neighbors().size();
   });
 
@@ -146,14 +148,18 @@ Napi::Value EngineBinding::Stats(const Napi::CallbackInfo& info) {
   worker.Set("uptimeNs", uptime);
   out.Set("worker", worker);
 
-  Napi::Object js_ct = Napi::Object::New(env);
-#define FERRY_X(name, help) js_ct.Set(#name, double(ct.name));
-  FERRY_CONNTRACK_COUNTERS(FERRY_X)
+  auto table_to_js = [&](const TableSnapshot& t) {
+    Napi::Object o = Napi::Object::New(env);
+#define FERRY_X(name, help) o.Set(#name, double(t.counters.name));
+    FERRY_CONNTRACK_COUNTERS(FERRY_X)
 #undef FERRY_X
-  js_ct.Set("entries", ct_size);
-  js_ct.Set("maxEntries", ct_max);
-  js_ct.Set("memoryBytes", ct_memory);
-  out.Set("conntrack", js_ct);
+    o.Set("entries", t.size);
+    o.Set("maxEntries", t.max);
+    o.Set("memoryBytes", t.memory);
+    return o;
+  };
+  out.Set("conntrack", table_to_js(ct));
+  out.Set("conntrack6", table_to_js(ct6));
   out.Set("neighbors", double(neighbors));
   return out;
 }

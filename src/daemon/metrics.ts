@@ -68,11 +68,11 @@ export function metricsRegistry(d: Daemon): Registry {
     stats().domains.forEach((dom) => Object.entries(dom.bridge).forEach(([outcome, v]) => set({ network: dom.network ?? `domain ${dom.id}`, outcome }, v))),
   );
   gauge('ferry_bridge_mac_entries', 'Entries in a network\'s MAC table', ['network'] as const, (set) => stats().domains.forEach((dom) => set({ network: dom.network ?? `domain ${dom.id}` }, dom.macEntries)));
-  gauge('ferry_conntrack_entries', 'Flows in the conntrack table', [] as const, (set) => set({}, stats().conntrack.entries));
-  gauge('ferry_conntrack_max_entries', 'Bound on the conntrack table', [] as const, (set) => set({}, stats().conntrack.maxEntries));
-  mirror('ferry_conntrack_events_total', 'Conntrack: created, expired, early_drop (evicted), insert_refused, removed', ['event'] as const, (set) => {
-    const c = stats().conntrack;
-    for (const event of ['created', 'expired', 'early_drop', 'insert_refused', 'removed'] as const) set({ event }, c[event]);
+  const tables = () => [['ipv4', stats().conntrack], ['ipv6', stats().conntrack6]] as const;
+  gauge('ferry_conntrack_entries', 'Flows in the conntrack table (IPv4; IPv6 is NAT66\'s own table)', ['family'] as const, (set) => tables().forEach(([family, t]) => set({ family }, t.entries)));
+  gauge('ferry_conntrack_max_entries', 'Bound on the conntrack table, each family', ['family'] as const, (set) => tables().forEach(([family, t]) => set({ family }, t.maxEntries)));
+  mirror('ferry_conntrack_events_total', 'Conntrack: created, expired, early_drop (evicted), insert_refused, removed', ['family', 'event'] as const, (set) => {
+    for (const [family, c] of tables()) for (const event of ['created', 'expired', 'early_drop', 'insert_refused', 'removed'] as const) set({ family, event }, c[event]);
   });
   mirror('ferry_worker_batches_total', 'Graph runs of the worker', [] as const, (set) => set({}, stats().worker.batches));
   mirror('ferry_worker_packets_total', 'Packets through the graph', [] as const, (set) => set({}, stats().worker.packets));

@@ -90,6 +90,8 @@ export interface ConntrackEntry {
   dnat: boolean;
 }
 
+export type ConntrackStats = Record<ConntrackCounter, number> & { entries: number; maxEntries: number; memoryBytes: number };
+
 export type ConntrackTimeouts = Partial<Record<ConntrackTimeoutName, number>>;
 
 /** A stage's own counters, and what the graph measured of it (nsPerPacket: sampled, 1 run in 16). */
@@ -101,7 +103,9 @@ export interface NativeStats {
   segments: { id: number; parent: number; vlan: number; members: number; demux: Record<DemuxOutcome, number> }[];
   stages: Record<StageName, StageStats>;
   worker: { wakeups: number; polls: number; batches: number; packets: number; commands: number; ticks: number; poolEmpty: number; busyNs: number; uptimeNs: number };
-  conntrack: Record<ConntrackCounter, number> & { entries: number; maxEntries: number; memoryBytes: number };
+  conntrack: ConntrackStats;
+  /** NAT66's table: the same bound (--conntrack-max) and timeouts, 104 bytes an entry. */
+  conntrack6: ConntrackStats;
   neighbors: number;
 }
 

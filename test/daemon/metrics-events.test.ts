@@ -52,7 +52,7 @@ describe('metrics and events', () => {
     expect(sample(after, 'ferry_bridge_outcomes_total{', 'network="mnet"', 'outcome="unicast"')).toBeGreaterThanOrEqual(10);
     expect(sample(after, 'ferry_stage_ns_per_packet{', 'stage="parse"')).toBeGreaterThan(0);
     expect(after.get('ferry_containers{state="running"}')).toBe(2);
-    for (const name of ['ferry_conntrack_entries', 'ferry_worker_busy_ratio', 'ferry_worker_batches_total']) expect(after.has(name), name).toBe(true);
+    for (const name of ['ferry_conntrack_entries{family="ipv4"}', 'ferry_conntrack_entries{family="ipv6"}', 'ferry_worker_busy_ratio', 'ferry_worker_batches_total']) expect(after.has(name), name).toBe(true);
     expect([...after.keys()].some((k) => k.startsWith('ferry_dns_events_total{event="queries"}'))).toBe(true);
   });
 
@@ -63,7 +63,7 @@ describe('metrics and events', () => {
     expect(lines.find((l) => l.startsWith('bridge'))).toMatch(/^bridge +\d+ +\d+ +[\d.]+ +[\d.]+ +.*unicast=\d+/);
     expect(text).toMatch(/^worker: busy [\d.]+% of \d+ s, \d+ wake-ups, \d+ polls$/m);
     const json = JSON.parse(await d().ok('stats', '--stages', '--json')) as Record<string, { nsPerPacket: number }>;
-    expect(Object.keys(json)).toEqual(['vxlan-decap', 'parse', 'port-security', 'rate-limit', 'neighbor-proxy', 'resolver-reply', 'bridge', 'uplink', 'ip4-input', 'resolver-query', 'nat', 'ip4-forward', 'neighbor', 'demux']);
+    expect(Object.keys(json)).toEqual(['vxlan-decap', 'parse', 'port-security', 'rate-limit', 'neighbor-proxy', 'resolver-reply', 'bridge', 'uplink', 'ip4-input', 'resolver-query', 'nat', 'ip4-forward', 'neighbor', 'ip6-input', 'nat6', 'ip6-forward', 'neighbor6', 'demux']);
   });
 
   it('ferry events shows a run, a connect and a stop, in order', async () => {
