@@ -42,6 +42,8 @@
         "native/l3/ip4_input_stage.cc",
         "native/l3/ip4_forward_stage.cc",
         "native/l3/ip6_input_stage.cc",
+        "native/l3/reassembly_stage.cc",
+        "native/l3/fragment.cc",
         "native/l3/ip6_forward_stage.cc",
         "native/l3/uplink_stage.cc",
         "native/l3/neighbor_stage.cc",

@@ -95,6 +95,21 @@ function icmpError(srcMac: string, dstMac: string, from: string, to: string, quo
 }
 
 const ipOf = (f: Buffer) => f.subarray(14);
+
+/** A UDP datagram from `frame` cut into IPv4 fragments of `size` payload bytes (the last may be shorter), each a frame. */
+function fragments(frame: Buffer, size: number, overlapBy = 0): Buffer[] {
+  const ip = ipOf(frame);
+  const hdr = (ip[0]! & 15) * 4;
+  const payload = ip.subarray(hdr);
+  const out: Buffer[] = [];
+  for (let at = 0; at < payload.length; at += size) {
+    const from = at === 0 ? 0 : at - overlapBy;
+    const more = at + size < payload.length;
+    const piece = buildIpv4({ dscp: 0, ecn: 0, id: 0x4242, dontFragment: false, moreFragments: more, fragmentOffset: from, ttl: 64, protocol: ip[9]!, src: [...ip.subarray(12, 16)].join('.'), dst: [...ip.subarray(16, 20)].join('.'), options: Buffer.alloc(0), payload: payload.subarray(from, Math.min(at + size, payload.length)) });
+    out.push(Buffer.concat([frame.subarray(0, 14), piece]));
+  }
+  return out;
+}
 const badChecksum = (f: Buffer) => {
   f.writeUInt16BE(f.readUInt16BE(24) ^ 0x0101, 24);
   return f;
@@ -157,6 +172,10 @@ function routerSeeds(): Buffer[] {
     [{ port: 'uplink', frame: frame(MAC.world, MAC.uplink, `tcp [${WORLD6}]:33000 > [2001:db8:2::3]:90 syn`) }, { port: 'uplink', frame: frame(MAC.world, MAC.uplink, `icmp ${WORLD6} > 2001:db8:2::3 echo`) }],
     [{ port: 'uplink', frame: neighborSolicit }, { port: 'a', frame: frame(MAC.a, MAC.router1, `udp [2001:db8:1::1]:5000 > [${WORLD6}]:9 ttl 1 len 8`) }],
     [{ port: 'a', frame: frame(MAC.a, MAC.router1, `udp [2001:db8:1::1]:5000 > [${WORLD6}]:9 len 1600`) }, { port: 'c', frame: frame(MAC.c, MAC.router2, `icmp 2001:db8:2::3 > 2001:db8:1::1 echo`) }],
+    // IPv4 fragments: a datagram to the published UDP port in three pieces (out of order), one with an overlap, one from a container out through SNAT.
+    [{ port: 'uplink', frame: worldArp }, ...fragments(frame(MAC.world, MAC.uplink, `udp ${WORLD}:33001 > ${UPLINK_IP}:5300 len 3000`), 1480).reverse().map((f) => ({ port: 'uplink', frame: f }))],
+    fragments(frame(MAC.world, MAC.uplink, `udp ${WORLD}:33002 > ${UPLINK_IP}:5300 len 3000`), 1480, 16).map((f) => ({ port: 'uplink', frame: f })),
+    [{ port: 'uplink', frame: worldArp }, ...fragments(frame(MAC.a, MAC.router1, `udp 192.0.2.1:5000 > ${WORLD}:9 len 4000`), 1480).map((f) => ({ port: 'a', frame: f }))],
     // Found by this target: a GSO frame with a wrong IPv4 header checksum was routed out through the NAT.
     [{ port: 'uplink', frame: neighborArp }, { port: 'a', frame: badChecksum(frame(MAC.a, MAC.router1, `tcp 192.0.2.1:40002 > ${WORLD}:80 ack len 3000`)), vnet: [1, 1, 54, 1448, 34, 16] }],
   ] as Rec[][];

@@ -136,6 +136,7 @@ struct Router {
       dp.nat6().ct.flush();
       dp.neighbors().clear(e.control_context());
       dp.neighbors6().clear(e.control_context());
+      dp.reassembly().clear(e.control_context());
       e.flush();
       for (uint32_t dom : {dom1, dom2}) dp.domains().get(dom)->macs.age(e.now_seconds(), 0);
     });

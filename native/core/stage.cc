@@ -23,13 +23,15 @@ void StageContext::tx_traced(Port* out, Packet* p) {
 }
 
 Packet* StageContext::new_packet() {
+  Packet* q = new_held_packet();
+  if (q) finished_->push_back(q);
+  return q;
+}
+
+Packet* StageContext::new_held_packet() {
   if (dry_run) return nullptr;
   Packet* q = pool_->get();
-  if (!q) {
-    if (pool_empty_) (*pool_empty_)++;
-    return nullptr;
-  }
-  finished_->push_back(q);
+  if (!q && pool_empty_) (*pool_empty_)++;
   return q;
 }
 

@@ -67,6 +67,10 @@ class StageContext {
   // error); it is freed after this run's transmit. nullptr when the pool is
   // empty, and always in a dry run.
   Packet* new_packet();
+  // A buffer a stage keeps past this run (a datagram being reassembled, a
+  // fragment waiting for ARP): freed only by the stage (release, free,
+  // drop_held). nullptr when the pool is empty, and always in a dry run.
+  Packet* new_held_packet();
   // A packet the stage held and now sends (after ARP resolved): freed after this run's transmit.
   void release(Packet* p) { finished_->push_back(p); }
   // A held packet given up: counted as a drop on its ingress port, freed now.

@@ -19,6 +19,7 @@
 #include "l3/ip6_forward_stage.h"
 #include "l3/ip6_input_stage.h"
 #include "l3/neighbor_stage.h"
+#include "l3/reassembly_stage.h"
 #include "l3/neighbors.h"
 #include "l3/routes.h"
 #include "l3/uplink_stage.h"
@@ -47,6 +48,7 @@ class Dataplane {
   Neighbors& neighbors() { return neighbors_; }
   Neighbors6& neighbors6() { return neighbors6_; }
   NatStage& nat() { return nat_; }
+  Ip4ReassemblyStage& reassembly() { return reassembly_; }
   Nat6Stage& nat6() { return nat6_; }
   RateLimitStage& rate_limit() { return rate_limit_; }
   Segments& segments() { return segments_; }
@@ -90,6 +92,7 @@ class Dataplane {
   UplinkStage uplink_{neighbors_, neighbors6_, routes_};
   Ip4InputStage ip4_input_{domains_, routes_};
   ResolverQueryStage resolver_query_{routes_};
+  Ip4ReassemblyStage reassembly_;
   NatStage nat_;
   Ip4ForwardStage ip4_forward_{domains_, routes_};
   NeighborStage neighbor_{neighbors_};

@@ -11,6 +11,7 @@
 #include "l3/ip6_forward_stage.h"
 #include "l3/ip6_input_stage.h"
 #include "l3/neighbor_stage.h"
+#include "l3/reassembly_stage.h"
 #include "l3/uplink_stage.h"
 #include "nat/nat_stage.h"
 #include "parse/parse_stage.h"
@@ -28,6 +29,7 @@
   FERRY_UPLINK_DROPS(X)       \
   FERRY_IP4_INPUT_DROPS(X)    \
   FERRY_RESOLVER_DROPS(X)     \
+  FERRY_REASSEMBLY_DROPS(X)   \
   FERRY_NAT_DROPS(X)          \
   FERRY_IP4_FORWARD_DROPS(X)  \
   FERRY_NEIGHBOR_DROPS(X)     \

@@ -6,7 +6,7 @@
 //   host ────────────▶ parse ─▶ resolver-reply ────────────────┴▶ bridge ─▶ sent (to a port)
 //                                                                  └─(gateway MAC)─┐
 //   uplink ──────────▶ parse ─▶ uplink ─(ARP, ND)─▶ sent│
-//                                  └─(IPv4)──▶ ip4-input ─▶ nat ─▶ ip4-forward ─▶ sent (into a domain)
+//                                  └─(IPv4)──▶ ip4-input ─(fragments: ip4-reassembly)─▶ nat ─▶ ip4-forward ─▶ sent (into a domain)
 //                                  │              │                  └─▶ neighbor ─▶ sent (uplink) / held
 //                                  │              └─(127.0.0.11)─▶ resolver-query ─▶ sent (host port)
 //                                  └─(IPv6)──▶ ip6-input ─▶ nat6 ─▶ ip6-forward ─▶ sent (into a domain)
@@ -31,6 +31,7 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   const NodeId uplink = graph_.add(&uplink_);
   const NodeId ip4_input = graph_.add(&ip4_input_);
   const NodeId resolver_query = graph_.add(&resolver_query_);
+  const NodeId reassembly = graph_.add(&reassembly_);
   const NodeId nat = graph_.add(&nat_);
   const NodeId ip4_forward = graph_.add(&ip4_forward_);
   const NodeId neighbor = graph_.add(&neighbor_);
@@ -57,6 +58,8 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   graph_.connect(uplink, int(UplinkStage::Next::ip4), ip4_input);
   graph_.connect(ip4_input, int(Ip4InputStage::Next::nat), nat);
   graph_.connect(ip4_input, int(Ip4InputStage::Next::resolver), resolver_query);
+  graph_.connect(ip4_input, int(Ip4InputStage::Next::reassemble), reassembly);
+  graph_.connect(reassembly, int(Ip4ReassemblyStage::Next::nat), nat);
   graph_.connect(nat, int(NatStage::Next::forward), ip4_forward);
   graph_.connect(ip4_forward, int(Ip4ForwardStage::Next::neighbor), neighbor);
   graph_.connect(bridge, int(BridgeStage::Next::router6), ip6_input);
@@ -69,7 +72,8 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   graph_.bypass(neighbor_proxy, true); // until a domain has a known address
 
   EngineConfig engine = config.engine;
-  engine.held_packets = Neighbors::kMaxPending * Neighbors::kHoldPerNeighbor + Neighbors6::kMaxPending * Neighbors6::kHoldPerNeighbor;
+  engine.held_packets = Neighbors::kMaxPending * Neighbors::kHoldPerNeighbor + Neighbors6::kMaxPending * Neighbors6::kHoldPerNeighbor +
+                        Ip4ReassemblyStage::kMaxDatagrams;
   engine_ = std::make_unique<Engine>(engine, graph_);
 }
 

@@ -5,6 +5,7 @@
 
 #include "dataplane/drops.h"
 #include "l2/ethernet.h"
+#include "l3/fragment.h"
 #include "nat/rewrite.h"
 
 namespace ferry {
@@ -57,6 +58,20 @@ void Ip4ForwardStage::icmp_error(StageContext& ctx, Packet* p, const Ipv4Packet&
   }
 }
 
+// A datagram cut at the network's MTU, each fragment delivered as a frame of
+// its own; the datagram itself is let go (sent, not transmitted).
+bool Ip4ForwardStage::output_fragments(StageContext& ctx, const Domain& domain, Packet* p, const Hop& hop, bool* too_big) {
+  if (ctx.dry_run) return Domains::output(ctx, domain, p, hop.mac, hop.network->host_port, too_big);  // traced whole
+  bool any = false;
+  for (uint32_t k = 0;; k++) {
+    Packet* q = ctx.new_packet();
+    if (!q) return any;  // the pool is empty: what was cut is sent, the rest lost
+    if (!write_ipv4_fragment(*p, hop.mtu, k, q)) break;
+    any |= Domains::output(ctx, domain, q, hop.mac, hop.network->host_port, too_big);
+  }
+  return any;
+}
+
 void Ip4ForwardStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
   Ip4ForwardCounters& c = ctx.dry_run ? scratch : counters;
   for (uint32_t i = 0; i < n; i++) {
@@ -90,13 +105,11 @@ void Ip4ForwardStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
     } else {
       // Per segment for a GSO frame: what will be on the wire after segmentation.
       const uint32_t l3_len = vnet_is_gso(p->vnet) ? p->vnet.hdr_len - kEthHdrLen + p->vnet.gso_size : ip.total_len();
-      if (l3_len > hop.mtu) {
-        if (ip.dont_fragment() || vnet_is_gso(p->vnet)) {
-          const uint64_t before = c.icmp_errors_sent;
-          icmp_error(ctx, p, ip, kIcmpUnreachable, kIcmpFragNeeded, uint16_t(hop.mtu), c);
-          t.icmp = c.icmp_errors_sent > before ? 1 : 2;
-        }
-        drop(p, DropReason::mtu_exceeded);  // the NAT does not fragment (nor reassemble)
+      if (l3_len > hop.mtu && (ip.dont_fragment() || vnet_is_gso(p->vnet))) {
+        const uint64_t before = c.icmp_errors_sent;
+        icmp_error(ctx, p, ip, kIcmpUnreachable, kIcmpFragNeeded, uint16_t(hop.mtu), c);
+        t.icmp = c.icmp_errors_sent > before ? 1 : 2;
+        drop(p, DropReason::mtu_exceeded);
         t.decision = ForwardDecision::mtu;
         ctx.trace(p, t);
         continue;
@@ -104,8 +117,11 @@ void Ip4ForwardStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       rewrite_flow(p, ip, m.key, m.out);
     }
     decrement_ttl(ip);
+    const bool cut = ip.total_len() > hop.mtu && !vnet_is_gso(p->vnet);  // without DF: checked above
+    if (cut) c.fragmented++;
     if (hop.to_uplink) {
       store_mac(p->data + EthOffsets::src, routes_.uplink().mac);
+      m.fragment_at = cut ? uint16_t(hop.mtu) : 0;
       m.next_hop = hop.next_hop;
       p->next = next_of(Next::neighbor);
       c.to_uplink++;
@@ -118,7 +134,7 @@ void Ip4ForwardStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       t.mac = hop.mac;
       // Routed frames come from the gateway's side of the domain.
       bool too_big = false;
-      if (Domains::output(ctx, *hop.domain, p, hop.mac, hop.network->host_port, &too_big)) {
+      if (cut ? output_fragments(ctx, *hop.domain, p, hop, &too_big) : Domains::output(ctx, *hop.domain, p, hop.mac, hop.network->host_port, &too_big)) {
         sent(p);
         c.to_container++;
         t.decision = ForwardDecision::to_container;

@@ -7,7 +7,10 @@
 // CHECKSUM_PARTIAL) and deliver it: into the container's domain from the
 // gateway's MAC, or to the neighbour stage for the uplink. GSO frames stay
 // whole: only headers change, and the kernel segments them at the far end
-// with the rewritten headers.
+// with the rewritten headers. A datagram larger than the next hop's MTU
+// without DF (not GSO) is cut into fragments after its rewrite
+// (l3/fragment.h): here for a container's network, in the neighbour stage
+// for the uplink (where it may wait for ARP).
 #pragma once
 #include "core/stage.h"
 #include "l2/domains.h"
@@ -16,13 +19,14 @@
 
 #define FERRY_IP4_FORWARD_DROPS(X)                                                  \
   X(ttl_exceeded, "TTL ran out at the gateway (ICMP time exceeded sent)")           \
-  X(mtu_exceeded, "larger than the next hop's MTU (ICMP fragmentation needed sent)")
+  X(mtu_exceeded, "larger than the next hop's MTU with DF or GSO (ICMP fragmentation needed sent)")
 
 #define FERRY_IP4_FORWARD_COUNTERS(X)                                           \
   X(to_container, "delivered into a container's network")                      \
   X(to_uplink, "sent towards the world")                                       \
   X(icmp_errors_sent, "time exceeded or fragmentation needed generated")       \
-  X(icmp_rate_limited, "ICMP errors not sent: over the rate limit")
+  X(icmp_rate_limited, "ICMP errors not sent: over the rate limit")            \
+  X(fragmented, "datagrams cut into fragments at the next hop's MTU")
 
 namespace ferry {
 
@@ -56,6 +60,7 @@ class Ip4ForwardStage : public Stage {
     uint32_t mtu = 1500;
   };
   bool find_route(uint32_t dst, Hop* hop) const;
+  bool output_fragments(StageContext& ctx, const Domain& domain, Packet* p, const Hop& hop, bool* too_big);
   void icmp_error(StageContext& ctx, Packet* p, const Ipv4Packet& ip, uint8_t type, uint8_t code, uint16_t mtu,
                   Ip4ForwardCounters& c);
 

@@ -74,6 +74,7 @@ void Ip4InputStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
     m.from = from_uplink ? L3Meta::kFromUplink : domains_.domain_id_of_port(p->in_port);
     m.icmp_error = false;
     m.flow = ~0u;
+    m.fragment_at = 0;
     Ip4InputTrace t{0, 0, 0, 0, 0, m.from, Ip4Decision::refused};
     Ipv4Packet ip;
     const NetworkL3* net = from_uplink ? nullptr : routes_.network(m.from);
@@ -103,7 +104,9 @@ void Ip4InputStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       } else if (!from_uplink && net->internal) {
         drop(p, DropReason::no_egress);
       } else if (ip.is_fragment()) {
-        drop(p, DropReason::ip_fragment);
+        p->next = next_of(Next::reassemble);
+        c.routed++;
+        t.decision = Ip4Decision::route;
       } else if (!flow_key_of(ip, &m.key, &m.icmp_error)) {
         drop(p, DropReason::bad_ip);
       } else if (routes_.has_uplink() && m.key.dst == routes_.uplink().ip && m.key.proto == kProtoIcmp &&

@@ -8,8 +8,9 @@
 // refuses before routing: a header whose total length or checksum is wrong,
 // a source route (accept_source_route=0), a TCP header that is malformed or
 // carries flags no connection uses (conntrack's INVALID), a packet from the
-// world claiming a source inside Ferry's networks (rp_filter), fragments
-// (the NAT does not reassemble), and anything leaving an --internal network.
+// world claiming a source inside Ferry's networks (rp_filter), and anything
+// leaving an --internal network. Fragments of routed traffic go to
+// reassembly first (l3/reassembly_stage.h): the NAT needs their ports.
 #pragma once
 #include "core/stage.h"
 #include "l2/domains.h"
@@ -22,7 +23,6 @@
   X(bad_tcp, "TCP header malformed: data offset below 5 or past the packet's end")       \
   X(bad_tcp_flags, "TCP flags no connection uses (SYN+FIN, SYN+RST, none, ...)")         \
   X(martian_source, "from the uplink with a source inside a Ferry network or the host")  \
-  X(ip_fragment, "IPv4 fragment: the NAT does not reassemble")                           \
   X(no_egress, "from an --internal network: no traffic leaves it")                      \
   X(not_routed, "arrived for a gateway of a domain that is not a routed network")
 
@@ -39,7 +39,7 @@ struct Ip4InputCounters {
 
 class Ip4InputStage : public Stage {
  public:
-  enum class Next { nat, resolver };
+  enum class Next { nat, resolver, reassemble };
 
   Ip4InputStage(const Domains& domains, const Routes& routes) : domains_(domains), routes_(routes) {}
   static constexpr const char* kName = "ip4-input";

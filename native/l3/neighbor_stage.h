@@ -3,7 +3,9 @@
 // unknown, asks for it (ARP for IPv4, a neighbour solicitation for IPv6) and
 // holds the frame (a few per neighbour, as Linux does). The tables are
 // shared with the uplink stage, where the answers arrive. One template for
-// both families: `neighbor` and `neighbor6`.
+// both families: `neighbor` and `neighbor6`. An IPv4 datagram forwarding
+// marked for cutting (L3Meta::fragment_at) leaves as its fragments, each
+// resolved, sent or held like any packet.
 #pragma once
 #include <string>
 
@@ -66,6 +68,9 @@ class NeighborStageOf : public Stage {
   NeighborCounters counters, scratch;
 
  private:
+  // p's fragments at mtu, each sent or held; what became of the last.
+  NeighborSent send_fragments(StageContext& ctx, Packet* p, const typename Table::Addr& hop, uint32_t mtu, NeighborCounters& c);
+
   Table& neighbors_;
 };
 

@@ -136,6 +136,7 @@ struct L3Meta {
   FlowKey out;          // as it leaves (an ICMP error: out.src/out.dst are the outer addresses)
   uint8_t dir;          // which side of the flow sent it
   bool icmp_error;
+  uint16_t fragment_at; // ip4_forward -> neighbor: cut into fragments of this MTU (0: send whole)
 };
 
 // The same for the IPv6 stages (ip6-input, nat6, ip6-forward, neighbor6).

@@ -36,6 +36,7 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::Conntrack>("conntrack"),
                          InstanceMethod<&EngineBinding::ConntrackFlush>("conntrackFlush"),
                          InstanceMethod<&EngineBinding::SetConntrackTimeouts>("setConntrackTimeouts"),
+                         InstanceMethod<&EngineBinding::SetReassemblyTimeout>("setReassemblyTimeout"),
                          InstanceMethod<&EngineBinding::TraceStart>("traceStart"),
                          InstanceMethod<&EngineBinding::TraceStop>("traceStop"),
                          InstanceMethod<&EngineBinding::TraceRead>("traceRead"),

@@ -45,6 +45,7 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value Conntrack(const Napi::CallbackInfo& info);
   Napi::Value ConntrackFlush(const Napi::CallbackInfo& info);
   Napi::Value SetConntrackTimeouts(const Napi::CallbackInfo& info);
+  Napi::Value SetReassemblyTimeout(const Napi::CallbackInfo& info);
   // macvlan/ipvlan segments (demux_binding.cc).
   Napi::Value CreateSegment(const Napi::CallbackInfo& info);
   Napi::Value RemoveSegment(const Napi::CallbackInfo& info);

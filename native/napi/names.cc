@@ -46,6 +46,7 @@ Napi::Object Names(Napi::Env env) {
   stages.Set(UplinkStage::kName, named(env, {FERRY_UPLINK_COUNTERS(FERRY_X)}));
   stages.Set(Ip4InputStage::kName, named(env, {FERRY_IP4_INPUT_COUNTERS(FERRY_X)}));
   stages.Set(ResolverQueryStage::kName, named(env, {FERRY_RESOLVER_QUERY_COUNTERS(FERRY_X)}));
+  stages.Set(Ip4ReassemblyStage::kName, named(env, {FERRY_REASSEMBLY_COUNTERS(FERRY_X)}));
   stages.Set(NatStage::kName, named(env, {FERRY_NAT_COUNTERS(FERRY_X)}));
   stages.Set(Ip4ForwardStage::kName, named(env, {FERRY_IP4_FORWARD_COUNTERS(FERRY_X)}));
   stages.Set(NeighborStage::kName, named(env, {FERRY_NEIGHBOR_COUNTERS(FERRY_X)}));

@@ -270,4 +270,11 @@ Napi::Value EngineBinding::SetConntrackTimeouts(const Napi::CallbackInfo& info) 
   return info.Env().Undefined();
 }
 
+Napi::Value EngineBinding::SetReassemblyTimeout(const Napi::CallbackInfo& info) {
+  const uint32_t seconds = u32_arg(info, 0, "seconds");
+  if (seconds == 0) throw_js(info.Env(), ErrorCode::bad_argument, "the reassembly timeout must be at least 1 second");
+  run(info.Env(), [&](Dataplane& dp) { dp.reassembly().timeout_seconds = seconds; });
+  return info.Env().Undefined();
+}
+
 }  // namespace ferry

@@ -46,6 +46,8 @@ export interface DaemonOptions {
   uplink?: UplinkSpec;
   conntrackMax?: number;
   conntrackTimeouts?: ConntrackTimeouts;
+  /** --ipfrag-time: seconds an incomplete IPv4 datagram waits for its fragments. */
+  ipfragTime?: number;
   /** daemon.json and its flags (daemon/config.ts). */
   config?: DaemonConfig;
   /** --cluster-store: etcd's client URLs, this host's underlay address, and the lease TTL in seconds. */
@@ -96,6 +98,7 @@ export class Daemon {
     this.config = options.config ?? {};
     this.engine = new Engine({ conntrackMax: options.conntrackMax });
     if (options.conntrackTimeouts) this.engine.setConntrackTimeouts(options.conntrackTimeouts);
+    if (options.ipfragTime) this.engine.setReassemblyTimeout(options.ipfragTime);
     this.state = new State(store, (kind, id) => options.log('store.damaged', { kind, id }, 'warn'));
     this.publisher = new Publisher(this.engine, () => this.uplink, () => this.hostAddresses);
     this.bridges = new Bridges(this.engine, () => void this.refreshHostAddresses(), {

@@ -212,6 +212,10 @@ export class Engine {
   setConntrackTimeouts(t: ConntrackTimeouts): void {
     native(() => this.handle.setConntrackTimeouts(t));
   }
+  /** How long an incomplete IPv4 datagram waits for its fragments (Linux's net.ipv4.ipfrag_time, 30 s). */
+  setReassemblyTimeout(seconds: number): void {
+    native(() => this.handle.setReassemblyTimeout(seconds));
+  }
   /** Marks the next `count` packets (on one port, or any) for tracing; read them with traceRead(). */
   traceStart(count: number, port?: number): void {
     native(() => this.handle.traceStart({ count, port }));

@@ -169,6 +169,7 @@ export interface NativeEngine {
   conntrack(): ConntrackEntry[];
   conntrackFlush(): void;
   setConntrackTimeouts(t: ConntrackTimeouts): void;
+  setReassemblyTimeout(seconds: number): void;
   traceStart(opts: { count: number; port?: number }): void;
   traceStop(): void;
   traceRead(): { packets: TracedPacket[]; pending: number; lost: number };

@@ -11,6 +11,7 @@
 #include "core/checksum.h"
 #include "core/packet.h"
 #include "l2/ethernet.h"
+#include "l3/fragment.h"
 #include "l3/prefix_table.h"
 #include "nat/conntrack.h"
 #include "nat/rewrite.h"
@@ -233,7 +234,113 @@ static void prefix_table_longest_match() {
   CHECK(t.match(0xc0000201) == 9, "a default route matches everything else");
 }
 
+// Ethernet + IPv6 + TCP (20-byte header) with `payload` bytes, checksum complete.
+static std::vector<uint8_t> tcp6_frame(const IpKey& src, uint16_t sport, const IpKey& dst, uint16_t dport, uint32_t payload) {
+  std::vector<uint8_t> f(14 + 40 + 20 + payload, 0);
+  store16(f.data() + 12, 0x86dd);
+  uint8_t* ip = f.data() + 14;
+  store32(ip, 0x60000000);
+  store16(ip + 4, uint16_t(20 + payload));
+  ip[6] = kProtoTcp;
+  ip[7] = 64;
+  src.store_v6(ip + 8);
+  dst.store_v6(ip + 24);
+  uint8_t* tcp = ip + 40;
+  store16(tcp, sport);
+  store16(tcp + 2, dport);
+  tcp[12] = 5 << 4;
+  tcp[13] = kTcpAck;
+  for (uint32_t i = 0; i < payload; i++) tcp[20 + i] = uint8_t(i * 7);
+  return f;
+}
+
+// The transport checksum of an IPv6 packet verifies (sums to 0xffff with the pseudo-header).
+static bool l4_checksum6_ok(const uint8_t* ip) {
+  const uint32_t len = load16(ip + 4);
+  uint32_t sum = csum_partial(ip + 8, 32);
+  sum = csum_add(sum, len);
+  sum = csum_add(sum, ip[6]);
+  return csum_fold(csum_partial(ip + 40, len, sum)) == 0xffff;
+}
+
+static void nat66_rewrite_keeps_checksums_right() {
+  const IpKey a{0x20010db800050000ull, 2}, w{0x20010db800000002ull, 2}, e{0x20010db800000001ull, 0x10};
+  std::vector<uint8_t> f = tcp6_frame(a, 40000, w, 80, 100);
+  uint8_t* ip = f.data() + 14;
+  uint32_t len = load16(ip + 4);
+  uint32_t sum = csum_add(csum_add(csum_partial(ip + 8, 32), len), kProtoTcp);
+  store16(ip + 40 + 16, csum_finish(csum_partial(ip + 40, len, sum)));
+  CHECK(l4_checksum6_ok(ip), "the frame as built verifies");
+  Packet p;
+  p.data = f.data();
+  p.len = uint32_t(f.size());
+  Ipv6Packet v6;
+  CHECK(v6.parse(ip, p.len - 14) && v6.proto == kProtoTcp && v6.l4 == ip + 40, "parsed to its TCP header");
+  FlowKey6 from, to;
+  bool err;
+  CHECK(flow_key_of(v6, &from, &err) && !err && from.sport == 40000 && from.dst == w, "its flow key");
+  to = from;
+  to.src = e;
+  to.sport = 1234;
+  rewrite_flow(&p, v6, from, to);
+  CHECK(IpKey::v6(ip + 8) == e && load16(ip + 40) == 1234, "source address and port rewritten");
+  CHECK(l4_checksum6_ok(ip), "a complete TCP checksum is right after NAT66");
+
+  // CHECKSUM_PARTIAL: the field holds the pseudo-header sum only; it gets the address change, not the port's.
+  std::vector<uint8_t> g = tcp6_frame(a, 40000, w, 80, 100);
+  uint8_t* ip2 = g.data() + 14;
+  store16(ip2 + 40 + 16, csum_fold(csum_add(csum_add(csum_partial(ip2 + 8, 32), 120), kProtoTcp)));
+  Packet q;
+  q.data = g.data();
+  q.len = uint32_t(g.size());
+  q.vnet.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+  q.vnet.csum_start = 14 + 40;
+  q.vnet.csum_offset = 16;
+  Ipv6Packet v6b;
+  v6b.parse(ip2, q.len - 14);
+  rewrite_flow(&q, v6b, from, to);
+  const uint16_t want = csum_fold(csum_add(csum_add(csum_partial(ip2 + 8, 32), 120), kProtoTcp));
+  CHECK(load16(ip2 + 40 + 16) == want, "a CHECKSUM_PARTIAL field is the new pseudo-header's sum");
+}
+
+static void fragments_cut_at_the_mtu_and_add_up() {
+  // A 4,000-byte UDP datagram, cut at MTU 1500: 1480, 1480 and the rest, on 8-byte boundaries.
+  std::vector<uint8_t> f(14 + 20 + 8 + 4000, 0);
+  store16(f.data() + 12, 0x0800);
+  uint8_t* ip = f.data() + 14;
+  ip[0] = 0x45;
+  store16(ip + 2, uint16_t(20 + 8 + 4000));
+  store16(ip + 4, 0x4242);
+  ip[8] = 64;
+  ip[9] = kProtoUdp;
+  for (uint32_t i = 0; i < 4008; i++) ip[20 + i] = uint8_t(i * 13);
+  Packet p;
+  p.data = f.data();
+  p.len = uint32_t(f.size());
+  CHECK(ipv4_fragment_count(p, 1500) == 3, "three fragments");
+  std::vector<uint8_t> joined;
+  std::vector<uint8_t> buf(2000);
+  Packet q;
+  uint32_t k = 0;
+  for (; k < 5; k++) {
+    q.data = buf.data();
+    if (!write_ipv4_fragment(p, 1500, k, &q)) break;
+    const uint8_t* h = buf.data() + 14;
+    const uint16_t frag = load16(h + 6);
+    CHECK(load16(h + 2) <= 1500 && q.len == 14u + load16(h + 2), "no fragment larger than the MTU");
+    CHECK(csum_fold(csum_partial(h, 20)) == 0xffff, "each fragment's header checksum is right");
+    CHECK((frag & kIpFragOffsetMask) * 8u == joined.size(), "each fragment's offset is where the last ended");
+    CHECK(bool(frag & kIpMoreFragments) == (k < 2), "more fragments on all but the last");
+    CHECK(load16(h + 4) == 0x4242, "the datagram's id on each");
+    joined.insert(joined.end(), h + 20, h + load16(h + 2));
+  }
+  CHECK(k == 3, "write stops after the last fragment");
+  CHECK(joined == std::vector<uint8_t>(ip + 20, ip + 20 + 4008), "the fragments' payloads add up to the datagram's");
+}
+
 int main() {
+  nat66_rewrite_keeps_checksums_right();
+  fragments_cut_at_the_mtu_and_add_up();
   tcp_state_machine();
   collector_makes_room_above_95_percent();
   rewrite_keeps_checksums_right();

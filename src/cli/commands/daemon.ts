@@ -90,6 +90,7 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
       : undefined,
     conntrackMax: options['conntrack-max'] as number | undefined,
     conntrackTimeouts: timeouts,
+    ipfragTime: options['ipfrag-time'] as number | undefined,
     cluster: await clusterOption(options),
     log,
   });
