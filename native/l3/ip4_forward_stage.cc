@@ -26,15 +26,10 @@ struct ForwardTrace {
 }  // namespace
 
 bool Ip4ForwardStage::find_route(uint32_t dst, Hop* hop) const {
-  if (const Endpoint* ep = routes_.endpoint(dst)) {
-    hop->domain = domains_.get(ep->domain);
-    hop->network = routes_.network(ep->domain);
-    if (!hop->domain || !hop->network) return false;
-    hop->to_uplink = false;
-    hop->mac = ep->mac;
-    hop->mtu = hop->network->mtu;
+  if (container_hop(routes_, domains_, dst, &hop->container)) {
+    hop->mtu = hop->container.network->mtu;
     return true;
-  }
+  }  // else: the world's, if any (a container's address whose network is gone is inside a subnet: no route)
   if (!routes_.has_uplink() || routes_.in_networks(dst) || routes_.is_host(dst)) return false;
   const UplinkConfig& up = routes_.uplink();
   const bool on_link = (dst & up.mask) == (up.ip & up.mask);
@@ -60,14 +55,14 @@ void Ip4ForwardStage::icmp_error(StageContext& ctx, Packet* p, const Ipv4Packet&
 
 // A datagram cut at the network's MTU, each fragment delivered as a frame of
 // its own; the datagram itself is let go (sent, not transmitted).
-bool Ip4ForwardStage::output_fragments(StageContext& ctx, const Domain& domain, Packet* p, const Hop& hop, bool* too_big) {
-  if (ctx.dry_run) return Domains::output(ctx, domain, p, hop.mac, hop.network->host_port, too_big);  // traced whole
+bool Ip4ForwardStage::output_fragments(StageContext& ctx, Packet* p, const Hop& hop, bool* too_big) {
+  if (ctx.dry_run) return output_to_container(ctx, hop.container, p, too_big);  // traced whole
   bool any = false;
   for (uint32_t k = 0;; k++) {
     Packet* q = ctx.new_packet();
     if (!q) return any;  // the pool is empty: what was cut is sent, the rest lost
     if (!write_ipv4_fragment(*p, hop.mtu, k, q)) break;
-    any |= Domains::output(ctx, domain, q, hop.mac, hop.network->host_port, too_big);
+    any |= output_to_container(ctx, hop.container, q, too_big);
   }
   return any;
 }
@@ -128,13 +123,11 @@ void Ip4ForwardStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       t.decision = ForwardDecision::to_uplink;
       t.via = hop.next_hop;
     } else {
-      store_mac(p->data + EthOffsets::dst, hop.mac);
-      store_mac(p->data + EthOffsets::src, hop.network->router_mac);
-      t.via = hop.domain->id;
-      t.mac = hop.mac;
-      // Routed frames come from the gateway's side of the domain.
+      address_from_gateway(p, hop.container);
+      t.via = hop.container.domain->id;
+      t.mac = hop.container.mac;
       bool too_big = false;
-      if (cut ? output_fragments(ctx, *hop.domain, p, hop, &too_big) : Domains::output(ctx, *hop.domain, p, hop.mac, hop.network->host_port, &too_big)) {
+      if (cut ? output_fragments(ctx, p, hop, &too_big) : output_to_container(ctx, hop.container, p, &too_big)) {
         sent(p);
         c.to_container++;
         t.decision = ForwardDecision::to_container;

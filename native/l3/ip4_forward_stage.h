@@ -14,6 +14,7 @@
 #pragma once
 #include "core/stage.h"
 #include "l2/domains.h"
+#include "l3/container_hop.h"
 #include "l3/icmp_out.h"
 #include "l3/routes.h"
 
@@ -53,14 +54,12 @@ class Ip4ForwardStage : public Stage {
  private:
   struct Hop {
     bool to_uplink = false;
-    const Domain* domain = nullptr;  // for a container
-    const NetworkL3* network = nullptr;
-    uint64_t mac = 0;       // the container's MAC
+    ContainerHop container;
     uint32_t next_hop = 0;  // for the uplink
     uint32_t mtu = 1500;
   };
   bool find_route(uint32_t dst, Hop* hop) const;
-  bool output_fragments(StageContext& ctx, const Domain& domain, Packet* p, const Hop& hop, bool* too_big);
+  bool output_fragments(StageContext& ctx, Packet* p, const Hop& hop, bool* too_big);
   void icmp_error(StageContext& ctx, Packet* p, const Ipv4Packet& ip, uint8_t type, uint8_t code, uint16_t mtu,
                   Ip4ForwardCounters& c);
 

@@ -25,14 +25,10 @@ struct Forward6Trace {
 }  // namespace
 
 bool Ip6ForwardStage::find_route(const IpKey& dst, Hop* hop) const {
-  if (const Endpoint* ep = routes_.endpoint(dst)) {
-    hop->domain = domains_.get(ep->domain);
-    hop->network = routes_.network(ep->domain);
-    if (!hop->domain || !hop->network) return false;
-    hop->mac = ep->mac;
-    hop->mtu = hop->network->mtu;
+  if (container_hop(routes_, domains_, dst, &hop->container)) {
+    hop->mtu = hop->container.network->mtu;
     return true;
-  }
+  }  // else: the world's, if any (a container's address whose network is gone is inside a subnet: no route)
   if (!routes_.has_uplink6() || routes_.in_networks(dst) || routes_.is_host(dst)) return false;
   const UplinkConfig& up = routes_.uplink();
   hop->to_uplink = true;
@@ -104,12 +100,11 @@ void Ip6ForwardStage::process(StageContext& ctx, Packet** pkts, uint32_t n) {
       t.decision = Forward6Decision::to_uplink;
       t.via = hop.next_hop;
     } else {
-      store_mac(p->data + EthOffsets::dst, hop.mac);
-      store_mac(p->data + EthOffsets::src, hop.network->router_mac);
-      t.domain = hop.domain->id;
-      t.mac = hop.mac;
+      address_from_gateway(p, hop.container);
+      t.domain = hop.container.domain->id;
+      t.mac = hop.container.mac;
       bool too_big = false;
-      if (Domains::output(ctx, *hop.domain, p, hop.mac, hop.network->host_port, &too_big)) {
+      if (output_to_container(ctx, hop.container, p, &too_big)) {
         sent(p);
         c.to_container++;
         t.decision = Forward6Decision::to_container;

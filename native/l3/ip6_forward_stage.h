@@ -10,6 +10,7 @@
 #pragma once
 #include "core/stage.h"
 #include "l2/domains.h"
+#include "l3/container_hop.h"
 #include "l3/icmp_out.h"
 #include "l3/routes.h"
 
@@ -48,9 +49,7 @@ class Ip6ForwardStage : public Stage {
  private:
   struct Hop {
     bool to_uplink = false;
-    const Domain* domain = nullptr;
-    const NetworkL3* network = nullptr;
-    uint64_t mac = 0;
+    ContainerHop container;
     IpKey next_hop{};
     uint32_t mtu = 1500;
   };

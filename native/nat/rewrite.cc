@@ -20,8 +20,6 @@ void fix_full_l4(uint8_t proto, bool pseudo, uint8_t* field, uint32_t addr_delta
 
 namespace {
 
-bool is_echo(uint8_t type) { return type == kIcmpEchoRequest || type == kIcmpEchoReply; }
-
 // Writes the new addresses and ports into the headers; returns the checksum
 // deltas of the addresses (pseudo-header) and of the ports/identifier.
 void write_key(Ipv4Packet& ip, uint8_t* l4, const FlowKey& from, const FlowKey& to, uint32_t* addr_delta,
@@ -36,20 +34,7 @@ void write_key(Ipv4Packet& ip, uint8_t* l4, const FlowKey& from, const FlowKey& 
     store32(ip.ip + Ipv4Offsets::dst, to.dst);
     *addr_delta = csum_add(*addr_delta, csum_delta32(from.dst, to.dst));
   }
-  if (!l4) return;
-  if (from.proto == kProtoTcp || from.proto == kProtoUdp) {
-    if (from.sport != to.sport) {
-      store16(l4, to.sport);
-      *port_delta = csum_add(*port_delta, csum_delta16(from.sport, to.sport));
-    }
-    if (from.dport != to.dport) {
-      store16(l4 + 2, to.dport);
-      *port_delta = csum_add(*port_delta, csum_delta16(from.dport, to.dport));
-    }
-  } else if (from.proto == kProtoIcmp && is_echo(l4[0]) && from.sport != to.sport) {
-    store16(l4 + 4, to.sport);
-    *port_delta = csum_add(*port_delta, csum_delta16(from.sport, to.sport));
-  }
+  *port_delta = write_ports<Icmp4Kind>(l4, from, to);
 }
 
 }  // namespace
@@ -59,38 +44,14 @@ bool flow_key_of(const Ipv4Packet& ip, FlowKey* key, bool* is_icmp_error) {
   key->src = ip.src();
   key->dst = ip.dst();
   key->proto = ip.proto();
-  *is_icmp_error = false;
-  switch (key->proto) {
-    case kProtoTcp:
-    case kProtoUdp:
-      if (!ip.l4) return false;
-      key->sport = load16(ip.l4);
-      key->dport = load16(ip.l4 + 2);
-      return true;
-    case kProtoIcmp:
-      if (!ip.l4) return false;
-      if (is_echo(ip.l4[0])) key->sport = load16(ip.l4 + 4);
-      *is_icmp_error = icmp_is_error(ip.l4[0]);
-      return true;
-    default:
-      return true;
-  }
+  return read_ports<Icmp4Kind>(ip.l4, key, is_icmp_error);
 }
 
 void rewrite_flow(Packet* p, Ipv4Packet& ip, const FlowKey& from, const FlowKey& to) {
   uint32_t addr_delta, port_delta;
   write_key(ip, ip.l4, from, to, &addr_delta, &port_delta);
   if (addr_delta) csum_apply(ip.ip + Ipv4Offsets::checksum, addr_delta);
-  const int at = l4_checksum_at(from.proto);
-  if (!ip.l4 || at < 0 || (!addr_delta && !port_delta)) return;
-  uint8_t* field = ip.l4 + at;
-  const bool partial = (p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-                       p->data + p->vnet.csum_start + p->vnet.csum_offset == field;
-  if (partial) {
-    if (from.proto != kProtoIcmp && addr_delta) csum_apply_partial(field, addr_delta);
-  } else {
-    fix_full_l4(from.proto, from.proto != kProtoIcmp, field, addr_delta, port_delta);
-  }
+  fix_l4_checksum<Icmp4Kind>(p, ip.l4, from.proto, addr_delta, port_delta);
 }
 
 void decrement_ttl(Ipv4Packet& ip) {
@@ -110,8 +71,7 @@ void rewrite_icmp_error(Ipv4Packet& outer, Ipv4Packet& quoted, const FlowKey& in
   // quote holds that field (errors usually quote 8 bytes or much more).
   store16(quoted.ip + Ipv4Offsets::checksum, 0);
   store16(quoted.ip + Ipv4Offsets::checksum, csum_finish(csum_partial(quoted.ip, quoted.hdr_len)));
-  const int at = l4_checksum_at(was.proto);
-  if (quoted.l4 && at >= 0 && quoted.l4_len >= uint32_t(at) + 2)
+  if (const int at = l4_checksum_at(was.proto); quoted.l4 && at >= 0 && quoted.l4_len >= uint32_t(at) + 2)
     fix_full_l4(was.proto, was.proto != kProtoIcmp, quoted.l4 + at, addr_delta, port_delta);
 
   FlowKey outer_from{}, outer_to{};

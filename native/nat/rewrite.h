@@ -12,6 +12,7 @@
 #include "l3/ipv4.h"
 #include "l3/ipv6.h"
 #include "nat/conntrack.h"
+#include "nat/l4_fields.h"
 
 namespace ferry {
 
@@ -39,11 +40,5 @@ bool flow_key_of(const Ipv6Packet& ip, FlowKey6* key, bool* is_icmp_error);
 void rewrite_flow(Packet* p, Ipv6Packet& ip, const FlowKey6& from, const FlowKey6& to);
 void decrement_hop_limit(Ipv6Packet& ip);
 void rewrite_icmp_error(Ipv6Packet& outer, Ipv6Packet& quoted, const FlowKey6& inner, const IpKey& src, const IpKey& dst);
-
-// What both families share (nat/rewrite.cc).
-int l4_checksum_at(uint8_t proto);
-// Applies address (pseudo-header) and port deltas to a complete transport
-// checksum; `pseudo` is false for ICMP (IPv4), which has no pseudo-header.
-void fix_full_l4(uint8_t proto, bool pseudo, uint8_t* field, uint32_t addr_delta, uint32_t port_delta);
 
 }  // namespace ferry

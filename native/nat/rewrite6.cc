@@ -8,8 +8,6 @@ namespace ferry {
 
 namespace {
 
-bool is_echo6(uint8_t type) { return type == kIcmp6EchoRequest || type == kIcmp6EchoReply; }
-
 // The one's-complement change from one 16-byte address to another.
 uint32_t csum_delta_addr(const IpKey& from, const IpKey& to) {
   uint32_t d = 0;
@@ -19,7 +17,7 @@ uint32_t csum_delta_addr(const IpKey& from, const IpKey& to) {
   return csum_add(d, csum_delta32(uint32_t(from.lo), uint32_t(to.lo)));
 }
 
-void write_key(Ipv6Packet& ip, uint8_t* l4, uint8_t proto, const FlowKey6& from, const FlowKey6& to, uint32_t* addr_delta,
+void write_key(Ipv6Packet& ip, uint8_t* l4, const FlowKey6& from, const FlowKey6& to, uint32_t* addr_delta,
                uint32_t* port_delta) {
   *addr_delta = 0;
   *port_delta = 0;
@@ -31,20 +29,7 @@ void write_key(Ipv6Packet& ip, uint8_t* l4, uint8_t proto, const FlowKey6& from,
     to.dst.store_v6(ip.ip + Ipv6Offsets::dst);
     *addr_delta = csum_add(*addr_delta, csum_delta_addr(from.dst, to.dst));
   }
-  if (!l4) return;
-  if (proto == kProtoTcp || proto == kProtoUdp) {
-    if (from.sport != to.sport) {
-      store16(l4, to.sport);
-      *port_delta = csum_add(*port_delta, csum_delta16(from.sport, to.sport));
-    }
-    if (from.dport != to.dport) {
-      store16(l4 + 2, to.dport);
-      *port_delta = csum_add(*port_delta, csum_delta16(from.dport, to.dport));
-    }
-  } else if (proto == kIpProtoIcmpv6 && is_echo6(l4[0]) && from.sport != to.sport) {
-    store16(l4 + 4, to.sport);
-    *port_delta = csum_add(*port_delta, csum_delta16(from.sport, to.sport));
-  }
+  *port_delta = write_ports<Icmp6Kind>(l4, from, to);
 }
 
 }  // namespace
@@ -54,37 +39,13 @@ bool flow_key_of(const Ipv6Packet& ip, FlowKey6* key, bool* is_icmp_error) {
   key->src = ip.src();
   key->dst = ip.dst();
   key->proto = ip.proto;
-  *is_icmp_error = false;
-  switch (key->proto) {
-    case kProtoTcp:
-    case kProtoUdp:
-      if (!ip.l4) return false;
-      key->sport = load16(ip.l4);
-      key->dport = load16(ip.l4 + 2);
-      return true;
-    case kIpProtoIcmpv6:
-      if (!ip.l4) return false;
-      if (is_echo6(ip.l4[0])) key->sport = load16(ip.l4 + 4);
-      *is_icmp_error = icmp6_is_error(ip.l4[0]);
-      return true;
-    default:
-      return true;
-  }
+  return read_ports<Icmp6Kind>(ip.l4, key, is_icmp_error);
 }
 
 void rewrite_flow(Packet* p, Ipv6Packet& ip, const FlowKey6& from, const FlowKey6& to) {
   uint32_t addr_delta, port_delta;
-  write_key(ip, ip.l4, ip.proto, from, to, &addr_delta, &port_delta);
-  const int at = l4_checksum_at(ip.proto);
-  if (!ip.l4 || at < 0 || (!addr_delta && !port_delta)) return;
-  uint8_t* field = ip.l4 + at;
-  const bool partial = (p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-                       p->data + p->vnet.csum_start + p->vnet.csum_offset == field;
-  if (partial) {
-    if (addr_delta) csum_apply_partial(field, addr_delta);
-  } else {
-    fix_full_l4(ip.proto, true, field, addr_delta, port_delta);
-  }
+  write_key(ip, ip.l4, from, to, &addr_delta, &port_delta);
+  fix_l4_checksum<Icmp6Kind>(p, ip.l4, ip.proto, addr_delta, port_delta);
 }
 
 void decrement_hop_limit(Ipv6Packet& ip) { ip.ip[Ipv6Offsets::hop_limit]--; }
@@ -94,7 +55,7 @@ void rewrite_icmp_error(Ipv6Packet& outer, Ipv6Packet& quoted, const FlowKey6& i
   bool unused;
   flow_key_of(quoted, &was, &unused);
   uint32_t addr_delta, port_delta;
-  write_key(quoted, quoted.l4, quoted.proto, was, inner, &addr_delta, &port_delta);
+  write_key(quoted, quoted.l4, was, inner, &addr_delta, &port_delta);
   const int at = l4_checksum_at(quoted.proto);
   if (quoted.l4 && at >= 0 && quoted.l4_len >= uint32_t(at) + 2)
     fix_full_l4(quoted.proto, true, quoted.l4 + at, addr_delta, port_delta);
@@ -106,10 +67,7 @@ void rewrite_icmp_error(Ipv6Packet& outer, Ipv6Packet& quoted, const FlowKey6& i
   uint32_t len = outer.payload_len() > ext ? outer.payload_len() - ext : 0;
   if (len > outer.l4_len) len = outer.l4_len;
   store16(outer.l4 + kIcmpChecksumAt, 0);
-  uint32_t sum = csum_partial(outer.ip + Ipv6Offsets::src, 32);
-  sum = csum_add(sum, len);
-  sum = csum_add(sum, kIpProtoIcmpv6);
-  store16(outer.l4 + kIcmpChecksumAt, csum_finish(csum_partial(outer.l4, len, sum)));
+  store16(outer.l4 + kIcmpChecksumAt, icmpv6_checksum(outer.ip, outer.l4, len));
 }
 
 }  // namespace ferry
