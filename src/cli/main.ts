@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { packageRoot } from '../dataplane/native';
+import { ferryVersion } from '../dataplane/native';
 import { HelpRequested, UsageError, parseOptions } from './args';
 import { Client, DEFAULT_SOCKET } from './client';
 import { helpFor } from './help';
@@ -62,6 +60,13 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/capture')).captureCommand(args, new Client(socket));
     case 'trace':
       return (await import('./commands/trace')).traceCommand(args, new Client(socket), out);
+    case 'info': {
+      const { options: o, rest } = parseOptions(specOf('info'), args);
+      if (rest.length) throw new UsageError(`"info" takes no arguments (got "${rest.join(' ')}")`);
+      const info = await new Client(socket).request<import('../daemon/daemon').DaemonInfo>('GET', '/v1/info');
+      out(o.json ? JSON.stringify(info, null, 4) : (await import('./commands/info')).formatInfo(info));
+      return 0;
+    }
     case 'conntrack': {
       const { options: o, rest } = parseOptions(specOf('conntrack'), args);
       if (rest.length) throw new UsageError(`"conntrack" takes no arguments (got "${rest.join(' ')}")`);
@@ -98,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
     case '--version': {
       const { rest } = parseOptions(specOf('version'), args);
       if (rest.length) throw new UsageError(`"version" takes no arguments (got "${rest.join(' ')}")`);
-      process.stdout.write(`ferry ${(JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version}\n`);
+      process.stdout.write(`ferry ${ferryVersion()}\n`);
       return 0;
     }
     case undefined:

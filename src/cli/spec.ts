@@ -120,6 +120,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       { flag: '--default-gateway', value: 'IP', help: 'default-bridge containers\' default route, if not the bridge' },
       { flag: '--default-gateway-v6', value: 'IP', help: 'the same for IPv6' },
       { flag: '--dns', value: 'IP', repeat: true, help: 'nameserver for containers without --dns (SIGHUP reloads it)' },
+      { flag: '--label', value: 'KEY=VALUE', repeat: true, help: 'a label of this daemon, shown by ferry info (SIGHUP reloads it)' },
       { flag: '--default-address-pool', value: 'base=CIDR,size=N', repeat: true, parse: parseAddressPool, help: 'where network create picks subnets (instead of 172.17-31.0.0/16, 192.168.0.0/16 in /20s)' },
     ],
   },
@@ -244,6 +245,12 @@ export const COMMAND_SPECS: CommandSpec[] = [
         help: 'also the recent events from this time on',
       },
     ],
+  },
+  {
+    name: 'info',
+    summary: "the daemon: its containers, networks, uplink and labels (as docker info)",
+    args: '',
+    options: [{ flag: '--json', help: 'as JSON' }],
   },
   {
     name: 'conntrack',

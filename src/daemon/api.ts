@@ -72,6 +72,7 @@ const routes: [string, RegExp, Handler][] = [
     });
   }],
   ['GET', /^\/v1\/stats$/, async (d) => d.stats()],
+  ['GET', /^\/v1\/info$/, async (d) => d.info()],
   ['GET', /^\/v1\/conntrack$/, async (d) => d.engine.conntrack()],
   ['POST', /^\/v1\/trace$/, async (d, _p, b) => {
     const o = parseRequest(TraceRequest, b);

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { capturedFrames, enhancedPacket, interfaceDescription, sectionHeader } from '../capture/pcapng';
 import type { CaptureCounters, Engine } from '../dataplane';
-import { loadNative, packageRoot } from '../dataplane/native';
+import { ferryVersion, loadNative } from '../dataplane/native';
 import { badRequest } from './errors';
 import { type PortDirectory, resolvePorts } from './port-names';
 import type { State } from './state';
@@ -75,7 +73,7 @@ export class Captures {
     const snaplen = r.snaplen ?? DEFAULT_SNAPLEN;
     const names = this.ports.names();
     const reasons = loadNative().names.dropReasons;
-    const version = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+    const version = ferryVersion();
     let written = 0;
     let counters: CaptureCounters = { captured: 0, lost: 0, filtered: 0 };
     const index = new Map(ports.map((p, i) => [p, i]));

@@ -16,6 +16,7 @@ import { type Cidr, contains, formatCidr, parseCidr, within } from '../ipam';
  *   default-gateway(-v6) the default bridge containers' default route, if not the bridge
  *   dns                  nameservers for containers without --dns
  *   default-address-pools  where `network create` picks subnets: [{ base, size }]
+ *   labels               the daemon's own labels, key=value (`ferry info`)
  */
 export interface DaemonConfig {
   bip?: string;
@@ -27,6 +28,7 @@ export interface DaemonConfig {
   'default-gateway-v6'?: string;
   dns?: string[];
   'default-address-pools'?: { base: string; size: number }[];
+  labels?: string[];
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/ferry/daemon.json';
@@ -42,7 +44,11 @@ export const CONFIG_FLAGS: Record<keyof DaemonConfig, string> = {
   'default-gateway-v6': '--default-gateway-v6',
   dns: '--dns',
   'default-address-pools': '--default-address-pool',
+  labels: '--label',
 };
+
+/** What SIGHUP applies at once (dockerd's reloadable options among these keys). */
+export const RELOADABLE: readonly (keyof DaemonConfig)[] = ['dns', 'labels'];
 
 export class ConfigError extends Error {
   readonly code = 'invalid';
@@ -118,6 +124,8 @@ export function checkConfig(c: DaemonConfig, where: string): DaemonConfig {
   if (c['default-gateway'] && bip && !contains(bip, c['default-gateway'])) fail('default-gateway', `${c['default-gateway']} is not on the bridge's subnet ${formatCidr(bip)}`);
   if (c['default-gateway-v6'] !== undefined && (typeof c['default-gateway-v6'] !== 'string' || !isIPv6(c['default-gateway-v6']))) fail('default-gateway-v6', `${JSON.stringify(c['default-gateway-v6'])} is not an IPv6 address`);
   if (c.dns !== undefined && (!Array.isArray(c.dns) || c.dns.some((d) => typeof d !== 'string' || !isIP(d)))) fail('dns', `${JSON.stringify(c.dns)} is not a list of IP addresses`);
+  if (c.labels !== undefined && (!Array.isArray(c.labels) || c.labels.some((l) => typeof l !== 'string' || !/^[^=\s]+=/.test(l))))
+    fail('labels', `${JSON.stringify(c.labels)} is not a list of labels of the form key=value`);
   const pools = c['default-address-pools'];
   if (pools !== undefined) {
     if (!Array.isArray(pools) || !pools.length) fail('default-address-pools', 'expected a list of {"base": CIDR, "size": PREFIX}');

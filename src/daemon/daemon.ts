@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { Engine, type ConntrackTimeouts, type NativePortStats, type NativeStats } from '../dataplane';
+import { ferryVersion } from '../dataplane/native';
 import { attachUplink, listHostAddresses, Publisher, validateUplink, type Uplink, type UplinkSpec } from '../nat';
 import { DnsService } from '../dns/server';
 import { parseCidr } from '../ipam';
@@ -19,7 +20,7 @@ import { Captures } from './capture';
 import { dnsDirectory } from './dns-directory';
 import { Events } from './events';
 import { Overlays } from './overlays';
-import type { DaemonConfig } from './config';
+import { RELOADABLE, type DaemonConfig } from './config';
 import type { ViewChange } from '../cluster/view';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
@@ -31,6 +32,17 @@ export type DaemonStats = Omit<NativeStats, 'ports' | 'domains' | 'segments'> & 
 
 /** How often the host's own addresses are read again (they decide what is routed and what goes to the host). */
 const HOST_ADDRESS_REFRESH_MS = 5000;
+
+export interface DaemonInfo {
+  ServerVersion: string;
+  Containers: number;
+  ContainersRunning: number;
+  ContainersStopped: number;
+  Networks: number;
+  Uplink: { Interface: string; Address: string; Address6?: string } | null;
+  Cluster: boolean;
+  Labels: string[];
+}
 
 export interface DaemonOptions {
   stateDir: string;
@@ -268,6 +280,23 @@ export class Daemon {
     return out;
   }
 
+  /** `ferry info` (docker info): what the daemon holds, its uplink and its labels. */
+  info(): DaemonInfo {
+    const containers = [...this.state.containers.values()];
+    const running = containers.filter((c) => c.state === 'running').length;
+    const up = this.uplink;
+    return {
+      ServerVersion: ferryVersion(),
+      Containers: containers.length,
+      ContainersRunning: running,
+      ContainersStopped: containers.length - running,
+      Networks: this.state.networks.size,
+      Uplink: up ? { Interface: up.ifname, Address: `${up.address}/${up.prefixLen}`, ...(up.address6 ? { Address6: `${up.address6}/${up.prefixLen6}` } : {}) } : null,
+      Cluster: this.options.cluster ? true : false,
+      Labels: this.config.labels ?? [],
+    };
+  }
+
   /** The engine's counters, each port and domain named by what it carries. */
   stats(): DaemonStats {
     const s = this.engine.stats();
@@ -285,15 +314,15 @@ export class Daemon {
   /**
    * SIGHUP: daemon.json read again. What can change while running changes
    * (dns: the nameservers of containers started from now on, and the
-   * embedded resolver's upstreams at once); a change to anything else is
+   * embedded resolver's upstreams at once; labels); a change to anything else is
    * reported, not applied, as dockerd does on `systemctl reload docker`.
    */
   reload(next: DaemonConfig): { applied: string[]; ignored: string[] } {
     const keys = new Set([...Object.keys(this.config), ...Object.keys(next)]) as Set<keyof DaemonConfig>;
     const changed = [...keys].filter((k) => JSON.stringify(this.config[k]) !== JSON.stringify(next[k]));
-    const applied = changed.filter((k) => k === 'dns');
-    const ignored = changed.filter((k) => k !== 'dns');
-    this.config = { ...this.config, dns: next.dns };
+    const applied = changed.filter((k) => RELOADABLE.includes(k));
+    const ignored = changed.filter((k) => !RELOADABLE.includes(k));
+    this.config = { ...this.config, ...Object.fromEntries(RELOADABLE.map((k) => [k, next[k]])) };
     this.options.log('daemon.reload', { applied, ignored }, ignored.length ? 'warn' : 'info');
     return { applied, ignored };
   }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { BridgeOutcome, ConntrackCounter, DemuxOutcome, ConntrackTimeoutName, DropReason, PortRole, StageName } from './generated/names';
@@ -258,6 +258,11 @@ export function packageRoot(): string {
     dir = up;
   }
   return dir;
+}
+
+/** Ferry's version, from its package.json. */
+export function ferryVersion(): string {
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 const addons = new Map<string, NativeAddon>();

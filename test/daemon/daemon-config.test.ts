@@ -18,7 +18,7 @@ describe('daemon.json', () => {
   // Made before the daemon starts (a skipped suite makes nothing), removed at the end.
   const dir = path.join(tmpdir(), `ferry-config-${randomBytes(4).toString('hex')}`);
   const file = path.join(dir, 'daemon.json');
-  const config = { bip: '192.0.2.1/24', 'fixed-cidr': '192.0.2.128/25', mtu: 1400, dns: ['198.51.100.53'], 'default-address-pools': [{ base: '10.123.0.0/16', size: 24 }] };
+  const config = { bip: '192.0.2.1/24', 'fixed-cidr': '192.0.2.128/25', mtu: 1400, dns: ['198.51.100.53'], 'default-address-pools': [{ base: '10.123.0.0/16', size: 24 }], labels: ['com.example.site=lab1'] };
   beforeAll(() => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, JSON.stringify(config));
@@ -92,6 +92,18 @@ describe('daemon.json', () => {
     expect((await d().ferry('exec', 'c1', '--', 'dig', '+tries=1', '+timeout=5', 'example.test')).stdout).toMatch(/status: SERVFAIL/);
     writeFileSync(file, JSON.stringify(config));
   }, 60_000);
+
+  it('ferry info shows the labels, and SIGHUP changes them', async () => {
+    expect(await d().ok('info')).toMatch(/^Labels:\n com\.example\.site=lab1$/m);
+    writeFileSync(file, JSON.stringify({ ...config, labels: ['com.example.site=lab2', 'tier=test'] }));
+    d().signal('SIGHUP');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(d().log).toMatch(/"daemon.reload".*"applied":\[("dns",)?"labels"\],"ignored":\[\]/); // dns too: the last test's SIGHUP left .99
+    const info = JSON.parse(await d().ok('info', '--json'));
+    expect(info.Labels).toEqual(['com.example.site=lab2', 'tier=test']);
+    expect(info.ContainersRunning).toBeGreaterThanOrEqual(1);
+    writeFileSync(file, JSON.stringify(config));
+  });
 });
 
 describe('daemon.json keys as flags: IPv6 on the default bridge, and another default gateway', () => {

@@ -15,6 +15,8 @@ describe('daemon.json', () => {
     expect(() => checkConfig({ mtu: 40 }, 'in x.json')).toThrow('mtu in x.json: 40 is not an MTU from 68 to 65535');
     expect(() => checkConfig({ 'fixed-cidr-v6': '2001:db8::/64' }, '')).toThrow('fixed-cidr-v6: needs "ipv6": true');
     expect(() => checkConfig({ dns: ['resolver'] }, '')).toThrow('dns: ["resolver"] is not a list of IP addresses');
+    expect(() => checkConfig({ labels: ['no-value'] }, '')).toThrow('labels: ["no-value"] is not a list of labels of the form key=value');
+    expect(checkConfig({ labels: ['a=b', 'c='] }, '').labels).toEqual(['a=b', 'c=']);
     expect(() => checkConfig({ 'default-gateway': '198.51.100.1', bip: '192.0.2.1/24' }, '')).toThrow('default-gateway: 198.51.100.1 is not on the bridge\'s subnet 192.0.2.0/24');
     expect(() => checkConfig({ 'default-address-pools': [{ base: '10.0.0.0/16', size: 8 }] }, '')).toThrow('default-address-pools: size 8 of 10.0.0.0/16: a prefix from /16 to /30');
   });

@@ -47,6 +47,7 @@ function configFlags(options: Record<string, unknown>): DaemonConfig {
     'default-gateway-v6': options['default-gateway-v6'] as string | undefined,
     dns: options.dns as string[] | undefined,
     'default-address-pools': options['default-address-pool'] as DaemonConfig['default-address-pools'],
+    labels: options.label as string[] | undefined,
   };
   return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as DaemonConfig;
 }
