@@ -22,3 +22,8 @@ export async function withCpu<T>(fn: () => Promise<T>): Promise<{ result: T; cpu
   const result = await fn();
   return { result, cpuNs: busyCpuNs() - before };
 }
+
+/** Busy CPU per KB carried by a TCP run of `gbps` for `seconds`. */
+export function cpuNsPerKb(cpuNs: number, gbps: number, seconds: number): number {
+  return cpuNs / ((gbps * 1e9 * seconds) / 8 / 1024);
+}

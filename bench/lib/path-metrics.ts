@@ -1,4 +1,4 @@
-import { withCpu } from './cpu';
+import { cpuNsPerKb, withCpu } from './cpu';
 import { rttMicros, tcpGbps, udp64Pps } from './measure';
 import { median, metric, type Metric, type Samples } from './report';
 import type { Pair } from './topology';
@@ -15,7 +15,7 @@ export async function measurePath(ctx: SuiteContext, pair: Pair, samples: Sample
   record('rtt_us_p50', await rttMicros(pair.clientNs, pair.serverIp, 200));
   const tcp = await withCpu(() => tcpGbps(pair.clientNs, pair.serverNs, pair.serverIp, ctx.seconds));
   record('tcp_gbps', tcp.result);
-  record('tcp_cpu_ns_per_kb', tcp.cpuNs / ((tcp.result * 1e9 * ctx.seconds) / 8 / 1024));
+  record('tcp_cpu_ns_per_kb', cpuNsPerKb(tcp.cpuNs, tcp.result, ctx.seconds));
   let perPacket = NaN;
   const pps = await aroundUdp(() =>
     udp64Pps({

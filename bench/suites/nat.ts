@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Engine } from '../../src/dataplane';
 import { packageRoot } from '../../src/dataplane/native';
 import { execIn, run } from '../../src/netns';
+import { cpuNsPerKb, withCpu } from '../lib/cpu';
 import { tcpGbps } from '../lib/measure';
 import { EXTERNAL_IP, EXTERNAL_IP6, OUTSIDE_IP, OUTSIDE_IP6, natHost, type NatHost } from '../lib/nat-topology';
 import { median, metric, type Metric } from '../lib/report';
@@ -65,6 +66,12 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
     samples.set(`${label}/${name}`, [...(samples.get(`${label}/${name}`) ?? []), v]);
     ctx.log(`  ${label.padEnd(9)} ${name.padEnd(20)} ${v.toFixed(name.endsWith('gbps') ? 2 : 0)}`);
   };
+  // A TCP figure and what it cost the machine (busy CPU per KB, iperf3 at both ends included).
+  const withCost = async (label: string, name: string, run: () => Promise<number>) => {
+    const r = await withCpu(run);
+    record(label, name, r.result);
+    record(label, name.replace(/_gbps$/, '_cpu_ns_per_kb'), cpuNsPerKb(r.cpuNs, r.result, ctx.seconds));
+  };
   try {
     for (let round = 0; round < ctx.rounds; round++) {
       ctx.log(`round ${round + 1}/${ctx.rounds}`);
@@ -73,12 +80,12 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
       for (const label of labels.map((_, i) => labels[(i + round) % labels.length]!)) {
         const h = await natHost(label, ctx.prefix, label === 'ferry-baseline' ? baseline! : engine);
         try {
-          record(label, 'publish_tcp_gbps', await publishTcpGbps(h, ctx.seconds));
+          await withCost(label, 'publish_tcp_gbps', () => publishTcpGbps(h, ctx.seconds));
           record(label, 'publish_conn_per_s', await connPerSecond(h, ctx.seconds, connrate));
-          if (label !== 'relay') record(label, 'egress_tcp_gbps', await tcpGbps(h.containerNs, h.outNs, OUTSIDE_IP, ctx.seconds));
+          if (label !== 'relay') await withCost(label, 'egress_tcp_gbps', () => tcpGbps(h.containerNs, h.outNs, OUTSIDE_IP, ctx.seconds));
           if (label === 'iptables' || label === 'ferry') {
-            record(label, 'publish6_tcp_gbps', await publishTcpGbps(h, ctx.seconds, EXTERNAL_IP6));
-            record(label, 'egress6_tcp_gbps', await tcpGbps(h.containerNs, h.outNs, OUTSIDE_IP6, ctx.seconds));
+            await withCost(label, 'publish6_tcp_gbps', () => publishTcpGbps(h, ctx.seconds, EXTERNAL_IP6));
+            await withCost(label, 'egress6_tcp_gbps', () => tcpGbps(h.containerNs, h.outNs, OUTSIDE_IP6, ctx.seconds));
           }
         } finally {
           await h.destroy();
@@ -90,10 +97,10 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
     baseline?.shutdown();
   }
   const metrics: Metric[] = [];
-  const m = (name: string, unit: string, baseline: string) => {
+  const m = (name: string, unit: string, baseline: string, higher = true) => {
     const b = samples.get(`${baseline}/${name}`);
     const f = samples.get(`ferry/${name}`);
-    if (b && f) metrics.push(metric(name, unit, baseline, median(b), median(f), true));
+    if (b && f) metrics.push(metric(name, unit, baseline, median(b), median(f), higher));
   };
   m('publish_tcp_gbps', 'Gbit/s', 'iptables');
   m('publish_tcp_gbps', 'Gbit/s', 'relay');
@@ -102,6 +109,7 @@ export async function natSuite(ctx: SuiteContext): Promise<Metric[]> {
   m('egress_tcp_gbps', 'Gbit/s', 'iptables');
   m('publish6_tcp_gbps', 'Gbit/s', 'iptables');
   m('egress6_tcp_gbps', 'Gbit/s', 'iptables');
+  for (const path of ['publish', 'egress', 'publish6', 'egress6']) m(`${path}_tcp_cpu_ns_per_kb`, 'CPU ns/KB', 'iptables', false);
   for (const name of ['publish_tcp_gbps', 'publish_conn_per_s', 'egress_tcp_gbps']) m(name, name.endsWith('gbps') ? 'Gbit/s' : 'connections/s', 'ferry-baseline');
   const mb = conntrackMegabytesAtOneMillion();
   ctx.log(`  ferry     conntrack_mb_1m      ${mb.toFixed(1)}`);
