@@ -29,6 +29,12 @@ export function engineSources(root = packageRoot()): string[] {
   return gyp.targets[0]!.sources.filter((s) => !/napi|addon|tools/.test(s));
 }
 
+/** The libraries the engine links with, as binding.gyp names them. */
+export function engineLibraries(root = packageRoot()): string[] {
+  const gyp = JSON.parse(readFileSync(path.join(root, 'binding.gyp'), 'utf8')) as { targets: { libraries?: string[] }[] };
+  return gyp.targets[0]!.libraries ?? [];
+}
+
 const SANITIZE = ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-fno-omit-frame-pointer'];
 const CFLAGS = ['-std=c++17', '-O1', '-g', '-Wall', '-Wno-unused-parameter', ...SANITIZE];
 
@@ -72,7 +78,7 @@ export async function buildFuzzTargets(targets: readonly FuzzTarget[] = FUZZ_TAR
     targets.map(async (t, i) => {
       const bin = path.join(outDir, `${t}_fuzz`);
       const inputs = [...objects, targetObjects[i]!];
-      if (stale(bin, inputs.map((o) => statSync(o).mtimeMs))) await run('clang++', [...SANITIZE, '-fsanitize=fuzzer', ...inputs, '-o', bin, '-lpcap', '-lpthread']);
+      if (stale(bin, inputs.map((o) => statSync(o).mtimeMs))) await run('clang++', [...SANITIZE, '-fsanitize=fuzzer', ...inputs, '-o', bin, ...engineLibraries(root), '-lpthread']);
       bins[t] = bin;
     }),
   );

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { engineSources } from '../../fuzz/build';
+import { engineLibraries, engineSources } from '../../fuzz/build';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -16,7 +16,7 @@ export function buildNativeTest(name: string, sources: string[]): { bin: string;
   const dir = mkdtempSync(path.join(tmpdir(), `ferry-${name}-`));
   const objects = engineSources(root).map((s) => path.join(root, 'build', 'Release', 'obj.target', 'ferry_native', s.replace(/\.cc$/, '.o')));
   const bin = path.join(dir, name);
-  execFileSync('g++', ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', '-Wno-unused-parameter', '-I', path.join(root, 'native'), '-I', __dirname, ...sources, ...objects, '-o', bin, '-lpcap', '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('g++', ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', '-Wno-unused-parameter', '-I', path.join(root, 'native'), '-I', __dirname, ...sources, ...objects, '-o', bin, ...engineLibraries(root), '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
   return { bin, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -32,6 +32,15 @@ describe('native stages in memory', () => {
 
   it('conntrack, NAT rewrites and the prefix table, against expected state', () => {
     const { bin, cleanup } = buildNativeTest('nat', [path.join(__dirname, 'nat_test.cc')]);
+    try {
+      expect(execFileSync(bin, { encoding: 'utf8' })).toBe('ok\n');
+    } finally {
+      cleanup();
+    }
+  }, 180_000);
+
+  it('ESP with AES-256-GCM: sealing, tampering, replay, extended sequence numbers, key derivation', () => {
+    const { bin, cleanup } = buildNativeTest('esp', [path.join(__dirname, 'esp_test.cc')]);
     try {
       expect(execFileSync(bin, { encoding: 'utf8' })).toBe('ok\n');
     } finally {
