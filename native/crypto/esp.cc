@@ -59,8 +59,8 @@ bool derive_pair_keys(const uint8_t* secret, uint32_t secret_len, uint32_t host_
   }
   const uint32_t low = host_a < host_b ? host_a : host_b, high = host_a < host_b ? host_b : host_a;
   for (int dir = 0; dir < 2; dir++) {
-    uint8_t info[17];
-    std::memcpy(info, "ferry1", 4);
+    uint8_t info[17];  // "fry1", the two addresses (lower first), the epoch, the direction
+    std::memcpy(info, "fry1", 4);
     store32(info + 4, low);
     store32(info + 8, high);
     store32(info + 12, epoch);
