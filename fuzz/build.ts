@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
  */
 const run = promisify(execFile);
 
-export const FUZZ_TARGETS = ['parse', 'router', 'demux', 'vxlan'] as const;
+export const FUZZ_TARGETS = ['parse', 'router', 'demux', 'vxlan', 'esp'] as const;
 export type FuzzTarget = (typeof FUZZ_TARGETS)[number];
 
 export function packageRoot(): string {

@@ -4,6 +4,7 @@ import dnsPacket from 'dns-packet';
 import { ArpOp, EtherType, IcmpType, IpProto, buildArp, buildEthernet, buildIcmp, buildIpv4, buildIpv6, buildUdp } from '../src/codec';
 import { buildPacket, parsePacketSpec } from '../src/trace/packet-spec';
 import * as golden from '../test/codec/golden';
+import type { FuzzTarget } from './build';
 
 /**
  * Seed corpora for the libFuzzer targets, in their record format
@@ -237,12 +238,24 @@ function vxlanSeeds(): Buffer[] {
   return recs.map(encodeRecords);
 }
 
+/**
+ * esp_fuzz.cc's inputs: payloads to seal and open again (odd ports: a VXLAN
+ * datagram's worth, empty, odd lengths) and packets as the network might
+ * send them (even ports: too short, an ESP header with no tag).
+ */
+function espSeeds(): Buffer[] {
+  const payload = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => i & 0xff));
+  const sealAndOpen = [0, 1, 3, 60, 1450].map((n) => ({ port: 1, frame: payload(n) }));
+  const raw = [Buffer.alloc(0), Buffer.from('fb1fb02e00000001', 'hex'), Buffer.concat([Buffer.from('fb1fb02e000000010000000000000001', 'hex'), payload(36)])].map((frame) => ({ port: 0, frame }));
+  return [encodeRecords(sealAndOpen), encodeRecords(raw), encodeRecords([...sealAndOpen.slice(0, 2), ...raw])];
+}
+
 /** Writes each target's seeds into DIR/<target>/; returns how many each got. */
-export function writeSeeds(dir: string): Record<'parse' | 'router' | 'demux' | 'vxlan', number> {
-  const sets = { parse: goldenSeeds(), router: [...goldenSeeds(), ...routerSeeds()], demux: [...goldenSeeds(), ...demuxSeeds()], vxlan: vxlanSeeds() };
+export function writeSeeds(dir: string): Record<FuzzTarget, number> {
+  const sets: Record<FuzzTarget, Buffer[]> = { parse: goldenSeeds(), router: [...goldenSeeds(), ...routerSeeds()], demux: [...goldenSeeds(), ...demuxSeeds()], vxlan: vxlanSeeds(), esp: espSeeds() };
   for (const [target, seeds] of Object.entries(sets)) {
     mkdirSync(path.join(dir, target), { recursive: true });
     seeds.forEach((s, i) => writeFileSync(path.join(dir, target, `seed-${String(i).padStart(3, '0')}`), s));
   }
-  return { parse: sets.parse.length, router: sets.router.length, demux: sets.demux.length, vxlan: sets.vxlan.length };
+  return Object.fromEntries(Object.entries(sets).map(([t, s]) => [t, s.length])) as Record<FuzzTarget, number>;
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildFuzzTargets } from '../../fuzz/build';
+import { FUZZ_TARGETS, buildFuzzTargets } from '../../fuzz/build';
 import { formatResult, runDns, runNative } from '../../fuzz/run';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,9 +23,10 @@ describe('fuzz targets, briefly', () => {
     expect(n.router).toBeGreaterThan(20);
     expect(n.demux).toBeGreaterThan(15);
     expect(n.vxlan).toBeGreaterThan(5);
+    expect(n.esp).toBeGreaterThanOrEqual(3);
   }, 300_000);
 
-  for (const target of ['parse', 'router', 'demux', 'vxlan'] as const) {
+  for (const target of FUZZ_TARGETS) {
     it(`${target}: 20,000 executions, no crash, no sanitizer report, no broken invariant`, async () => {
       const r = await runNative(target, bins[target], path.join(dir, 'seeds', target), 20_000, 1, path.join(dir, 'artifacts'));
       expect(r.ok, formatResult(r)).toBe(true);
