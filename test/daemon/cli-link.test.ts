@@ -10,7 +10,7 @@ describe('ferry run --link', () => {
     const pg = await d().ip('pg');
     await d().ok('run', '-d', '--name', 'app', '--link', 'pg:db', '--', 'sleep', 'infinity');
     const id = (await d().ok('inspect', '-f', '{{.Id}}', 'pg')).slice(0, 12);
-    expect(await d().ok('exec', 'app', '--', 'grep', 'db', '/etc/hosts')).toBe(`${pg}\tdb ${id} pg`);
+    expect(await d().ok('exec', 'app', '--', 'grep', '-w', 'db', '/etc/hosts')).toBe(`${pg}\tdb ${id} pg`);
     const env = (await d().ok('exec', 'app', '--', 'env')).split('\n').filter((l) => l.startsWith('DB_')).sort();
     expect(env).toEqual([
       'DB_ENV_POSTGRES_DB=app',
