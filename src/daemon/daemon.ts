@@ -122,7 +122,8 @@ export class Daemon {
     this.networks = new Networks(this.state, this.bridges, this.demux, this.sandboxes, options.log, this.events, () => {
       if (!options.uplink) return undefined;
       try {
-        return { ifname: options.uplink.ifname, subnet: parseCidr(options.uplink.externalIp) };
+        const v6 = options.uplink.externalIp6;
+        return { ifname: options.uplink.ifname, subnet: parseCidr(options.uplink.externalIp), ...(v6 ? { subnet6: parseCidr(v6) } : {}) };
       } catch {
         return undefined; // refused with its reason by validateUplink
       }

@@ -39,8 +39,8 @@ export class Networks {
     private readonly sandboxes: Sandboxes,
     private readonly log: Logger,
     private readonly events: Events,
-    /** The uplink's subnet (--external-ip), which no network may overlap: its addresses are the world's. */
-    private readonly uplink: () => { ifname: string; subnet: Cidr } | undefined = () => undefined,
+    /** The uplink's subnets (--external-ip, --external-ip6), which no network may overlap: their addresses are the world's. */
+    private readonly uplink: () => { ifname: string; subnet: Cidr; subnet6?: Cidr } | undefined = () => undefined,
     /** In a cluster: overlay networks (daemon/overlays.ts). */
     private readonly overlays: () => Overlays | undefined = () => undefined,
     /** daemon.json (daemon/config.ts): the default bridge's addresses and MTU, and the pools. */
@@ -334,7 +334,8 @@ export class Networks {
     for (const c of given) {
       const clash = existing.find((e) => overlaps(e.cidr, c));
       if (clash) throw conflict(`subnet ${formatCidr(c)} overlaps ${formatCidr(clash.cidr)} of network "${clash.net.name}"`);
-      if (up && overlaps(up.subnet, c)) throw conflict(`subnet ${formatCidr(c)} overlaps ${formatCidr(up.subnet)} of the uplink ${up.ifname} (--external-ip): its addresses are the world's`);
+      for (const [theirs, option] of [[up?.subnet, '--external-ip'], [up?.subnet6, '--external-ip6']] as const)
+        if (up && theirs && overlaps(theirs, c)) throw conflict(`subnet ${formatCidr(c)} overlaps ${formatCidr(theirs)} of the uplink ${up.ifname} (${option}): its addresses are the world's`);
     }
     const cidrs: Cidr[] = [];
     if (v4.length) cidrs.push(v4[0]!);

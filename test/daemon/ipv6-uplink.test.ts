@@ -90,6 +90,8 @@ describe('IPv6 beyond the host: NAT66, routed mode and published ports (--extern
     expect((await ask('tcp', addr, 91)).code).not.toBe(0); // listening, but not published
     expect((await d().ferry('exec', 'client', '--', 'ping', '-6', '-c', '1', '-W', '1', addr)).code).not.toBe(0); // networks stay isolated
     expect((await stats()).stages.nat6!.unchanged).toBe(before.unchanged);
+    const clash = await d().ferry('network', 'create', '--ipv6', '--subnet', '2001:db8:0:1:8000::/80', 'clash');
+    expect(clash.stderr).toBe('ferry: subnet 2001:db8:0:1:8000::/80 overlaps 2001:db8:0:1::/64 of the uplink up0 (--external-ip6): its addresses are the world\'s\n');
   });
 
   it('NAT66 keeps checksums right on TSO and CHECKSUM_PARTIAL frames, both ways', async () => {
