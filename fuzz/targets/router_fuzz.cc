@@ -79,7 +79,6 @@ struct Router {
       u.ip6 = kUplinkIp6;
       u.prefix6_len = 64;
       u.gateway6 = kUplinkGw6;
-      u.link_local = IpKey{0xfe80000000000000ull, 0x000000fffe00020aull};  // EUI-64 of kUplinkMac
       port[uplink] = dp.attach_uplink(std::make_unique<MemoryPort>("up", out[uplink]), u);
 
       NetworkL3 n1;

@@ -52,6 +52,7 @@ uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig confi
   if (routes_.has_uplink())
     throw ControlError(ErrorCode::uplink_exists, "the engine already has an uplink (port " + std::to_string(routes_.uplink().port) + "); remove it first");
   config.port = engine_->attach_port(std::move(port), PortRole::uplink);
+  config.link_local = IpKey::link_local_of(config.mac);
   routes_.set_uplink(config);
   neighbors_.set_source({config.port, config.ip, config.mac});
   if (config.has_ip6) neighbors6_.set_source({config.port, config.link_local, config.mac});

@@ -8,14 +8,6 @@ uint32_t chunk_of(uint32_t hdr_len, uint32_t mtu) { return (mtu - hdr_len) & ~7u
 
 }  // namespace
 
-uint32_t ipv4_fragment_count(const Packet& p, uint32_t mtu) {
-  const uint8_t* ip = p.data + kEthHdrLen;
-  const uint32_t hdr_len = uint32_t(ip[0] & 0x0f) * 4;
-  const uint32_t payload = load16(ip + Ipv4Offsets::total_len) - hdr_len;
-  const uint32_t chunk = chunk_of(hdr_len, mtu);
-  return chunk ? (payload + chunk - 1) / chunk : 0;
-}
-
 bool write_ipv4_fragment(const Packet& p, uint32_t mtu, uint32_t index, Packet* q) {
   const uint8_t* ip = p.data + kEthHdrLen;
   const uint32_t hdr_len = uint32_t(ip[0] & 0x0f) * 4;

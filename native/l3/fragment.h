@@ -20,7 +20,4 @@ namespace ferry {
 // the last one. `mtu` is the largest IP packet allowed.
 bool write_ipv4_fragment(const Packet& p, uint32_t mtu, uint32_t index, Packet* q);
 
-// How many fragments p becomes at mtu.
-uint32_t ipv4_fragment_count(const Packet& p, uint32_t mtu);
-
 }  // namespace ferry

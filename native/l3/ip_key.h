@@ -24,6 +24,10 @@ struct IpKey {
     store32(p + 8, uint32_t(lo >> 32));
     store32(p + 12, uint32_t(lo));
   }
+  // fe80::/64 with the MAC as its EUI-64 interface identifier (RFC 4291 appendix A).
+  static IpKey link_local_of(uint64_t mac) {
+    return IpKey{0xfe80000000000000ull, ((mac >> 24) ^ 0x020000ull) << 40 | 0xfffeull << 24 | (mac & 0xffffff)};
+  }
   // The first `bits` bits of both are equal.
   bool same_prefix(const IpKey& o, uint32_t bits) const {
     if (bits == 0) return true;

@@ -48,7 +48,7 @@ struct UplinkConfig {
   bool has_ip6 = false;
   IpKey ip6{}, gateway6{};  // gateway6 zero: only on-link destinations
   uint32_t prefix6_len = 64;
-  IpKey link_local{};       // fe80:: from the MAC (EUI-64): neighbour discovery speaks from it
+  IpKey link_local{};       // set by Dataplane::attach_uplink from mac (EUI-64): neighbour discovery speaks from it
 };
 
 struct Endpoint {  // a container's address on a network

@@ -13,15 +13,15 @@ namespace ferry {
 
 namespace {
 
+bool has_option(const Napi::Object& o, const char* key) { return o.Has(key) && !o.Get(key).IsUndefined() && !o.Get(key).IsNull(); }
+
 uint32_t ip_option(const Napi::Object& o, const char* key, bool required) {
-  if (!o.Has(key) || o.Get(key).IsUndefined() || o.Get(key).IsNull()) {
+  if (!has_option(o, key)) {
     if (required) throw_js(o.Env(), ErrorCode::bad_argument, std::string("option ") + key + " is required (an IPv4 address)");
     return 0;
   }
   return ipv4_arg(o.Env(), o.Get(key), key);
 }
-
-bool has_option(const Napi::Object& o, const char* key) { return o.Has(key) && !o.Get(key).IsUndefined() && !o.Get(key).IsNull(); }
 
 IpKey ip6_option(const Napi::Object& o, const char* key, bool required) {
   if (!has_option(o, key)) {
@@ -115,9 +115,6 @@ Napi::Value EngineBinding::SetUplink(const Napi::CallbackInfo& info) {
     u.prefix6_len = get_u32(o, "prefixLen6", 64);
     if (u.prefix6_len > 128) throw_js(env, ErrorCode::bad_argument, "prefixLen6 must be 0..128");
     u.gateway6 = ip6_option(o, "gateway6", false);
-    // fe80::/64 with the MAC as EUI-64 (RFC 4291 appendix A).
-    const uint64_t m = u.mac;
-    u.link_local = IpKey{0xfe80000000000000ull, ((m >> 24) ^ 0x020000ull) << 40 | 0xfffeull << 24 | (m & 0xffffff)};
   }
   PacketPortOptions opts;
   opts.ifname = get_string(o, "ifname", "");

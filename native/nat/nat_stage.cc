@@ -106,11 +106,11 @@ void NatStageOf<F>::process(StageContext& ctx, Packet** pkts, uint32_t n) {
 // From the world to a routed (not translated) network: a published port of
 // the container, or an echo request, as Docker's routed mode lets in.
 template <typename F>
-bool NatStageOf<F>::from_world_allowed(const Packet* p, const Key& key) const {
+bool NatStageOf<F>::from_world_allowed(Packet* p, const Key& key) const {
   if (!F::routed_from_world(routes_, key.dst) || !routes_.endpoint(key.dst)) return false;
   if (key.proto == F::kIcmp) {
     typename F::Header ip;
-    F::parse(const_cast<Packet*>(p), &ip);
+    F::parse(p, &ip);
     return ip.l4 && ip.l4[0] == F::kEchoRequest;
   }
   return (key.proto == kProtoTcp || key.proto == kProtoUdp) && targets_.count(target_of(key.dst, key.proto, key.dport));

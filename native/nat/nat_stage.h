@@ -95,7 +95,7 @@ class NatStageOf : public Stage {
   // Conntrack::kNil.
   bool new_flow(StageContext& ctx, Packet* p, const Key& key, uint32_t from, Key* out, uint32_t* index, uint8_t* flags,
                 NatCounters& c);
-  bool from_world_allowed(const Packet* p, const Key& key) const;
+  bool from_world_allowed(Packet* p, const Key& key) const;
   bool pick_port(StageContext& ctx, Key* reply, uint16_t preferred);
   bool flow_exists(StageContext& ctx, const Key& k) { return ctx.dry_run ? ct.peek(k, ctx.now) != Table::kNil : ct.contains(k, ctx.now); }
   // A published target (container address, protocol, port) as a key: what

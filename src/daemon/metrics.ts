@@ -69,7 +69,7 @@ export function metricsRegistry(d: Daemon): Registry {
   );
   gauge('ferry_bridge_mac_entries', 'Entries in a network\'s MAC table', ['network'] as const, (set) => stats().domains.forEach((dom) => set({ network: dom.network ?? `domain ${dom.id}` }, dom.macEntries)));
   const tables = () => [['ipv4', stats().conntrack], ['ipv6', stats().conntrack6]] as const;
-  gauge('ferry_conntrack_entries', 'Flows in the conntrack table (IPv4; IPv6 is NAT66\'s own table)', ['family'] as const, (set) => tables().forEach(([family, t]) => set({ family }, t.entries)));
+  gauge('ferry_conntrack_entries', 'Flows in the conntrack table of each family (NAT66 has its own)', ['family'] as const, (set) => tables().forEach(([family, t]) => set({ family }, t.entries)));
   gauge('ferry_conntrack_max_entries', 'Bound on the conntrack table, each family', ['family'] as const, (set) => tables().forEach(([family, t]) => set({ family }, t.maxEntries)));
   mirror('ferry_conntrack_events_total', 'Conntrack: created, expired, early_drop (evicted), insert_refused, removed', ['family', 'event'] as const, (set) => {
     for (const [family, c] of tables()) for (const event of ['created', 'expired', 'early_drop', 'insert_refused', 'removed'] as const) set({ family, event }, c[event]);

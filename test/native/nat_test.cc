@@ -317,7 +317,6 @@ static void fragments_cut_at_the_mtu_and_add_up() {
   Packet p;
   p.data = f.data();
   p.len = uint32_t(f.size());
-  CHECK(ipv4_fragment_count(p, 1500) == 3, "three fragments");
   std::vector<uint8_t> joined;
   std::vector<uint8_t> buf(2000);
   Packet q;
@@ -334,7 +333,7 @@ static void fragments_cut_at_the_mtu_and_add_up() {
     CHECK(load16(h + 4) == 0x4242, "the datagram's id on each");
     joined.insert(joined.end(), h + 20, h + load16(h + 2));
   }
-  CHECK(k == 3, "write stops after the last fragment");
+  CHECK(k == 3, "three fragments: write stops after the last");
   CHECK(joined == std::vector<uint8_t>(ip + 20, ip + 20 + 4008), "the fragments' payloads add up to the datagram's");
 }
 
