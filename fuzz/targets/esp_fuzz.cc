@@ -27,10 +27,10 @@ const EspKey& key() {
   static const EspKey k = [] {
     uint8_t secret[32];
     for (int i = 0; i < 32; i++) secret[i] = uint8_t(i + 1);
-    EspPairKeys pair;
+    EspKey k;
     std::string error;
-    check(derive_pair_keys(secret, sizeof secret, 0xc0000201, 0xc0000202, 1, &pair, &error));
-    return pair.low_to_high;
+    check(derive_esp_key(secret, sizeof secret, {0xc0000201, 0xc0000202, 1, 1, 1}, &k, &error));
+    return k;
   }();
   return k;
 }

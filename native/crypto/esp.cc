@@ -51,31 +51,27 @@ bool hkdf(const uint8_t* secret, uint32_t secret_len, const uint8_t* info, uint3
 
 }  // namespace
 
-bool derive_pair_keys(const uint8_t* secret, uint32_t secret_len, uint32_t host_a, uint32_t host_b, uint32_t epoch,
-                      EspPairKeys* out, std::string* error) {
+bool derive_esp_key(const uint8_t* secret, uint32_t secret_len, const EspDirection& d, EspKey* out, std::string* error) {
   if (secret_len < 32) {
     *error = "the cluster secret must be at least 32 bytes";
     return false;
   }
-  const uint32_t low = host_a < host_b ? host_a : host_b, high = host_a < host_b ? host_b : host_a;
-  for (int dir = 0; dir < 2; dir++) {
-    uint8_t info[17];  // "fry1", the two addresses (lower first), the epoch, the direction
-    std::memcpy(info, "fry1", 4);
-    store32(info + 4, low);
-    store32(info + 8, high);
-    store32(info + 12, epoch);
-    info[16] = uint8_t(dir);
-    uint8_t material[40];
-    if (!hkdf(secret, secret_len, info, sizeof info, material, sizeof material)) {
-      *error = "HKDF-SHA256 is not available from libcrypto";
-      return false;
-    }
-    EspKey& k = dir == 0 ? out->low_to_high : out->high_to_low;
-    std::memcpy(k.key, material, 32);
-    std::memcpy(k.salt, material + 32, 4);
-    k.spi = load32(material + 36);
-    if (k.spi < 256) k.spi += 256;  // 1-255 are reserved (RFC 4303 section 2.1), 0 is none
+  uint8_t info[24];  // "fry1", from, to, epoch, the generations of from and to
+  std::memcpy(info, "fry1", 4);
+  store32(info + 4, d.from);
+  store32(info + 8, d.to);
+  store32(info + 12, d.epoch);
+  store32(info + 16, d.from_generation);
+  store32(info + 20, d.to_generation);
+  uint8_t material[40];
+  if (!hkdf(secret, secret_len, info, sizeof info, material, sizeof material)) {
+    *error = "HKDF-SHA256 is not available from libcrypto";
+    return false;
   }
+  std::memcpy(out->key, material, 32);
+  std::memcpy(out->salt, material + 32, 4);
+  out->spi = load32(material + 36);
+  if (out->spi < 256) out->spi += 256;  // 1-255 are reserved (RFC 4303 section 2.1), 0 is none
   return true;
 }
 
@@ -83,31 +79,46 @@ EspSender::EspSender(const EspKey& key, uint64_t last_sequence) : key_(key), ctx
 EspSender::~EspSender() { EVP_CIPHER_CTX_free(ctx_); }
 
 uint32_t EspSender::seal(uint8_t* esp, uint32_t len, uint8_t next_header) {
+  const iovec payload{esp + kEspHeaderLen + kEspIvLen, len};
+  return seal_pieces(esp, &payload, 1, next_header);
+}
+
+uint32_t EspSender::seal_pieces(uint8_t* out, const iovec* pieces, uint32_t n, uint8_t next_header) {
   if (seq_ == UINT64_MAX) return 0;
   const uint64_t seq = ++seq_;
-  store32(esp, key_.spi);
-  store32(esp + 4, uint32_t(seq));
-  uint8_t* iv = esp + kEspHeaderLen;
-  store32(iv, uint32_t(seq >> 32));
-  store32(iv + 4, uint32_t(seq));
-  uint8_t* text = iv + kEspIvLen;
-  const uint32_t pad = (4 - (len + 2) % 4) % 4;
-  for (uint32_t i = 0; i < pad; i++) text[len + i] = uint8_t(i + 1);  // 1, 2, 3 (RFC 4303 section 2.4)
-  text[len + pad] = uint8_t(pad);
-  text[len + pad + 1] = next_header;
-  const uint32_t plain = len + pad + 2;
   uint8_t nonce[kNonceLen], aad[12];
-  nonce_of(key_, iv, nonce);
+  uint8_t* iv = out + kEspHeaderLen;
+  uint8_t* text = iv + kEspIvLen;
+  // The header goes in front of the payload: read the pieces before writing it (in place, they lie behind it).
+  store32(nonce + 4, uint32_t(seq >> 32));
+  store32(nonce + 8, uint32_t(seq));
+  std::memcpy(nonce, key_.salt, 4);
   aad_of(key_.spi, seq, aad);
-  int n = 0, tail = 0;
-  if (EVP_EncryptInit_ex(ctx_, nullptr, nullptr, nullptr, nonce) != 1 || EVP_EncryptUpdate(ctx_, nullptr, &n, aad, sizeof aad) != 1 ||
-      EVP_EncryptUpdate(ctx_, text, &n, text, int(plain)) != 1 || EVP_EncryptFinal_ex(ctx_, text + n, &tail) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_GET_TAG, kEspIcvLen, text + plain) != 1)
-    return 0;
+  int w = 0;
+  if (EVP_EncryptInit_ex(ctx_, nullptr, nullptr, nullptr, nonce) != 1 || EVP_EncryptUpdate(ctx_, nullptr, &w, aad, sizeof aad) != 1) return 0;
+  uint32_t len = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (EVP_EncryptUpdate(ctx_, text + len, &w, static_cast<const uint8_t*>(pieces[i].iov_base), int(pieces[i].iov_len)) != 1) return 0;
+    len += uint32_t(w);
+  }
+  // GCM is a stream: what went in came out, byte for byte.
+  const uint32_t pad = (4 - (len + 2) % 4) % 4;
+  uint8_t trailer[kEspTrailerMax] = {1, 2, 3};  // padding 1, 2, 3 (RFC 4303 section 2.4)
+  trailer[pad] = uint8_t(pad);
+  trailer[pad + 1] = next_header;
+  int tail = 0;
+  if (EVP_EncryptUpdate(ctx_, text + len, &w, trailer, int(pad + 2)) != 1) return 0;
+  const uint32_t plain = len + pad + 2;
+  if (EVP_EncryptFinal_ex(ctx_, text + plain, &tail) != 1 || EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_GET_TAG, kEspIcvLen, text + plain) != 1) return 0;
+  store32(out, key_.spi);
+  store32(out + 4, uint32_t(seq));
+  std::memcpy(iv, nonce + 4, kEspIvLen);
   return kEspHeaderLen + kEspIvLen + plain + kEspIcvLen;
 }
 
-EspReceiver::EspReceiver(const EspKey& key) : key_(key), ctx_(new_gcm(key, false)) {}
+EspReceiver::EspReceiver(const EspKey& key, uint64_t seen_up_to) : key_(key), ctx_(new_gcm(key, false)), top_(seen_up_to) {
+  if (seen_up_to) std::memset(window_, 0xff, sizeof window_);
+}
 EspReceiver::~EspReceiver() { EVP_CIPHER_CTX_free(ctx_); }
 
 // The high half of a sequence number whose low half is `low`, as RFC 4303

@@ -26,6 +26,8 @@
 // batches leave through several sockets and GRO merges by flow, so packets
 // arrive reordered by more than 64.
 #pragma once
+#include <sys/uio.h>
+
 #include <cstdint>
 #include <string>
 
@@ -37,6 +39,7 @@ constexpr uint32_t kEspHeaderLen = 8;  // SPI, sequence (low)
 constexpr uint32_t kEspIvLen = 8;
 constexpr uint32_t kEspIcvLen = 16;
 constexpr uint32_t kEspTrailerMax = 3 + 2;  // padding to 4 bytes, pad length, next header
+constexpr uint32_t kEspOverhead = kEspHeaderLen + kEspIvLen + kEspTrailerMax + kEspIcvLen;  // at most, around a payload
 constexpr uint16_t kEspInUdpPort = 4500;
 
 // One direction's key material: AES-256 key, the 4-byte salt of the GCM
@@ -48,15 +51,33 @@ struct EspKey {
   uint32_t spi;
 };
 
-// Both directions between two hosts, derived with HKDF-SHA256 from the
-// cluster's secret, the pair's addresses and the key's epoch (rotation
-// number): the lower address's sending key is the higher one's receiving
-// key. The same on both hosts, so no exchange is needed.
-struct EspPairKeys {
-  EspKey low_to_high, high_to_low;
+// Where one key is used: from one host to another (IPv4, host order), in
+// one epoch (the cluster's rotation number), between one run of each of
+// their daemons (a generation: random, new at every start). Derived with
+// HKDF-SHA256 from the epoch's cluster secret; both hosts derive the same
+// key, so nothing is exchanged. The generations make a restarted daemon's
+// keys new: its sequence numbers start again at 1, and reusing a key with
+// them would reuse GCM nonces.
+struct EspDirection {
+  uint32_t from, to, epoch, from_generation, to_generation;
 };
-bool derive_pair_keys(const uint8_t* secret, uint32_t secret_len, uint32_t host_a, uint32_t host_b, uint32_t epoch,
-                      EspPairKeys* out, std::string* error);
+bool derive_esp_key(const uint8_t* secret, uint32_t secret_len, const EspDirection& d, EspKey* out, std::string* error);
+
+// Why an ESP packet was not opened: counted on the sealed underlay port
+// (native/dataplane/drops.h puts these right after the core's reasons).
+#define FERRY_ESP_DROPS(X)                                                                             \
+  X(esp_malformed, "an ESP packet too short, misaligned, or not carrying a VXLAN datagram in UDP")    \
+  X(esp_unknown_spi, "an ESP packet whose SPI no key of this host has (another cluster, or a retired epoch)") \
+  X(decrypt_failed, "an ESP packet that did not authenticate: altered, or sealed with another key")   \
+  X(replayed, "an ESP packet whose sequence number was already seen or is behind the replay window") \
+  X(esp_no_key, "a datagram for a host no key to seal with is installed for (not sent)")
+
+enum class EspDrop : uint16_t {
+#define FERRY_X(name, help) name,
+  FERRY_ESP_DROPS(FERRY_X)
+#undef FERRY_X
+      count
+};
 
 class EspSender {
  public:
@@ -71,8 +92,13 @@ class EspSender {
   // and ICV after it (room for kEspTrailerMax + kEspIcvLen). Returns the ESP
   // packet's length, 0 if the sequence numbers are spent (a new key is due).
   uint32_t seal(uint8_t* esp, uint32_t len, uint8_t next_header);
+  // Seals the payload gathered from pieces[0..n) into out: header, IV,
+  // ciphertext, trailer and ICV (room for kEspOverhead + the payload).
+  // The pieces may be where the payload of seal() lies (in place).
+  uint32_t seal_pieces(uint8_t* out, const struct iovec* pieces, uint32_t n, uint8_t next_header);
   uint64_t sequence() const { return seq_; }
   uint32_t spi() const { return key_.spi; }
+  const EspKey& key() const { return key_; }
 
  private:
   EspKey key_;
@@ -85,7 +111,9 @@ class EspReceiver {
   static constexpr uint32_t kReplayWindow = 1024;
   enum class Opened { ok, malformed, replayed, auth_failed };
 
-  explicit EspReceiver(const EspKey& key);
+  // `seen_up_to`: sequence numbers up to it count as seen (a receiver made
+  // again for a key it had before: what it accepted then is not accepted again).
+  explicit EspReceiver(const EspKey& key, uint64_t seen_up_to = 0);
   ~EspReceiver();
   EspReceiver(const EspReceiver&) = delete;
   EspReceiver& operator=(const EspReceiver&) = delete;
@@ -95,6 +123,7 @@ class EspReceiver {
   // with its next header.
   Opened open(uint8_t* esp, uint32_t len, uint8_t** payload, uint32_t* payload_len, uint8_t* next_header);
   uint32_t spi() const { return key_.spi; }
+  const EspKey& key() const { return key_; }
   uint64_t highest() const { return top_; }
 
  private:
