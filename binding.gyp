@@ -54,6 +54,8 @@
         "native/nat/rewrite.cc",
         "native/nat/rewrite6.cc",
         "native/crypto/esp.cc",
+        "native/crypto/esp_peers.cc",
+        "native/vxlan/sealed.cc",
         "native/nat/nat_stage.cc",
         "native/tools/packet_socket.cc",
         "native/tools/netns_file.cc",

@@ -23,6 +23,7 @@
   X(parent, "a macvlan/ipvlan network's parent interface (AF_PACKET)")  \
   X(demuxed, "a container's interface on a macvlan/ipvlan network (TAP)") \
   X(underlay, "the VXLAN underlay: a UDP socket on the advertise address") \
+  X(sealed_underlay, "the encrypted overlays' underlay: ESP in UDP on port 4500 of the advertise address") \
   X(tunnel, "an overlay network's VXLAN tunnel, a port of its bridge domain")
 
 namespace ferry {

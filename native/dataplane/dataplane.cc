@@ -20,19 +20,21 @@ uint32_t Dataplane::attach_demux_port(std::unique_ptr<Port> port, PortRole role)
 }
 
 uint32_t Dataplane::attach_underlay(std::unique_ptr<UnderlayPort> port) {
-  return engine_->attach_port(std::move(port), PortRole::underlay);
+  const PortRole role = port->esp() ? PortRole::sealed_underlay : PortRole::underlay;
+  return engine_->attach_port(std::move(port), role);
 }
 
 uint32_t Dataplane::attach_tunnel(uint32_t underlay, uint32_t vni, uint32_t domain) {
   Port& u = engine_->port_or_throw(underlay);
-  if (u.role != PortRole::underlay) throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(underlay) + " is not the VXLAN underlay");
+  if (u.role != PortRole::underlay && u.role != PortRole::sealed_underlay)
+    throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(underlay) + " is not a VXLAN underlay");
   if (vni == 0 || vni > kMaxVni) throw ControlError(ErrorCode::bad_argument, "VNI " + std::to_string(vni) + " is out of range (1..16777215)");
   if (vxlan_decap_.tunnel_of(vni) != kNoPort)
     throw ControlError(ErrorCode::bad_argument, "VNI " + std::to_string(vni) + " already has a tunnel (port " + std::to_string(vxlan_decap_.tunnel_of(vni)) + ")");
   auto tunnel = std::make_unique<TunnelPort>(static_cast<UnderlayPort*>(&u), vni);
   tunnel->name = "vxlan" + std::to_string(vni);
   const uint32_t id = attach_bridge_port(std::move(tunnel), PortRole::tunnel, domain);
-  vxlan_decap_.set_tunnel(vni, id);
+  vxlan_decap_.set_tunnel(vni, id, u.role == PortRole::sealed_underlay);
   return id;
 }
 
@@ -40,6 +42,12 @@ void Dataplane::set_neighbor_proxy(uint32_t domain, const IpKey& ip, uint64_t ma
   domains_.get_or_throw(domain);
   neighbor_proxy_.set(domain, ip, mac);
   graph_.bypass(neighbor_proxy_node_, !neighbor_proxy_.any());
+}
+
+EspPeers& Dataplane::esp_or_throw(uint32_t port) {
+  Port& p = engine_->port_or_throw(port);
+  if (p.role != PortRole::sealed_underlay) throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(port) + " is not the sealed underlay");
+  return *static_cast<UnderlayPort&>(p).esp();
 }
 
 TunnelPort& Dataplane::tunnel_or_throw(uint32_t port) {
@@ -63,7 +71,7 @@ uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig confi
 }
 
 void Dataplane::detach_port(uint32_t id, bool destroy) {
-  if (Port* p = engine_->port(id); p && p->role == PortRole::underlay)
+  if (Port* p = engine_->port(id); p && (p->role == PortRole::underlay || p->role == PortRole::sealed_underlay))
     for (const auto& other : engine_->ports())
       if (other && other->role == PortRole::tunnel && static_cast<TunnelPort*>(other.get())->underlay() == p)
         throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(id) + " is the underlay of tunnel " + other->name + "; remove it first");

@@ -59,10 +59,12 @@ class Dataplane {
   uint32_t attach_uplink(std::unique_ptr<Port> port, UplinkConfig config);
   // A macvlan/ipvlan parent, or a member's TAP (joined to a segment by segments().add_member).
   uint32_t attach_demux_port(std::unique_ptr<Port> port, PortRole role);
-  // The VXLAN underlay socket, and an overlay network's tunnel port in its domain.
+  // A VXLAN underlay socket (plain, or sealed: ESP in UDP), and an overlay
+  // network's tunnel port in its domain (encrypted when its underlay is sealed).
   uint32_t attach_underlay(std::unique_ptr<UnderlayPort> port);
   uint32_t attach_tunnel(uint32_t underlay, uint32_t vni, uint32_t domain);
   TunnelPort& tunnel_or_throw(uint32_t port);
+  EspPeers& esp_or_throw(uint32_t sealed_underlay);
   // An address of a domain whose ARP and neighbour solicitations are answered with mac (0: no longer).
   void set_neighbor_proxy(uint32_t domain, const IpKey& ip, uint64_t mac);
   void detach_port(uint32_t id, bool destroy);

@@ -3,6 +3,7 @@
 // reads from the addon (no copy of it exists on that side).
 #pragma once
 #include "core/drop_reasons.h"
+#include "crypto/esp.h"
 #include "demux/demux_stage.h"
 #include "vxlan/decap_stage.h"
 #include "l2/bridge_stage.h"
@@ -21,6 +22,7 @@
 
 #define FERRY_DROP_REASONS(X) \
   FERRY_CORE_DROPS(X)         \
+  FERRY_ESP_DROPS(X)          \
   FERRY_VXLAN_DROPS(X)        \
   FERRY_PARSE_DROPS(X)        \
   FERRY_PORT_SECURITY_DROPS(X) \
@@ -51,6 +53,10 @@ static_assert(kDropReasonCount <= kMaxDropReasons, "raise kMaxDropReasons in cor
 // The core counts its own reasons by CoreDrop; they must be the list's first.
 #define FERRY_X(name, help) static_assert(int(DropReason::name) == int(CoreDrop::name), "core drops first");
 FERRY_CORE_DROPS(FERRY_X)
+#undef FERRY_X
+// The sealed underlay and the tunnel count the ESP reasons by EspDrop, right after the core's (vxlan/sealed.h).
+#define FERRY_X(name, help) static_assert(int(DropReason::name) == int(CoreDrop::count) + int(EspDrop::name), "ESP drops after the core's");
+FERRY_ESP_DROPS(FERRY_X)
 #undef FERRY_X
 
 const char* drop_reason_name(int r);

@@ -13,7 +13,7 @@
 //                                                 ▲                  └─▶ neighbor6 ─▶ sent (uplink) / held
 //                          bridge ─(IPv6 to the gateway's MAC)─┘
 //   parent, demuxed ─▶ parse ─▶ demux ─▶ sent (to members, or out on the parent)
-//   underlay ─▶ vxlan-decap ─▶ parse (as from the network's tunnel port) ─▶ bridge
+//   underlay, sealed underlay (ESP opened) ─▶ vxlan-decap ─▶ parse (as from the network's tunnel port) ─▶ bridge
 //
 // Every stage may also end a packet: sent, dropped (with a reason), held.
 #include "dataplane/dataplane.h"
@@ -52,6 +52,7 @@ Dataplane::Dataplane(const DataplaneConfig& config) : nat_(routes_, config.connt
   graph_.connect(parse, int(PortRole::parent), demux);
   graph_.connect(parse, int(PortRole::demuxed), demux);
   graph_.set_entry(PortRole::underlay, vxlan_decap);
+  graph_.set_entry(PortRole::sealed_underlay, vxlan_decap);
   graph_.connect(vxlan_decap, int(VxlanDecapStage::Next::inner), parse);
   graph_.connect(parse, int(PortRole::tunnel), bridge);
   graph_.connect(bridge, int(BridgeStage::Next::router), ip4_input);

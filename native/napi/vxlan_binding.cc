@@ -1,8 +1,10 @@
-// The N-API face of VXLAN: the underlay socket, and each overlay network's
-// tunnel port with the hosts that have the network and which host each MAC
-// lives on. Addresses cross as dotted-quad text, MACs as "aa:bb:...".
+// The N-API face of VXLAN: the underlay sockets (plain, and sealed for
+// encrypted networks, with each peer host's keys), and each overlay
+// network's tunnel port with the hosts that have the network and which host
+// each MAC lives on. Addresses cross as dotted-quad text, MACs as "aa:bb:...".
 #include "napi/convert.h"
 #include "napi/engine_binding.h"
+#include "l3/ipv4.h"
 #include "vxlan/vxlan.h"
 
 namespace ferry {
@@ -14,6 +16,8 @@ Napi::Value EngineBinding::AddUnderlay(const Napi::CallbackInfo& info) {
   opts.address = get_string(o, "address", "");
   opts.port = uint16_t(get_u32(o, "port", kVxlanUdpPort));
   opts.netns_path = get_string(o, "netns", "");
+  opts.sealed = get_bool(o, "sealed", false);
+  opts.generation = get_u32(o, "generation", 0);
   std::string error;
   std::unique_ptr<UnderlayPort> port(UnderlayPort::open(opts, &error));
   if (!port) throw_js(env, ErrorCode::socket, error);
@@ -60,6 +64,63 @@ Napi::Value EngineBinding::SetTunnelRemote(const Napi::CallbackInfo& info) {
     else t.set_remote(mac, host);
   });
   return env.Undefined();
+}
+
+// setEspPeer(sealedUnderlay, {peer, peerGeneration, sendEpoch, secrets: [{epoch, secret: Buffer}]}):
+// the associations with one peer host (crypto/esp_peers.h); unchanged keys are kept.
+Napi::Value EngineBinding::SetEspPeer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t port = u32_arg(info, 0, "port");
+  Napi::Object o = object_arg(info, 1);
+  EspPeerConfig c;
+  c.peer = ipv4_arg(env, o.Get("peer"), "peer");
+  c.peer_generation = get_u32(o, "peerGeneration", 0);
+  c.send_epoch = get_u32(o, "sendEpoch", 0);
+  Napi::Value secrets = o.Get("secrets");
+  if (!secrets.IsArray()) throw_js(env, ErrorCode::bad_argument, "secrets must be an array of {epoch, secret: Buffer}");
+  Napi::Array a = secrets.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value v = a.Get(i);
+    if (!v.IsObject() || !v.As<Napi::Object>().Get("secret").IsBuffer())
+      throw_js(env, ErrorCode::bad_argument, "secrets must be an array of {epoch, secret: Buffer}");
+    Napi::Buffer<uint8_t> b = v.As<Napi::Object>().Get("secret").As<Napi::Buffer<uint8_t>>();
+    c.secrets.push_back({get_u32(v.As<Napi::Object>(), "epoch", 0), std::vector<uint8_t>(b.Data(), b.Data() + b.Length())});
+  }
+  std::string error;
+  bool ok = true;
+  run(env, [&](Dataplane& dp) { ok = dp.esp_or_throw(port).set_peer(c, &error); });
+  if (!ok) throw_js(env, ErrorCode::bad_argument, "cannot key peer " + ipv4_text(c.peer) + ": " + error);
+  return env.Undefined();
+}
+
+Napi::Value EngineBinding::RemoveEspPeer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t port = u32_arg(info, 0, "port");
+  const uint32_t peer = ipv4_arg(env, info.Length() > 1 ? info[1] : env.Undefined(), "peer");
+  run(env, [&](Dataplane& dp) { dp.esp_or_throw(port).remove_peer(peer); });
+  return env.Undefined();
+}
+
+// espPeers(sealedUnderlay): [{peer, sendEpoch, sendSpi, sent, receiveSpis}], for statistics and tests.
+Napi::Value EngineBinding::EspPeerStates(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const uint32_t port = u32_arg(info, 0, "port");
+  std::vector<EspPeerState> states;
+  run(env, [&](Dataplane& dp) { states = dp.esp_or_throw(port).state(); });
+  Napi::Array out = Napi::Array::New(env, states.size());
+  for (uint32_t i = 0; i < states.size(); i++) {
+    const EspPeerState& st = states[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("peer", ipv4_text(st.peer));
+    o.Set("sendEpoch", st.send_epoch);
+    o.Set("sendSpi", st.send_spi);
+    o.Set("sent", double(st.sent));
+    Napi::Array spis = Napi::Array::New(env, st.receive_spis.size());
+    for (uint32_t k = 0; k < st.receive_spis.size(); k++) spis.Set(k, st.receive_spis[k]);
+    o.Set("receiveSpis", spis);
+    out.Set(i, o);
+  }
+  return out;
 }
 
 // setNeighborProxy(domain, address, mac): ARP/ND for address answered with mac; mac null: no longer.

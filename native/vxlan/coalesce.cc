@@ -87,27 +87,31 @@ void TcpCoalescer::close() {
   p_ = nullptr;
 }
 
-uint32_t split_run(PacketPool& pool, Packet* src, uint32_t len, uint32_t segment, Packet** out, uint64_t* no_buffer) {
-  if (segment >= len) {  // one datagram: nothing to split or merge
-    src->len = len;
-    src->vnet = VnetHdr{};
-    out[0] = src;
-    return 1;
-  }
+uint32_t split_run(PacketPool& pool, Packet* src, uint32_t len, uint32_t segment, Packet** out, uint64_t* no_buffer, DatagramOpener* opener) {
+  if (segment >= len) segment = len;  // one datagram: nothing to merge
   TcpCoalescer merge;
   uint32_t k = 0;
+  bool src_kept = false;
   const uint32_t in_port = src->in_port;
+  uint8_t* const run = src->data;
   for (uint32_t off = 0; off < len; off += segment) {
-    const uint8_t* d = src->data + off;
-    const uint32_t n = len - off < segment ? len - off : segment;
+    uint8_t* d = run + off;
+    uint32_t n = len - off < segment ? len - off : segment;
+    if (opener && !opener->open(d, n, &d, &n)) continue;
     if (merge.append(d, n)) continue;
     merge.close();
-    Packet* q = off == 0 ? src : pool.get();
+    // Later datagrams lie further on in src's buffer: a frame kept there never grows over one not read yet.
+    Packet* q = src_kept ? pool.get() : src;
     if (!q) {
       (*no_buffer)++;
       continue;
     }
-    if (q != src) std::memcpy(q->data, d, n);
+    if (q == src) {
+      src_kept = true;
+      src->data = d;
+    } else {
+      std::memcpy(q->data, d, n);
+    }
     q->len = n;
     q->in_port = in_port;
     q->vnet = VnetHdr{};
@@ -115,6 +119,7 @@ uint32_t split_run(PacketPool& pool, Packet* src, uint32_t len, uint32_t segment
     merge.open(q);
   }
   merge.close();
+  if (!src_kept) pool.put(src);
   return k;
 }
 

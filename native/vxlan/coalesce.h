@@ -45,12 +45,24 @@ class TcpCoalescer {
   bool full_ = false;  // a short segment or PSH came: nothing more
 };
 
+// What opens each datagram of a run before it is split and merged: the
+// sealed underlay's ESP (underlay_port.h). Opens d (len bytes) in place and
+// gives the VXLAN datagram inside it, or refuses it (and counts why).
+class DatagramOpener {
+ public:
+  virtual ~DatagramOpener() = default;
+  virtual bool open(uint8_t* d, uint32_t len, uint8_t** vxlan, uint32_t* vxlan_len) = 0;
+};
+
 // One UDP_GRO run (len bytes in src, datagrams of `segment` bytes but the
-// last) into frames: the first datagram stays in src's buffer, the others are
-// copied out of it into packets from the pool, and each TCP segment that
-// continues the frame before it is merged into that frame instead. Returns
-// the frames in out (at most one per datagram); *no_buffer counts datagrams
-// lost for want of a free packet. Every frame starts with its VXLAN header.
-uint32_t split_run(PacketPool& pool, Packet* src, uint32_t len, uint32_t segment, Packet** out, uint64_t* no_buffer);
+// last) into frames: the first datagram kept stays in src's buffer, the
+// others are copied out of it into packets from the pool, and each TCP
+// segment that continues the frame before it is merged into that frame
+// instead. Returns the frames in out (at most one per datagram); src goes
+// back to the pool if none is kept; *no_buffer counts datagrams lost for
+// want of a free packet. Every frame starts with its VXLAN header. With an
+// opener, each datagram is opened first, and one it refuses is dropped.
+uint32_t split_run(PacketPool& pool, Packet* src, uint32_t len, uint32_t segment, Packet** out, uint64_t* no_buffer,
+                   DatagramOpener* opener = nullptr);
 
 }  // namespace ferry

@@ -7,8 +7,11 @@
 // the network (head-end replication: no multicast underlay). The tables are
 // the control plane's (from the cluster state): nothing is learnt from the
 // wire. TSO frames are cut to the MSS and checksums completed here
-// (segment.h): what crosses is whole frames. Frames from the tunnel come in through the underlay and the
-// vxlan-decap stage, which gives them this port as their ingress.
+// (segment.h): what crosses is whole frames. On a sealed underlay (an
+// encrypted network, sealed.h) each datagram is sealed for its host on the
+// way out, a TSO frame's still in one UDP_SEGMENT send. Frames from the
+// tunnel come in through the underlay and the vxlan-decap stage, which gives
+// them this port as their ingress.
 #pragma once
 #include <netinet/in.h>
 #include <sys/uio.h>
@@ -48,6 +51,8 @@ class TunnelPort : public Port {
   // Where a TSO frame's datagrams are described (segment.h): their headers and two pieces each.
   std::vector<uint8_t> segment_headers_;
   std::vector<iovec> segment_iov_;
+  // Where datagrams are sealed (encrypted networks): a batch's, or one send's of a TSO frame.
+  std::vector<uint8_t> sealed_;
 };
 
 }  // namespace ferry

@@ -11,6 +11,7 @@
 #include "core/netns_scope.h"
 #include "ports/mmsg.h"
 #include "vxlan/coalesce.h"
+#include "vxlan/sealed.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103  // linux 4.18
@@ -64,6 +65,7 @@ UnderlayPort* UnderlayPort::open(const UnderlayOptions& opts, std::string* error
   setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on);  // a kernel without it hands datagrams one by one
   UnderlayPort* p = new UnderlayPort(fd, opts.port);
   p->name = opts.address + ":" + std::to_string(opts.port);
+  if (opts.sealed) p->esp_ = std::make_unique<EspPeers>(ntohl(sin.sin_addr.s_addr), opts.generation);
   // Sending sockets on ports of the dynamic range (49152-65535), from a random start.
   std::random_device rd;
   uint32_t port = 49152 + rd() % 16384;
@@ -133,13 +135,19 @@ uint32_t UnderlayPort::rx_burst(PacketPool& pool, Packet** out, uint32_t max) {
   return n;
 }
 
-// One run into frames (coalesce.h).
+// One run into frames (coalesce.h), each datagram opened first when sealed (sealed.h).
 uint32_t UnderlayPort::expand(PacketPool& pool, const Run& r, Packet** out) {
   counters.rx_packets += r.datagrams();
   counters.rx_bytes += r.len;
   r.p->in_port = id;
   uint64_t lost = 0;
-  const uint32_t k = split_run(pool, r.p, r.len, r.segment, out, &lost);
+  uint32_t k;
+  if (esp_) {
+    EspOpener opener(*esp_, counters);
+    k = split_run(pool, r.p, r.len, r.segment, out, &lost, &opener);
+  } else {
+    k = split_run(pool, r.p, r.len, r.segment, out, &lost);
+  }
   counters.drops[static_cast<int>(CoreDrop::no_buffer)] += lost;
   return k;
 }

@@ -14,15 +14,21 @@
 // segments of one inner flow merged back into one GSO frame (coalesce.h).
 // A run is never split across two bursts: one that does not fit in what is
 // left of a burst waits, whole, for the next (rx_pending).
+//
+// A sealed underlay (encrypted overlay networks, sealed.h) is the same on
+// port 4500, with the ESP associations of every peer host: each datagram of
+// a run is opened before the run is split and merged.
 #pragma once
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/port.h"
+#include "crypto/esp_peers.h"
 
 namespace ferry {
 
@@ -30,6 +36,8 @@ struct UnderlayOptions {
   std::string address;     // IPv4 to bind (the advertise address)
   uint16_t port = 4789;
   std::string netns_path;  // "" = here
+  bool sealed = false;     // ESP in UDP: the encrypted networks' underlay
+  uint32_t generation = 0; // this run of the daemon (crypto/esp.h), for a sealed one
 };
 
 class UnderlayPort : public Port {
@@ -44,7 +52,7 @@ class UnderlayPort : public Port {
   // Frames are not queued here: tunnels send their datagrams with send().
   void tx_burst(Packet* const* pkts, uint32_t n) override {}
   int rx_fd() const override { return fd_; }
-  const char* kind() const override { return "udp"; }
+  const char* kind() const override { return esp_ ? "esp-in-udp" : "udp"; }
 
   // Sends n datagrams (VXLAN header and inner frame each) to their hosts from
   // source socket `flow` (a hash: any value), one sendmmsg for the lot; one
@@ -55,6 +63,8 @@ class UnderlayPort : public Port {
   // sendmsg (UDP_SEGMENT). False if the kernel refused it (counted).
   bool send_segments(uint32_t flow, const sockaddr_in& to, const iovec* iov, uint32_t iovcnt, uint32_t bytes, uint32_t datagram, uint32_t count);
   uint16_t udp_port() const { return port_; }
+  // The ESP associations of a sealed underlay; nullptr for the plain one.
+  EspPeers* esp() const { return esp_.get(); }
   // The sending socket a flow hash picks: datagrams with the same one can share a sendmmsg.
   uint32_t socket_of(uint32_t flow) const { return flow % uint32_t(tx_fds_.size()); }
 
@@ -73,6 +83,7 @@ class UnderlayPort : public Port {
   uint16_t port_;
   std::vector<int> tx_fds_;
   std::deque<Run> held_;
+  std::unique_ptr<EspPeers> esp_;
 };
 
 }  // namespace ferry

@@ -5,6 +5,8 @@ import {
   type CaptureOptions,
   type ConntrackEntry,
   type ConntrackTimeouts,
+  type EspPeerConfig,
+  type EspPeerState,
   type MacEntry,
   type NativeEngine,
   type NativeStats,
@@ -12,6 +14,7 @@ import {
   type PublishedPort,
   type SegmentOptions,
   type TracedPacket,
+  type UnderlayOptions,
   type UplinkOptions,
 } from './native';
 
@@ -115,10 +118,21 @@ export class Engine {
   }
   /**
    * The VXLAN underlay: a UDP socket on the advertise address (port 4789 by
-   * default), in the given namespace. Returns its port id.
+   * default), in the given namespace. Returns its port id. A sealed one
+   * (port 4500) carries encrypted networks' datagrams in ESP.
    */
-  addUnderlay(opts: { address: string; port?: number; netns?: string }): number {
+  addUnderlay(opts: UnderlayOptions): number {
     return native(() => this.handle.addUnderlay(opts));
+  }
+  /** A peer host's keys on the sealed underlay; what did not change keeps its sequence numbers and replay window. */
+  setEspPeer(port: number, peer: EspPeerConfig): void {
+    native(() => this.handle.setEspPeer(port, peer));
+  }
+  removeEspPeer(port: number, peer: string): void {
+    native(() => this.handle.removeEspPeer(port, peer));
+  }
+  espPeers(port: number): EspPeerState[] {
+    return native(() => this.handle.espPeers(port));
   }
   /**
    * An overlay network's tunnel: a port of its bridge domain that speaks

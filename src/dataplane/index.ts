@@ -7,6 +7,8 @@ export type {
   ConntrackEntry,
   ConntrackTuple,
   ConntrackTimeouts,
+  EspPeerConfig,
+  EspPeerState,
   MacEntry,
   NativePortStats,
   NativeStats,
@@ -15,6 +17,7 @@ export type {
   SegmentOptions,
   StageStats,
   TracedPacket,
+  UnderlayOptions,
   UplinkOptions,
   VnetHeader,
 } from './native';

@@ -97,6 +97,33 @@ export type ConntrackTimeouts = Partial<Record<ConntrackTimeoutName, number>>;
 /** A stage's own counters, and what the graph measured of it (nsPerPacket: sampled, 1 run in 16). */
 export type StageStats = Record<string, number> & { packets: number; batches: number; nsPerPacket: number };
 
+/** An underlay socket; `sealed`: ESP in UDP (port 4500) for encrypted overlays, keyed per peer with setEspPeer. */
+export interface UnderlayOptions {
+  address: string;
+  port?: number;
+  netns?: string;
+  sealed?: boolean;
+  /** This run of the daemon (random at every start): part of every key, so a restart never reuses one. */
+  generation?: number;
+}
+
+/** One peer host's ESP associations (native/crypto/esp_peers.h): what it may seal with, and which epoch this host seals with. */
+export interface EspPeerConfig {
+  peer: string;
+  peerGeneration: number;
+  sendEpoch: number;
+  secrets: { epoch: number; secret: Buffer }[];
+}
+
+export interface EspPeerState {
+  peer: string;
+  sendEpoch: number;
+  sendSpi: number;
+  /** Sequence numbers the sender has used. */
+  sent: number;
+  receiveSpis: number[];
+}
+
 export interface NativeStats {
   ports: NativePortStats[];
   domains: { id: number; ports: number; macEntries: number; maxEntries: number; agingSeconds: number; bridge: BridgeOutcomes }[];
@@ -143,9 +170,12 @@ export interface NativeEngine {
   };
   addPacketPort(opts: { ifname: string; netns?: string; domain?: number; role?: 'container' | 'host' | 'parent' }): { id: number; name: string };
   createSegment(opts: SegmentOptions): number;
-  addUnderlay(opts: { address: string; port?: number; netns?: string }): number;
+  addUnderlay(opts: UnderlayOptions): number;
   addTunnel(opts: { underlay: number; vni: number; domain: number }): number;
   setTunnelHosts(port: number, hosts: string[]): void;
+  setEspPeer(port: number, peer: EspPeerConfig): void;
+  removeEspPeer(port: number, peer: string): void;
+  espPeers(port: number): EspPeerState[];
   setTunnelRemote(port: number, mac: string, host: string | null): void;
   setNeighborProxy(domain: number, address: string, mac: string | null): void;
   removeSegment(id: number): void;
