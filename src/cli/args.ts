@@ -1,3 +1,4 @@
+import { goDuration } from './time-spec';
 /**
  * A small, strict argument parser: every option is declared, and a wrong
  * argument is answered with one line naming it and the accepted forms.
@@ -28,6 +29,15 @@ export function positiveInt(max: number) {
     const n = Number(raw);
     if (!/^\d+$/.test(raw) || n < 1 || n > max) throw new Error(`an integer from 1 to ${max}`);
     return n;
+  };
+}
+
+/** A Go duration ("12h", "30m", "1h30m", "90s") of at least min_ms, in ms. */
+export function duration(minMs: number, example: string) {
+  return (raw: string): number => {
+    const ms = goDuration(raw);
+    if (ms === undefined || ms < minMs) throw new Error(`a duration of at least ${minMs / 1000}s, such as ${example}`);
+    return ms;
   };
 }
 
@@ -129,6 +139,12 @@ export function oneOf(words: string[]) {
 }
 
 /** KEY=VALUE (labels, -o options, --aux-address). */
+/** KEY=VALUE, or a KEY alone with the value "" (as Docker's --opt and --label take it: `-o encrypted`). */
+export function keyOrKeyValue(raw: string): [string, string] {
+  if (raw && !raw.startsWith('=') && !raw.includes('=')) return [raw, ''];
+  return keyValue(raw);
+}
+
 export function keyValue(raw: string): [string, string] {
   const eq = raw.indexOf('=');
   if (eq <= 0) throw new Error('KEY=VALUE');

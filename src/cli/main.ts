@@ -45,15 +45,8 @@ async function main(argv: string[]): Promise<number> {
       out(o.format === 'json' ? JSON.stringify(counters, null, 4) : (await import('./format')).table(['COUNTER', 'VALUE'], Object.entries(counters).map(([k, v]) => [k, String(v)])));
       return 0;
     }
-    case 'node': {
-      if (args[0] !== 'ls' && args[0] !== 'list') throw new UsageError(`unknown node command "${args[0] ?? ''}" (accepted: ls)`);
-      const { options: o, rest } = parseOptions(specOf('node ls'), args.slice(1));
-      if (rest.length) throw new UsageError(`"node ls" takes no arguments (got "${rest.join(' ')}")`);
-      const nodes = await new Client(socket).request<import('../cluster/membership').NodeStatus[]>('GET', '/v1/nodes');
-      const rows = nodes.map((n) => ({ ID: `${n.id}${n.self ? ' *' : ''}`, Hostname: n.hostname, Address: n.advertise, Status: n.status === 'up' ? 'Ready' : 'Down' }));
-      (await import('./format')).formatListing({ headers: { ID: 'ID', Hostname: 'HOSTNAME', Address: 'ADDRESS', Status: 'STATUS' }, columns: ['ID', 'Hostname', 'Address', 'Status'], rows }, o.format as string | undefined).forEach((l) => out(l));
-      return 0;
-    }
+    case 'node':
+      return (await import('./commands/node')).nodeCommand(args, new Client(socket), out);
     case 'events':
       return (await import('./commands/events')).eventsCommand(args, new Client(socket), out);
     case 'capture':

@@ -1,5 +1,5 @@
 import { CONNTRACK_TIMEOUTS } from '../dataplane/generated/names';
-import { type OptionSpec, keyValue, oneOf, positiveInt } from './args';
+import { type OptionSpec, duration, keyOrKeyValue, keyValue, oneOf, positiveInt } from './args';
 import { parseAddressPool } from '../daemon/config';
 import { parseSince } from './time-spec';
 
@@ -82,8 +82,8 @@ const NETWORK_CREATE_OPTIONS: OptionSpec[] = [
   { flag: '--internal', help: 'no egress' },
   { flag: '--ipv6', help: 'dual stack' },
   { flag: '--attachable', help: 'accepted for compatibility (every overlay network can be joined by containers)' },
-  { flag: '--label', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'metadata' },
-  { flag: '--opt', short: '-o', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'driver option: bridge: com.docker.network.bridge.*, ferry.port_security=false; macvlan/ipvlan: parent=IFACE[.VID], macvlan_mode=bridge|private|vepa|passthru, ipvlan_mode=l2, ipvlan_flag=bridge|private|vepa, ferry.host_access=true; overlay: com.docker.network.driver.mtu, com.docker.network.driver.overlay.vxlanid_list=VNI' },
+  { flag: '--label', value: 'KEY[=VALUE]', repeat: true, parse: keyOrKeyValue, help: 'metadata' },
+  { flag: '--opt', short: '-o', value: 'KEY[=VALUE]', repeat: true, parse: keyOrKeyValue, help: 'driver option: bridge: com.docker.network.bridge.*, ferry.port_security=false; macvlan/ipvlan: parent=IFACE[.VID], macvlan_mode=bridge|private|vepa|passthru, ipvlan_mode=l2, ipvlan_flag=bridge|private|vepa, ferry.host_access=true; overlay: com.docker.network.driver.mtu, com.docker.network.driver.overlay.vxlanid_list=VNI, encrypted (ESP between hosts)' },
 ];
 
 export const COMMAND_SPECS: CommandSpec[] = [
@@ -111,6 +111,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       { flag: '--advertise-addr', value: 'IP|IFACE', help: 'with --cluster-store: the address other hosts reach this one on' },
       { flag: '--cluster-ttl', value: 'SECONDS', parse: positiveInt(3600), help: 'with --cluster-store: a daemon silent this long is down (default 10)' },
       { flag: '--vxlan-port', value: 'PORT', parse: positiveInt(65535), help: 'with --cluster-store: the UDP port of overlay networks\' VXLAN (default 4789)' },
+      { flag: '--overlay-key-rotation', value: 'DURATION', parse: duration(1000, '12h, 30m or 90s'), help: 'with --cluster-store: how often encrypted overlays\' keys change (default 12h, as Docker\'s)' },
       { flag: '--config-file', value: 'FILE', help: 'daemon.json with Docker\'s keys (default /etc/ferry/daemon.json, if it exists)' },
       { flag: '--bip', value: 'CIDR', help: 'the default bridge\'s address and prefix (192.0.2.1/24)' },
       { flag: '--fixed-cidr', value: 'CIDR', help: 'the default bridge\'s addresses for containers, inside --bip\'s subnet' },
@@ -125,6 +126,8 @@ export const COMMAND_SPECS: CommandSpec[] = [
     ],
   },
   { name: 'node ls', aliases: ['node list'], summary: 'list the daemons of the cluster (--cluster-store)', args: '', options: [FORMAT_OPTION] },
+  { name: 'node keys', summary: "encrypted overlays' keys: the epoch, and per host the SPIs and packets sealed (as ip xfrm state)", args: '', options: [{ flag: '--json', help: 'as JSON' }] },
+  { name: 'node rotate-keys', summary: "moves the cluster to new keys for encrypted overlays now (otherwise every --overlay-key-rotation)", args: '', options: [] },
   { name: 'network create', summary: 'create a network', args: 'NAME', options: NETWORK_CREATE_OPTIONS },
   {
     name: 'network ls',

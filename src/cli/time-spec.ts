@@ -28,7 +28,7 @@ function fromMillis(ms: number, nanos: number): string {
 const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A Go duration ("1h30m", "1.5s", "250ms") in ms, or undefined if raw is not one. */
-function goDuration(raw: string): number | undefined {
+export function goDuration(raw: string): number | undefined {
   if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(raw)) return undefined;
   let ms = 0;
   for (const [, n, , unit] of raw.matchAll(/(\d+(\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(n) * UNIT_MS[unit!]!;

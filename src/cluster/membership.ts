@@ -19,6 +19,8 @@ export interface NodeDoc {
   advertise: string;
   /** When this daemon last joined. */
   joined: string;
+  /** This run of the daemon: random at every start, part of every ESP key (crypto/esp.h), so a restart never reuses one. */
+  generation?: number;
 }
 
 export interface NodeStatus extends NodeDoc {
@@ -63,7 +65,7 @@ export class Membership {
   static async join(opts: { hosts: string[]; id: string; advertise: string; ttlSeconds: number; timeoutMs?: number; onLost: (e: Error) => void }): Promise<Membership> {
     const root = new Etcd3({ hosts: opts.hosts, dialTimeout: opts.timeoutMs ?? 3000 });
     const client = root.namespace('/ferry/');
-    const self: NodeDoc = { id: opts.id, hostname: hostname(), advertise: opts.advertise, joined: new Date().toISOString() };
+    const self: NodeDoc = { id: opts.id, hostname: hostname(), advertise: opts.advertise, joined: new Date().toISOString(), generation: randomBytes(4).readUInt32BE() };
     const m = new Membership(root, client, self, opts.ttlSeconds, opts.onLost, opts.hosts, opts.timeoutMs ?? 3000);
     try {
       await withTimeout(client.put(`nodes/${self.id}`).value(JSON.stringify(self)).exec(), opts.timeoutMs ?? 3000, opts.hosts);

@@ -1,4 +1,5 @@
 import type { IKeyValue, Namespace, Watcher } from 'etcd3';
+import { Keyring, type KeyringState } from './keyring';
 import type { NodeDoc } from './membership';
 
 /**
@@ -11,6 +12,7 @@ import type { NodeDoc } from './membership';
  *   networks/<network>           an overlay network (its NetworkDoc, with its VNI)
  *   endpoints/<network>/<ep>     an overlay endpoint: MAC, addresses, names, host
  *   addresses/<network>/<ip>     the endpoint an address is claimed for (ipam.ts)
+ *   keyring/...                  the secrets of encrypted networks (keyring.ts)
  *
  * Endpoints of a node whose lease expired stay in the store (the node may
  * come back with its containers) but are not in `endpoints()`: for every
@@ -30,12 +32,17 @@ export interface EndpointAnnouncement {
   node: string;
 }
 
-/** What changed: a network appeared or went, or the endpoints of these networks changed. */
-export type ViewChange = { kind: 'network'; id: string; gone: boolean } | { kind: 'endpoints'; networks: string[] };
+/**
+ * What changed: a network appeared or went, or the endpoints of these
+ * networks changed, or the keys hosts seal with are due again (the keyring,
+ * or a host's membership, changed).
+ */
+export type ViewChange = { kind: 'network'; id: string; gone: boolean } | { kind: 'endpoints'; networks: string[] } | { kind: 'keys' };
 
 export class ClusterView<Network extends { id: string } = { id: string }> {
   readonly networks = new Map<string, Network>();
   readonly nodes = new Map<string, NodeDoc>();
+  readonly keyring: KeyringState = { secrets: new Map() };
   private readonly alive = new Set<string>();
   /** network -> endpoint id -> announcement, whoever's node is alive or not. */
   private readonly announced = new Map<string, Map<string, EndpointAnnouncement>>();
@@ -85,6 +92,7 @@ export class ClusterView<Network extends { id: string } = { id: string }> {
   }
 
   private apply(key: string, value: string | undefined): void {
+    if (Keyring.apply(this.keyring, key, value)) return this.listener({ kind: 'keys' });
     const [kind, a, b] = key.split('/', 3) as [string, string, string | undefined];
     const parse = <T>() => {
       try {
@@ -122,8 +130,9 @@ export class ClusterView<Network extends { id: string } = { id: string }> {
     }
   }
 
-  /** The networks where the node has endpoints are told their endpoints changed. */
+  /** The networks where the node has endpoints are told their endpoints changed; its keys are due again. */
   private nodeChanged(node: string): void {
+    this.listener({ kind: 'keys' });
     const touched = [...this.announced].filter(([, m]) => [...m.values()].some((e) => e.node === node)).map(([n]) => n);
     if (touched.length) this.listener({ kind: 'endpoints', networks: touched });
   }

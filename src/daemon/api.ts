@@ -54,9 +54,12 @@ const routes: [string, RegExp, Handler][] = [
     return d.state.exclusive(() => d.networks.disconnect(ref!, spec.container));
   }],
   ['GET', /^\/v1\/dns$/, async (d) => d.dns.counters],
-  ['GET', /^\/v1\/nodes$/, async (d) => {
-    if (!d.membership) throw conflict('this daemon is not in a cluster: start it with --cluster-store etcd://HOST:PORT --advertise-addr IP');
-    return d.membership.nodes();
+  ['GET', /^\/v1\/nodes$/, async (d) => clustered(d).membership!.nodes()],
+  ['GET', /^\/v1\/nodes\/keys$/, async (d) => clustered(d).overlays!.keys()],
+  ['POST', /^\/v1\/nodes\/keys\/rotate$/, async (d) => {
+    const r = await clustered(d).overlays!.rotateKeys();
+    if (!r) throw conflict('the cluster has no keys yet: they are made with the first encrypted network (network create -d overlay -o encrypted)');
+    return r;
   }],
   ['GET', /^\/v1\/events$/, async (d, _p, _b, q) => {
     const since = q.get('since');
@@ -202,6 +205,12 @@ function listening(socket: string): Promise<boolean> {
     c.once('connect', () => (c.destroy(), resolve(true)));
     c.once('error', () => resolve(false));
   });
+}
+
+/** The daemon, if it is in a cluster; else the error that says how to make it one. */
+function clustered(d: Daemon): Daemon {
+  if (!d.membership || !d.overlays) throw conflict('this daemon is not in a cluster: start it with --cluster-store etcd://HOST:PORT --advertise-addr IP');
+  return d;
 }
 
 export async function serve(d: Daemon, socket: string): Promise<http.Server> {

@@ -62,8 +62,8 @@ export interface DaemonOptions {
   ipfragTime?: number;
   /** daemon.json and its flags (daemon/config.ts). */
   config?: DaemonConfig;
-  /** --cluster-store: etcd's client URLs, this host's underlay address, and the lease TTL in seconds. */
-  cluster?: { hosts: string[]; advertise: string; ttlSeconds: number; vxlanPort?: number };
+  /** --cluster-store: etcd's client URLs, this host's underlay address, the lease TTL in seconds, --vxlan-port, --overlay-key-rotation. */
+  cluster?: { hosts: string[]; advertise: string; ttlSeconds: number; vxlanPort?: number; keyRotationMs?: number };
   log: Logger;
 }
 
@@ -199,7 +199,7 @@ export class Daemon {
       onLost: (e) => this.options.log('cluster.lease_lost', { error: e.message }, 'warn'),
     });
     this.options.log('cluster.join', { node: id, advertise: cluster.advertise, store: cluster.hosts });
-    this.overlays = new Overlays(this.engine, this.bridges, this.membership, { vxlanPort: cluster.vxlanPort ?? 4789 }, this.options.log);
+    this.overlays = new Overlays(this.engine, this.bridges, this.membership, { vxlanPort: cluster.vxlanPort ?? 4789, keyRotationMs: cluster.keyRotationMs }, this.options.log);
     await this.overlays.start((change) => void this.clusterChanged(change));
   }
 
@@ -210,6 +210,8 @@ export class Daemon {
       if (change.kind === 'network') {
         const net = overlays.view.networks.get(change.id);
         await this.state.exclusive(() => this.networks.adopt(net, change.id));
+      } else if (change.kind === 'keys') {
+        overlays.keysChanged();
       } else {
         for (const id of change.networks) {
           const net = this.state.networks.get(id);

@@ -1,5 +1,6 @@
 import type { Engine } from '../dataplane';
 import { ClusterIpam } from '../cluster/ipam';
+import { Keyring } from '../cluster/keyring';
 import type { Membership } from '../cluster/membership';
 import { OverlayStore, type NetworkClaims } from '../cluster/overlay-store';
 import { ClusterView, type EndpointAnnouncement, type ViewChange } from '../cluster/view';
@@ -14,12 +15,24 @@ import type { ContainerDoc, Endpoint, NetworkDoc } from './model';
 export const OVERLAY_OPTIONS = {
   mtu: 'com.docker.network.driver.mtu',
   vni: 'com.docker.network.driver.overlay.vxlanid_list',
+  /** Present (any value, as Docker takes it): the network's datagrams between hosts are ESP (native/vxlan/sealed.h). */
+  encrypted: 'encrypted',
 } as const;
 
 /** VNIs Ferry picks start here, as Docker's overlay driver's do. */
 export const FIRST_VNI = 4096;
 /** The outer IPv4, UDP and VXLAN headers and the inner Ethernet header: what an overlay packet loses to the underlay. */
 export const VXLAN_OVERHEAD = 50;
+/**
+ * What an encrypted network's packet loses besides: ESP's header and IV
+ * (16), the UDP header inside it (8), at most 3 bytes of padding, the pad
+ * length and next header (2), and the ICV (16).
+ */
+export const ESP_OVERHEAD = 45;
+/** The UDP port of encrypted networks' datagrams: ESP in UDP (RFC 3948). */
+export const ESP_UDP_PORT = 4500;
+/** Docker rotates the keys of encrypted overlays every 12 hours. */
+export const DEFAULT_KEY_ROTATION_MS = 12 * 3600 * 1000;
 
 /** What the engine holds for one overlay network on this host, to change only what changed. */
 interface Applied {
@@ -43,7 +56,11 @@ export class Overlays {
   readonly view: ClusterView<NetworkDoc>;
   readonly store: OverlayStore;
   readonly ipam: ClusterIpam;
+  readonly keyring: Keyring;
   private underlay?: number;
+  /** The sealed underlay (ESP in UDP), opened with the first encrypted network here. */
+  private sealed?: number;
+  private rotation?: NodeJS.Timeout;
   private readonly live = new Map<string, Applied>();
   private readonly pending = new Map<string, Promise<void>>();
 
@@ -51,16 +68,21 @@ export class Overlays {
     private readonly engine: Engine,
     private readonly bridges: Bridges,
     readonly membership: Membership,
-    private readonly options: { vxlanPort: number },
+    private readonly options: { vxlanPort: number; keyRotationMs?: number },
     private readonly log: Logger,
   ) {
     this.view = new ClusterView<NetworkDoc>(membership.kv);
     this.store = new OverlayStore(membership.kv, (p) => membership.bounded(p));
     this.ipam = new ClusterIpam(this.store, this.view);
+    this.keyring = new Keyring(membership.kv, (p) => membership.bounded(p));
   }
 
   static handles(net: NetworkDoc): boolean {
     return net.driver === 'overlay';
+  }
+
+  static encrypted(net: NetworkDoc): boolean {
+    return OVERLAY_OPTIONS.encrypted in net.options;
   }
 
   get self(): string {
@@ -72,16 +94,18 @@ export class Overlays {
     await this.membership.bounded(this.view.start());
     this.view.onChange(onChange);
     this.underlay = this.engine.addUnderlay({ address: this.membership.self.advertise, port: this.options.vxlanPort });
+    this.keysChanged();
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.rotation);
     await this.view.stop((p) => this.membership.bounded(p));
   }
 
-  /** The MTU of overlay networks made here: the underlay interface's, less the VXLAN headers. */
-  async defaultMtu(): Promise<number> {
+  /** The MTU of overlay networks made here: the underlay interface's, less the VXLAN headers (and ESP's, encrypted). */
+  async defaultMtu(encrypted = false): Promise<number> {
     const link = (await listAddresses({ family: 4 })).find((l) => l.addr_info?.some((a) => a.local === this.membership.self.advertise));
-    return (link?.mtu ?? 1500) - VXLAN_OVERHEAD;
+    return (link?.mtu ?? 1500) - VXLAN_OVERHEAD - (encrypted ? ESP_OVERHEAD : 0);
   }
 
   /**
@@ -92,6 +116,7 @@ export class Overlays {
     const given = net.options[OVERLAY_OPTIONS.vni];
     const used = new Set([...this.view.networks.values()].map((n) => n.vni));
     let vni = given ? Number(given) : FIRST_VNI;
+    if (Overlays.encrypted(net)) await this.keyring.ensure();
     for (;;) {
       while (!given && used.has(vni)) vni++;
       const doc = { ...net, vni, options: { ...net.options, [OVERLAY_OPTIONS.vni]: String(vni) } };
@@ -136,7 +161,8 @@ export class Overlays {
     await this.bridges.up(net);
     const domain = this.bridges.domain(net.id);
     try {
-      const tunnel = this.engine.addTunnel({ underlay: this.underlay!, vni: net.vni!, domain, mtu: net.mtu });
+      const underlay = Overlays.encrypted(net) ? this.sealedUnderlay() : this.underlay!;
+      const tunnel = this.engine.addTunnel({ underlay, vni: net.vni!, domain, mtu: net.mtu });
       this.live.set(net.id, { tunnel, domain, remotes: new Map(), proxied: new Map(), hosts: '' });
     } catch (e) {
       this.bridges.down(net.id);
@@ -184,6 +210,71 @@ export class Overlays {
     a.hosts = list.join();
   }
 
+  /** The sealed underlay, opened (and keyed for every peer) the first time an encrypted network needs it. */
+  private sealedUnderlay(): number {
+    if (this.sealed === undefined) {
+      const self = this.membership.self;
+      this.sealed = this.engine.addUnderlay({ address: self.advertise, port: ESP_UDP_PORT, sealed: true, generation: self.generation ?? 0 });
+      this.syncKeys();
+    }
+    return this.sealed;
+  }
+
+  /** The keyring, or a host, changed: keys again, and the next rotation due from the current epoch. */
+  keysChanged(): void {
+    this.syncKeys();
+    clearTimeout(this.rotation);
+    const current = this.view.keyring.current;
+    if (!current) return;
+    const period = this.options.keyRotationMs ?? DEFAULT_KEY_ROTATION_MS;
+    const due = Math.max(0, Date.parse(current.since) + period - Date.now());
+    this.rotation = setTimeout(() => {
+      this.rotateKeys(current).catch((e: Error) => {
+        this.log('overlay.key_rotation', { epoch: current.epoch, error: e.message }, 'warn');
+        this.rotation = setTimeout(() => this.keysChanged(), Math.min(period, 10_000)).unref(); // try again
+      });
+    }, Math.min(due, 2 ** 31 - 1)).unref();
+  }
+
+  /** Moves the cluster to the next key epoch now (no-op if another daemon just did); the view's change then rekeys every host. */
+  async rotateKeys(from = this.view.keyring.current): Promise<{ epoch: number } | undefined> {
+    if (!from) return undefined;
+    const moved = await this.keyring.rotate(from);
+    if (moved) this.log('overlay.key_rotation', { from: from.epoch, to: from.epoch + 1 });
+    return { epoch: moved ? from.epoch + 1 : (this.view.keyring.current?.epoch ?? from.epoch) };
+  }
+
+  /**
+   * Every other host of the cluster keyed on the sealed underlay: it seals
+   * with the current epoch and opens the ones around it (cluster/keyring.ts).
+   * A host that is down keeps its keys: it comes back with the same ones
+   * unless its daemon restarted, and then its generation makes new ones.
+   */
+  private syncKeys(): void {
+    if (this.sealed === undefined) return;
+    const usable = Keyring.usable(this.view.keyring);
+    if (!usable) return;
+    for (const n of this.view.nodes.values()) {
+      if (n.id === this.self) continue;
+      try {
+        this.engine.setEspPeer(this.sealed, { peer: n.advertise, peerGeneration: n.generation ?? 0, ...usable });
+      } catch (e) {
+        this.log('overlay.keys', { peer: n.advertise, error: (e as Error).message }, 'warn');
+      }
+    }
+  }
+
+  /** What encrypted networks' keys are now: the epoch and, per peer, the associations (`ferry node keys`). */
+  keys(): { epoch?: number; since?: string; rotationSeconds: number; peers: ReturnType<Engine['espPeers']> } {
+    const current = this.view.keyring.current;
+    return {
+      epoch: current?.epoch,
+      since: current?.since,
+      rotationSeconds: (this.options.keyRotationMs ?? DEFAULT_KEY_ROTATION_MS) / 1000,
+      peers: this.sealed === undefined ? [] : this.engine.espPeers(this.sealed),
+    };
+  }
+
   /** The addresses of a new endpoint, claimed in the cluster; released again if the second one cannot be. */
   async claim(net: NetworkDoc, endpointId: string, req: { ipv4?: string; ipv6?: string }): Promise<{ ipv4: string; ipv6?: string }> {
     const v4 = net.subnets.find((s) => !s.subnet.includes(':'))!;
@@ -227,6 +318,7 @@ export class Overlays {
   owners(name: (networkId: string) => string): Map<number, string> {
     const out = new Map<number, string>();
     if (this.underlay !== undefined) out.set(this.underlay, `underlay ${this.membership.self.advertise}:${this.options.vxlanPort}`);
+    if (this.sealed !== undefined) out.set(this.sealed, `sealed underlay ${this.membership.self.advertise}:${ESP_UDP_PORT} (encrypted networks)`);
     for (const [id, a] of this.live) out.set(a.tunnel, `VXLAN tunnel of ${name(id)}`);
     return out;
   }

@@ -104,7 +104,7 @@ describe('overlay networks across hosts', () => {
     const far = (argv: string[]) => execIn(`${host1().prefix}-far`, argv, { timeoutMs: 30_000 });
     expect(await host1().ok('exec', 'alpine1', '--', 'ping', '-c', '1', '-W', '2', '198.51.100.2')).toMatch(/1 received/);
     const srv = far(['python3', PEER_ECHO, 'serve', 'tcp', '7000']);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(async () => (await far(['ss', '-ltn'])).stdout.includes(':7000'), 5000); // python starts slowly on a loaded machine
     expect(await host1().ok('exec', 'alpine1', '--', 'python3', PEER_ECHO, 'ask', 'tcp', '198.51.100.2', '7000')).toMatch(/^203\.0\.113\.10:\d+$/);
     await far(['pkill', '-f', 'peer-echo.py serve tcp 7000']);
     await srv;

@@ -36,4 +36,18 @@ describe('parseOptions', () => {
     expect(() => ps('-a', '--help')).toThrow(HelpRequested);
     expect(run('-h', 'box', 'true').options.hostname).toBe('box');
   });
+
+  it("takes -o and --label as KEY=VALUE or a KEY alone, as Docker's map options (-o encrypted)", () => {
+    const create = (...argv: string[]) => parseOptions(specOf('network create'), argv).options;
+    expect(create('-o', 'encrypted', '--label', 'team', '-o', 'com.docker.network.driver.mtu=1400')).toEqual({ opt: [['encrypted', ''], ['com.docker.network.driver.mtu', '1400']], label: [['team', '']] });
+    expect(() => create('-o', '=x')).toThrow(/option -o KEY\[=VALUE\]: "=x" is not valid; expected KEY=VALUE/);
+  });
+
+  it('takes --overlay-key-rotation as a Go duration of at least a second', () => {
+    const daemon = (...argv: string[]) => parseOptions(specOf('daemon'), argv).options;
+    expect(daemon('--overlay-key-rotation', '12h')).toEqual({ 'overlay-key-rotation': 12 * 3600_000 });
+    expect(daemon('--overlay-key-rotation', '1m30s')).toEqual({ 'overlay-key-rotation': 90_000 });
+    for (const bad of ['0s', '500ms', '12', 'soon'])
+      expect(() => daemon('--overlay-key-rotation', bad)).toThrow(`option --overlay-key-rotation DURATION: "${bad}" is not valid; expected a duration of at least 1s, such as 12h, 30m or 90s`);
+  });
 });

@@ -1,5 +1,5 @@
 import { serve } from '../../daemon/api';
-import { Daemon } from '../../daemon/daemon';
+import { Daemon, type DaemonOptions } from '../../daemon/daemon';
 import { isIPv4 } from 'node:net';
 import { parseClusterStore } from '../../cluster/membership';
 import { jsonLogger } from '../../daemon/log';
@@ -12,11 +12,12 @@ import { ConfigError, DEFAULT_CONFIG_FILE, type DaemonConfig, mergeConfig, readC
 
 
 /** --cluster-store etcd://HOST:PORT[,...] with --advertise-addr IP|IFACE, --cluster-ttl SECONDS and --vxlan-port PORT, checked. */
-async function clusterOption(options: Record<string, unknown>): Promise<{ hosts: string[]; advertise: string; ttlSeconds: number; vxlanPort?: number } | undefined> {
+async function clusterOption(options: Record<string, unknown>): Promise<NonNullable<DaemonOptions['cluster']> | undefined> {
   const store = options['cluster-store'] as string | undefined;
   const advertise = options['advertise-addr'] as string | undefined;
   if (!store) {
-    if (advertise || options['cluster-ttl'] || options['vxlan-port']) throw new UsageError('options --advertise-addr, --cluster-ttl and --vxlan-port need --cluster-store etcd://HOST:PORT');
+    if (advertise || options['cluster-ttl'] || options['vxlan-port'] || options['overlay-key-rotation'])
+      throw new UsageError('options --advertise-addr, --cluster-ttl, --vxlan-port and --overlay-key-rotation need --cluster-store etcd://HOST:PORT');
     return undefined;
   }
   let hosts: string[];
@@ -32,7 +33,13 @@ async function clusterOption(options: Record<string, unknown>): Promise<{ hosts:
     if (!found) throw new UsageError(`option --advertise-addr ${advertise}: not an IPv4 address, nor an interface with one`);
     address = found;
   }
-  return { hosts, advertise: address, ttlSeconds: (options['cluster-ttl'] as number | undefined) ?? 10, vxlanPort: options['vxlan-port'] as number | undefined };
+  return {
+    hosts,
+    advertise: address,
+    ttlSeconds: (options['cluster-ttl'] as number | undefined) ?? 10,
+    vxlanPort: options['vxlan-port'] as number | undefined,
+    keyRotationMs: options['overlay-key-rotation'] as number | undefined,
+  };
 }
 
 /** daemon.json's keys given as flags (absent ones undefined). */
