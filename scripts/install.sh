@@ -16,8 +16,11 @@ cd "$(dirname "$0")/.."
 # security tests; clang: libFuzzer harnesses (npm run fuzz, and a short run in
 # the tests); bash-completion, zsh, fish: the shells whose completion scripts
 # are installed (and checked by the tests); man-db: the man pages;
-# etcd-server: the cluster store (--cluster-store), which tests start themselves.
-packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev libssl-dev tshark python3-scapy clang libclang-rt-14-dev bash-completion zsh fish man-db etcd-server)
+# etcd-server: the cluster store (--cluster-store), which tests start themselves;
+# libssl-dev: libcrypto for encrypted overlays (ESP, AES-256-GCM); wireguard-go
+# and wireguard-tools: userspace WireGuard, the overlay benchmark's reference
+# for encrypted overlays (this kernel has neither ESP nor WireGuard).
+packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev libssl-dev wireguard-go wireguard-tools tshark python3-scapy clang libclang-rt-14-dev bash-completion zsh fish man-db etcd-server)
 # Debian's own Node.js when none is installed; libnode-dev gives node-gyp the
 # headers locally, so building the addon downloads nothing.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm libnode-dev)

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { ESP_OVERHEAD, ESP_UDP_PORT } from '../../src/daemon/overlays';
 import { Engine } from '../../src/dataplane';
 import { addInterface } from '../../src/endpoint';
 import { configureInterface, createNetns, deleteNetns, netnsPath, run } from '../../src/netns';
@@ -11,12 +13,17 @@ import type { Pair } from './topology';
  * vxlan device with static fdb entries, a bridge, a veth to the container).
  * ferry-vxlan: each host with an Engine of its own (its own worker, as two
  * daemons would have), the tables filled as the daemon fills them from the
- * cluster store (daemon/overlays.ts).
+ * cluster store (daemon/overlays.ts). ferry-vxlan-esp: the same, encrypted
+ * (`-o encrypted`): a sealed underlay keyed for the other host, and the
+ * overlay MTU less ESP's overhead, as the daemon sets them.
  */
-export type OverlayDatapath = 'kernel-vxlan' | 'ferry-vxlan';
+export type OverlayDatapath = 'kernel-vxlan' | 'ferry-vxlan' | 'ferry-vxlan-esp';
 
 const VNI = 4200;
 const MTU = 1450;
+const ESP_MTU = MTU - ESP_OVERHEAD;
+const generations = [0x0b0b0001, 0x0b0b0002];
+const secret = randomBytes(32);
 const hosts = [
   { underlay: '192.0.2.1', ip: '10.200.0.1', mac: '02:42:0a:c8:00:01' },
   { underlay: '192.0.2.2', ip: '10.200.0.2', mac: '02:42:0a:c8:00:02' },
@@ -59,10 +66,14 @@ export async function overlayPair(prefix: string, datapath: OverlayDatapath): Pr
       } else {
         const engine = new Engine();
         engines.push(engine);
-        const underlay = engine.addUnderlay({ address: me.underlay, netns: netnsPath(hostNs[i]!) });
+        const sealed = datapath === 'ferry-vxlan-esp';
+        const underlay = sealed
+          ? engine.addUnderlay({ address: me.underlay, port: ESP_UDP_PORT, sealed, generation: generations[i]!, netns: netnsPath(hostNs[i]!) })
+          : engine.addUnderlay({ address: me.underlay, netns: netnsPath(hostNs[i]!) });
+        if (sealed) engine.setEspPeer(underlay, { peer: peer.underlay, peerGeneration: generations[1 - i]!, sendEpoch: 1, secrets: [{ epoch: 1, secret }] });
         const domain = engine.createDomain();
         const tunnel = engine.addTunnel({ underlay, vni: VNI, domain });
-        const ep = await addInterface(engine, { netns: ctrNs[i]!, domain, mac: me.mac, mtu: MTU, addresses });
+        const ep = await addInterface(engine, { netns: ctrNs[i]!, domain, mac: me.mac, mtu: sealed ? ESP_MTU : MTU, addresses });
         ports.push(ep.port.id);
         engine.setTunnelHosts(tunnel, [peer.underlay]);
         engine.setTunnelRemote(tunnel, peer.mac, peer.underlay);
@@ -79,7 +90,7 @@ export async function overlayPair(prefix: string, datapath: OverlayDatapath): Pr
       serverIp: hosts[1].ip,
       clientMac: await macOf(ctrNs[0]!, 'eth0'),
       serverMac: await macOf(ctrNs[1]!, 'eth0'),
-      ports: datapath === 'ferry-vxlan' ? [ports[0]!, ports[1]!] : undefined,
+      ports: datapath !== 'kernel-vxlan' ? [ports[0]!, ports[1]!] : undefined,
       engines,
       destroy,
     };

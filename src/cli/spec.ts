@@ -108,6 +108,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       { flag: '--ipfrag-time', value: 'SECONDS', parse: positiveInt(3600), help: 'how long an incomplete IPv4 datagram waits for its fragments (default 30, as net.ipv4.ipfrag_time)' },
       { flag: '--metrics-addr', value: 'HOST:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics (off by default)' },
       { flag: '--cluster-store', value: 'etcd://HOST:PORT[,...]', help: 'join a cluster of daemons through etcd (as the classic Docker daemon)' },
+      { flag: '--cluster-store-opt', value: 'KEY=VALUE', repeat: true, parse: keyValue, help: 'with --cluster-store: TLS to etcd, as Docker\'s: kv.cacertfile=FILE, kv.certfile=FILE, kv.keyfile=FILE (a client certificate)' },
       { flag: '--advertise-addr', value: 'IP|IFACE', help: 'with --cluster-store: the address other hosts reach this one on' },
       { flag: '--cluster-ttl', value: 'SECONDS', parse: positiveInt(3600), help: 'with --cluster-store: a daemon silent this long is down (default 10)' },
       { flag: '--vxlan-port', value: 'PORT', parse: positiveInt(65535), help: 'with --cluster-store: the UDP port of overlay networks\' VXLAN (default 4789)' },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Etcd3, type Lease, type Namespace } from 'etcd3';
 
@@ -29,13 +30,42 @@ export interface NodeStatus extends NodeDoc {
   self: boolean;
 }
 
-/** etcd://HOST:PORT[,HOST:PORT...] -> the client's hosts; anything else is refused naming the form. */
-export function parseClusterStore(spec: string): string[] {
+/**
+ * The files of --cluster-store-opt, under Docker's names: kv.cacertfile (the
+ * CA etcd's certificate is checked against: the store is reached over TLS),
+ * kv.certfile and kv.keyfile (this daemon's client certificate, for an etcd
+ * started with --client-cert-auth: then only the daemons can read the
+ * store, the keys of encrypted overlays with it).
+ */
+export interface StoreTls {
+  caFile: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+export const STORE_OPTS = { caFile: 'kv.cacertfile', certFile: 'kv.certfile', keyFile: 'kv.keyfile' } as const;
+
+/** --cluster-store-opt KEY=VALUE pairs -> StoreTls (undefined: plain HTTP); an unknown key or half a pair is refused naming the accepted ones. */
+export function parseStoreOpts(pairs: [string, string][]): StoreTls | undefined {
+  const known = Object.values(STORE_OPTS) as string[];
+  const got: Record<string, string> = {};
+  for (const [k, v] of pairs) {
+    if (!known.includes(k)) throw new Error(`unknown cluster store option "${k}" (accepted: ${known.join(', ')})`);
+    got[k] = v;
+  }
+  if (!Object.keys(got).length) return undefined;
+  if (!got[STORE_OPTS.caFile]) throw new Error(`${STORE_OPTS.caFile}=FILE is needed for TLS (the CA etcd's certificate is signed by)`);
+  if (!got[STORE_OPTS.certFile] !== !got[STORE_OPTS.keyFile]) throw new Error(`${STORE_OPTS.certFile} and ${STORE_OPTS.keyFile} go together (this daemon's client certificate and its key)`);
+  return { caFile: got[STORE_OPTS.caFile]!, certFile: got[STORE_OPTS.certFile], keyFile: got[STORE_OPTS.keyFile] };
+}
+
+/** etcd://HOST:PORT[,HOST:PORT...] -> the client's hosts (https with TLS); anything else is refused naming the form. */
+export function parseClusterStore(spec: string, tls = false): string[] {
   const m = /^etcd:\/\/(.+)$/.exec(spec);
   const hosts = m ? m[1]!.split(',') : [];
   if (!hosts.length || hosts.some((h) => !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(h) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(h)))
     throw new Error(`"${spec}" is not a cluster store; expected etcd://HOST:PORT[,HOST:PORT...]`);
-  return hosts.map((h) => `http://${h}`);
+  return hosts.map((h) => `${tls ? 'https' : 'http'}://${h}`);
 }
 
 export class Membership {
@@ -62,8 +92,19 @@ export class Membership {
    * Joins: writes this node and takes its lease. Refuses, naming the store,
    * when the store does not answer within `timeoutMs`: nothing is left behind.
    */
-  static async join(opts: { hosts: string[]; id: string; advertise: string; ttlSeconds: number; timeoutMs?: number; onLost: (e: Error) => void }): Promise<Membership> {
-    const root = new Etcd3({ hosts: opts.hosts, dialTimeout: opts.timeoutMs ?? 3000 });
+  static async join(opts: { hosts: string[]; tls?: StoreTls; id: string; advertise: string; ttlSeconds: number; timeoutMs?: number; onLost: (e: Error) => void }): Promise<Membership> {
+    const read = (file: string) => {
+      try {
+        return readFileSync(file);
+      } catch (e) {
+        throw new Error(`cannot read ${file} for the cluster store's TLS: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    };
+    const credentials = opts.tls && {
+      rootCertificate: read(opts.tls.caFile),
+      ...(opts.tls.certFile ? { certChain: read(opts.tls.certFile), privateKey: read(opts.tls.keyFile!) } : {}),
+    };
+    const root = new Etcd3({ hosts: opts.hosts, dialTimeout: opts.timeoutMs ?? 3000, ...(credentials ? { credentials } : {}) });
     const client = root.namespace('/ferry/');
     const self: NodeDoc = { id: opts.id, hostname: hostname(), advertise: opts.advertise, joined: new Date().toISOString(), generation: randomBytes(4).readUInt32BE() };
     const m = new Membership(root, client, self, opts.ttlSeconds, opts.onLost, opts.hosts, opts.timeoutMs ?? 3000);

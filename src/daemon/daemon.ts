@@ -5,7 +5,7 @@ import { attachUplink, listHostAddresses, Publisher, validateUplink, type Uplink
 import { DnsService } from '../dns/server';
 import { parseCidr } from '../ipam';
 import { FileStore } from '../store';
-import { Membership, newNodeId } from '../cluster/membership';
+import { Membership, newNodeId, type StoreTls } from '../cluster/membership';
 import { Bridges } from './bridges';
 import { DemuxNetworks } from './demux-networks';
 import { Containers } from './containers';
@@ -63,7 +63,7 @@ export interface DaemonOptions {
   /** daemon.json and its flags (daemon/config.ts). */
   config?: DaemonConfig;
   /** --cluster-store: etcd's client URLs, this host's underlay address, the lease TTL in seconds, --vxlan-port, --overlay-key-rotation. */
-  cluster?: { hosts: string[]; advertise: string; ttlSeconds: number; vxlanPort?: number; keyRotationMs?: number };
+  cluster?: { hosts: string[]; tls?: StoreTls; advertise: string; ttlSeconds: number; vxlanPort?: number; keyRotationMs?: number };
   log: Logger;
 }
 
@@ -193,6 +193,7 @@ export class Daemon {
     }
     this.membership = await Membership.join({
       hosts: cluster.hosts,
+      tls: cluster.tls,
       id,
       advertise: cluster.advertise,
       ttlSeconds: cluster.ttlSeconds,

@@ -16,10 +16,12 @@ type Keys = { epoch: number; peers: { peer: string; sendEpoch: number; sent: num
  * underlay 192.0.2.0/24 with a real etcd. What crosses the underlay is ESP
  * in UDP; nothing of the payload shows; altered and replayed datagrams are
  * dropped and counted; keys rotate under a TCP stream without loss; a plain
- * overlay between the same hosts goes on as it was.
+ * overlay between the same hosts goes on as it was. The store is etcd with
+ * TLS and client certificates: only the daemons read the keyring.
  */
 describe('encrypted overlay networks', () => {
-  const { underlay, hosts } = useCluster([{ ip: '192.0.2.1' }, { ip: '192.0.2.2', enter: 'ip-netns-exec' }]);
+  // etcd with TLS and client certificates: the keys of encrypted networks are the daemons' alone.
+  const { underlay, hosts } = useCluster([{ ip: '192.0.2.1' }, { ip: '192.0.2.2', enter: 'ip-netns-exec' }], { tls: true });
   const [host1, host2] = hosts as [(typeof hosts)[0], (typeof hosts)[0]];
   const ports = async (d: typeof host1) => (JSON.parse(await d().ok('stats', '--json')) as { ports: Port[] }).ports;
   const sealedDrops = async (d: typeof host1) => (await ports(d)).find((p) => p.role === 'sealed_underlay')!.drops;
@@ -53,6 +55,16 @@ describe('encrypted overlay networks', () => {
     expect(k.peers).toMatchObject([{ peer: '192.0.2.2', sendEpoch: 1 }]);
     expect(k.peers[0]!.sent).toBeGreaterThan(0);
     expect(k.peers[0]!.receiveSpis).toHaveLength(2); // epochs 1 and 2 (the next)
+  });
+
+  it('the keyring is in etcd for the daemons alone: a client without a certificate is refused, and no API shows a secret', async () => {
+    const withCert = await underlay.get('keyring/secrets/1');
+    expect(Buffer.from(withCert.value!, 'base64')).toHaveLength(32);
+    const without = await underlay.get('keyring/secrets/1', false);
+    expect(without.value).toBeUndefined();
+    expect(without.error).toBeDefined();
+    const secret = withCert.value!;
+    for (const args of [['node', 'keys', '--json'], ['network', 'inspect', 'secnet'], ['info', '--json'], ['stats', '--json']]) expect(await host1().ok(...args)).not.toContain(secret);
   });
 
   it('a plain overlay between the same hosts goes on in VXLAN beside it, its payload in the clear', async () => {

@@ -25,7 +25,8 @@ export class DaemonLab {
   log = '';
 
   constructor(
-    private readonly daemonArgs: string[] = [],
+    /** Its options, or a function giving them when it starts (what they name may exist only then). */
+    private readonly daemonArgs: string[] | (() => string[]) = [],
     /** Runs after the host namespace exists, before the daemon starts (an uplink to set up). */
     private readonly beforeStart?: (lab: DaemonLab) => Promise<void>,
     /** How the daemon enters its namespace: users do it both ways. */
@@ -51,7 +52,7 @@ export class DaemonLab {
       socket: this.socket,
       netnsPrefix: `${this.prefix}-c`,
       resolvConf: this.resolvConf,
-      extraArgs: this.daemonArgs,
+      extraArgs: typeof this.daemonArgs === 'function' ? this.daemonArgs() : this.daemonArgs,
       onLog: (t) => (this.log += t),
     });
   }
@@ -104,7 +105,7 @@ export class DaemonLab {
   }
 }
 
-export function useDaemon(daemonArgs: string[] = [], beforeStart?: (lab: DaemonLab) => Promise<void>, enter: 'nsenter' | 'ip-netns-exec' = 'nsenter'): () => DaemonLab {
+export function useDaemon(daemonArgs: string[] | (() => string[]) = [], beforeStart?: (lab: DaemonLab) => Promise<void>, enter: 'nsenter' | 'ip-netns-exec' = 'nsenter'): () => DaemonLab {
   let lab: DaemonLab | undefined;
   beforeAll(async () => {
     lab = new DaemonLab(daemonArgs, beforeStart, enter);

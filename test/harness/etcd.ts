@@ -6,17 +6,21 @@ import { type DaemonLab, useDaemon } from './daemon';
 export { Underlay };
 
 /**
- * A cluster for a test file: the underlay and its etcd, and one daemon per
- * host on it (at 192.0.2.N, lease TTL 2 s), each with its own extra options,
- * set-up, and way of entering its namespace. Everything goes at the end.
+ * A cluster for a test file: the underlay and its etcd (`tls`: TLS with
+ * client certificates only), and one daemon per host on it (at 192.0.2.N,
+ * lease TTL 2 s), each with its own extra options, set-up, and way of
+ * entering its namespace. Everything goes at the end.
  */
-export function useCluster(hosts: { ip: string; args?: string[]; beforeStart?: (lab: DaemonLab) => Promise<void>; enter?: 'nsenter' | 'ip-netns-exec' }[]): { underlay: Underlay; hosts: (() => DaemonLab)[] } {
-  const underlay = new Underlay();
+export function useCluster(
+  hosts: { ip: string; args?: string[]; beforeStart?: (lab: DaemonLab) => Promise<void>; enter?: 'nsenter' | 'ip-netns-exec' }[],
+  opts: { tls?: boolean } = {},
+): { underlay: Underlay; hosts: (() => DaemonLab)[] } {
+  const underlay = new Underlay(undefined, opts.tls);
   beforeAll(() => underlay.start(), 30_000);
   afterAll(() => underlay.stop());
   const daemons = hosts.map((h) =>
     useDaemon(
-      ['--cluster-store', underlay.store, '--advertise-addr', h.ip, '--cluster-ttl', '2', ...(h.args ?? [])],
+      () => [...underlay.storeArgs, '--advertise-addr', h.ip, '--cluster-ttl', '2', ...(h.args ?? [])],
       async (lab) => {
         await underlay.plug(lab.hostNs, h.ip);
         await h.beforeStart?.(lab);

@@ -1,7 +1,7 @@
 import { serve } from '../../daemon/api';
 import { Daemon, type DaemonOptions } from '../../daemon/daemon';
 import { isIPv4 } from 'node:net';
-import { parseClusterStore } from '../../cluster/membership';
+import { parseClusterStore, parseStoreOpts } from '../../cluster/membership';
 import { jsonLogger } from '../../daemon/log';
 import { listAddresses } from '../../netns';
 import type { ConntrackTimeouts } from '../../dataplane';
@@ -16,13 +16,19 @@ async function clusterOption(options: Record<string, unknown>): Promise<NonNulla
   const store = options['cluster-store'] as string | undefined;
   const advertise = options['advertise-addr'] as string | undefined;
   if (!store) {
-    if (advertise || options['cluster-ttl'] || options['vxlan-port'] || options['overlay-key-rotation'])
-      throw new UsageError('options --advertise-addr, --cluster-ttl, --vxlan-port and --overlay-key-rotation need --cluster-store etcd://HOST:PORT');
+    if (advertise || options['cluster-ttl'] || options['vxlan-port'] || options['overlay-key-rotation'] || options['cluster-store-opt'])
+      throw new UsageError('options --advertise-addr, --cluster-ttl, --vxlan-port, --overlay-key-rotation and --cluster-store-opt need --cluster-store etcd://HOST:PORT');
     return undefined;
+  }
+  let tls;
+  try {
+    tls = parseStoreOpts((options['cluster-store-opt'] as [string, string][] | undefined) ?? []);
+  } catch (e) {
+    throw new UsageError(`option --cluster-store-opt: ${(e as Error).message}`);
   }
   let hosts: string[];
   try {
-    hosts = parseClusterStore(store);
+    hosts = parseClusterStore(store, !!tls);
   } catch (e) {
     throw new UsageError(`option --cluster-store: ${(e as Error).message}`);
   }
@@ -35,6 +41,7 @@ async function clusterOption(options: Record<string, unknown>): Promise<NonNulla
   }
   return {
     hosts,
+    tls,
     advertise: address,
     ttlSeconds: (options['cluster-ttl'] as number | undefined) ?? 10,
     vxlanPort: options['vxlan-port'] as number | undefined,
