@@ -28,12 +28,20 @@ describe('encrypted overlay networks', () => {
   const keys = async (d: typeof host1) => JSON.parse(await d().ok('node', 'keys', '--json')) as Keys;
   /** tcpdump on host2's underlay interface while fn runs: the hex dump. */
   const onTheWire = async (filter: string, fn: () => Promise<unknown>) => {
-    const dump = execIn(host2().hostNs, ['sh', '-c', `timeout 5 tcpdump -c 6 -nn -X -i eth0 '${filter}' 2>/dev/null; true`], { timeoutMs: 30_000 });
+    const dump = execIn(host2().hostNs, ['sh', '-c', `timeout 4 tcpdump -c 40 -nn -X -i eth0 '${filter}' 2>/dev/null; true`], { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 500));
     await fn();
     return (await dump).stdout;
   };
   const PATTERN = 'c0ffee11c0ffee11';
+  /** ICMP echo requests the container's stack took in (/proc/net/snmp). */
+  const inEchos = async (d: typeof host1, c: string) => {
+    const snmp = (await d().ok('exec', c, '--', 'cat', '/proc/net/snmp')).split('\n').filter((l) => l.startsWith('Icmp:'));
+    const [names, values] = snmp.map((l) => l.split(/\s+/));
+    return Number(values![names!.indexOf('InEchos')]);
+  };
+  /** c1 reaches c2 by name (after anything that may have cost host2 its lease). */
+  const reachable = async () => expect(await waitFor(async () => (await host1().ferry('exec', 'c1', '--', 'ping', '-c', '1', '-W', '1', 'c2')).code === 0, 10_000)).toBe(true);
 
   it('the tutorial, encrypted: ping by name across hosts, and the underlay carries ESP with none of the payload', async () => {
     await host1().ok('network', 'create', '-d', 'overlay', '-o', 'encrypted', '--attachable', 'secnet');
@@ -98,21 +106,23 @@ describe('encrypted overlay networks', () => {
     try {
       await new Promise((r) => flipper.stdout!.once('data', r));
       const before = await sealedDrops(host2);
-      const delivered = (await ports(host2)).find((p) => p.carries?.startsWith('c2/'))!.txPackets;
+      const echoes = await inEchos(host2, 'c2');
       const r = await host1().ferry('exec', 'c1', '--', 'ping', '-c', '3', '-i', '0.3', '-W', '1', 'c2');
       expect(r.stdout).toMatch(/0 received/);
       const after = await sealedDrops(host2);
       expect(after.decrypt_failed! - before.decrypt_failed!).toBeGreaterThanOrEqual(3);
-      expect((await ports(host2)).find((p) => p.carries?.startsWith('c2/'))!.txPackets).toBe(delivered);
+      expect(await inEchos(host2, 'c2')).toBe(echoes); // not one echo request reached c2's stack
     } finally {
       flipper.kill();
       await sh(sw, `ip link del fa; ip link set ${port} master br0`);
       await sh(host2().hostNs, offloads('on'));
+      // The forwarder may have slowed host2's lease renewals enough to lose it: back once renewed.
+      await reachable();
     }
-    expect(await waitFor(async () => (await host1().ferry('exec', 'c1', '--', 'ping', '-c', '1', '-W', '1', 'c2')).code === 0, 5000)).toBe(true);
   });
 
   it('a replayed datagram is dropped and counted (replayed)', async () => {
+    await reachable();
     const capture = path.join(host2().dir, 'esp.pcap');
     const dump = execIn(host2().hostNs, ['sh', '-c', `timeout 5 tcpdump -c 3 -w ${capture} -i eth0 'src host 192.0.2.1 and udp dst port 4500' 2>/dev/null; true`], { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 500));
@@ -127,7 +137,13 @@ describe('encrypted overlay networks', () => {
   it('keys rotate during an iperf3 stream without loss: no ESP drop, retransmissions no higher than without rotation', async () => {
     await host2().ok('run', '-d', '--name', 'sink', '--network', 'secnet', '--', 'iperf3', '-s');
     await waitFor(async () => (await host2().ferry('exec', 'sink', '--', 'ss', '-ltn')).stdout.includes(':5201'), 3000);
-    const stream = async (seconds: number) => JSON.parse(await host1().ok('exec', 'c1', '--', 'iperf3', '-c', 'sink', '-t', String(seconds), '-J')).end as { sum_sent: { retransmits: number }; sum_received: { bytes: number } };
+    await reachable();
+    const stream = async (seconds: number) => {
+      const r = await host1().ferry('exec', 'c1', '--', 'iperf3', '-c', 'sink', '-t', String(seconds), '-J');
+      const out = JSON.parse(r.stdout) as { error?: string; end: { sum_sent: { retransmits: number }; sum_received: { bytes: number } } };
+      if (out.error) throw new Error(`iperf3: ${out.error}`);
+      return out.end;
+    };
     const calm = await stream(4);
     const drops = await Promise.all([sealedDrops(host1), sealedDrops(host2)]);
     const epoch = (await keys(host1)).epoch;
