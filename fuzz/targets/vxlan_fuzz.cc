@@ -3,13 +3,17 @@
 //
 //   - as a UDP_GRO run as the underlay socket hands it (the virtio-net
 //     header's gso_size as the run's datagram size, 0: one datagram), split
-//     and merged by split_run;
+//     and merged by split_run; on a port byte of 2 mod 4 each datagram is
+//     first "opened" as the sealed underlay opens ESP (a stand-in opener
+//     that refuses some datagrams and strips a prefix from others), so the
+//     run's first kept datagram may lie anywhere in its buffer;
 //   - as a frame a container hands the tunnel: cut by segment_tcp with the
 //     record's gso_size, or its checksum completed at the record's
 //     csum_start/csum_offset.
 //
 // Besides the sanitizers: split_run gives at most one frame per datagram and
-// no more bytes than it took in (less the headers merging drops); every
+// no more bytes than it took in (less the headers merging drops), and every
+// buffer it took goes back to the pool exactly once; every
 // frame it merged is a TCP GSO frame that segment_tcp cuts again into as
 // many datagrams as were merged, each no larger than the run's datagram size.
 #include <sys/uio.h>
@@ -64,7 +68,22 @@ bool cut(const Packet* p, SegmentedFrame* s) {
   return true;
 }
 
-void run(const fuzz::Record& r) {
+// Refuses a datagram whose first byte is 0xff; strips the first byte's low
+// nibble of bytes (at most the datagram) from the others, as ESP's header
+// goes, and the last two bytes when there are more, as its trailer.
+class StandInOpener : public DatagramOpener {
+ public:
+  bool open(uint8_t* d, uint32_t len, uint8_t** out, uint32_t* out_len) override {
+    if (len == 0 || d[0] == 0xff) return false;
+    const uint32_t head = std::min<uint32_t>(d[0] & 15, len);
+    const uint32_t tail = len - head > 2 ? 2 : 0;
+    *out = d + head;
+    *out_len = len - head - tail;
+    return true;
+  }
+};
+
+void run(const fuzz::Record& r, bool opened) {
   Packet* src = pool().get();
   std::memcpy(src->data, r.frame, r.len);
   const uint32_t segment = r.vnet.gso_size ? r.vnet.gso_size : r.len;
@@ -75,7 +94,9 @@ void run(const fuzz::Record& r) {
   }
   Packet* out[64];
   uint64_t lost = 0;
-  const uint32_t n = split_run(pool(), src, r.len, segment, out, &lost);
+  StandInOpener opener;
+  const size_t free_before = pool().available() + 1;  // src included
+  const uint32_t n = split_run(pool(), src, r.len, segment, out, &lost, opened ? &opener : nullptr);
   check(n <= datagrams && lost == 0);
   uint32_t bytes = 0;
   for (uint32_t i = 0; i < n; i++) {
@@ -93,7 +114,7 @@ void run(const fuzz::Record& r) {
   }
   check(bytes <= r.len);
   for (uint32_t i = 0; i < n; i++) pool().put(out[i]);
-  if (n == 0) pool().put(src);  // split_run keeps src as the first frame when it gives any
+  check(pool().available() == free_before);  // split_run put src back itself when it kept no datagram there
 }
 
 void transmit(const fuzz::Record& r) {
@@ -117,7 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::Record r;
   while (records.next(r)) {
     if (r.port & 1) transmit(r);
-    else run(r);
+    else run(r, r.port & 2);
   }
   return 0;
 }
