@@ -50,10 +50,16 @@ export async function whileCapturing<T>(engine: Engine, port: number, fn: () => 
 
 /** ping at 10 ms intervals; the median round trip in microseconds. */
 export async function rttMicros(clientNs: string, serverIp: string, count: number): Promise<number> {
+  return (await rttPercentiles(clientNs, serverIp, count)).p50;
+}
+
+/** Ping round trips (every 10 ms), p50 and p99 in microseconds. */
+export async function rttPercentiles(clientNs: string, serverIp: string, count: number): Promise<{ p50: number; p99: number }> {
   const r = await execIn(clientNs, ['ping', '-c', String(count), '-i', '0.01', '-W', '1', serverIp], { timeoutMs: count * 50 + 5000 });
   const times = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]) * 1000);
   if (times.length < count / 2) throw new Error(`ping from ${clientNs} got ${times.length}/${count} replies`);
-  return median(times.slice(1)); // the first includes ARP resolution
+  const sorted = times.slice(1).sort((a, b) => a - b); // the first includes ARP resolution
+  return { p50: median(sorted), p99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]! };
 }
 
 async function rxPackets(ns: string, ifname: string): Promise<number> {

@@ -1,7 +1,7 @@
 import { Engine } from '../../src/dataplane';
 import { attachEndpoint, detachEndpoint, type Endpoint } from '../../src/endpoint';
 import { deleteNetns } from '../../src/netns';
-import { rttMicros, tcpGbps, timeMs, udp64Pps, whileCapturing } from '../lib/measure';
+import { rttPercentiles, tcpGbps, timeMs, udp64Pps, whileCapturing } from '../lib/measure';
 import { Samples, median, metric, type Metric } from '../lib/report';
 import { KernelBridge, ferryPair, kernelPair, type Pair } from '../lib/topology';
 import type { SuiteContext } from './suite';
@@ -17,6 +17,10 @@ import type { SuiteContext } from './suite';
  * sender's CPU), and `kernel-bridge-napi`, where the bridge side of each veth
  * runs threaded NAPI, so the kernel too forwards on a thread of its own, as
  * Ferry's worker does.
+ *
+ * `ferry-busy` is Ferry with its worker in busy-poll mode (`--poll busy`),
+ * its engine made for its turn only (it keeps a core busy): round trips
+ * without a wake-up, against the kernel's and default Ferry's.
  */
 export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
   const engine = new Engine();
@@ -27,6 +31,11 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
     () => kernelPair(ctx.prefix, false),
     () => kernelPair(ctx.prefix, true),
     () => ferryPair(ctx.prefix, engine),
+    async () => {
+      const busy = new Engine({ poll: 'busy' });
+      const pair = await ferryPair(ctx.prefix, busy, 'ferry-busy').catch((e) => (busy.shutdown(), Promise.reject(e)));
+      return { ...pair, destroy: () => pair.destroy().finally(() => busy.shutdown()) };
+    },
     ...(baseline ? [() => ferryPair(ctx.prefix, baseline, 'ferry-baseline')] : []),
   ];
   try {
@@ -38,7 +47,10 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
       for (const build of builders.map((_, i) => builders[(i + round) % builders.length]!)) {
         const pair = await build();
         try {
-          record(pair.label, 'rtt_us_p50', await rttMicros(pair.clientNs, pair.serverIp, 200));
+          const rtt = await rttPercentiles(pair.clientNs, pair.serverIp, 200);
+          record(pair.label, 'rtt_us_p50', rtt.p50);
+          record(pair.label, 'rtt_us_p99', rtt.p99);
+          if (pair.label === 'ferry-busy') continue; // its round trips are what it is for
           record(pair.label, 'tcp_gbps', await tcpGbps(pair.clientNs, pair.serverNs, pair.serverIp, ctx.seconds));
           if (pair.label === 'ferry') {
             // The same stream while every frame on the client's port is captured and read.
@@ -97,6 +109,7 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
     ['tcp_gbps', 'Gbit/s', true],
     ['udp64_pps', 'packets/s', true],
     ['rtt_us_p50', 'us', false],
+    ['rtt_us_p99', 'us', false],
     ['attach_ms_p50', 'ms', false],
   ];
   const capturing = samples.get('ferry-capturing', 'tcp_gbps');
@@ -108,6 +121,14 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
       const b = samples.get(base, name);
       const f = samples.get('ferry', name);
       if (b && f) metrics.push(metric(name, unit, base, median(b), median(f), higher));
+    }
+  }
+  // Busy polling: its round trips against the kernel's and default Ferry's.
+  for (const name of ['rtt_us_p50', 'rtt_us_p99']) {
+    const f = samples.get('ferry-busy', name);
+    for (const base of ['kernel-bridge', 'ferry']) {
+      const b = samples.get(base, name);
+      if (b && f) metrics.push(metric(`busy_${name}`, 'us', base, median(b), median(f), false));
     }
   }
   return metrics;

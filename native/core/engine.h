@@ -15,10 +15,16 @@
 // broadcast, and that choice belongs with the measurement that motivates it.
 //
 // Adaptive polling: after a batch, the worker keeps polling (epoll_wait with a
-// zero timeout) for spin_us; when nothing arrives for that long it sleeps in
+// zero timeout) for a while; when nothing arrives for that long it sleeps in
 // epoll_wait, waking only for traffic, a command, or a stage's once-a-second
 // tick while some stage needs one (aging, conntrack, ARP retries). An idle
-// engine with empty tables uses no CPU.
+// engine with empty tables uses no CPU. How long it polls is learnt: the
+// worker keeps an average of the idle gaps between its bursts of work, and
+// when twice that fits in max_spin_us it polls that long (traffic that
+// comes every few hundred microseconds finds it awake, not paying a
+// wake-up each time); otherwise it polls spin_us. PollMode::busy never
+// sleeps, for a user who gives the worker a core: the lowest latency, one
+// CPU always busy.
 //
 // The engine knows ports, packets and the graph runner, never a particular
 // stage: the dataplane (native/dataplane/) builds the graph and owns the
@@ -50,11 +56,16 @@ struct WorkerCounters {
   uint64_t ticks = 0;       // once-a-second stage ticks
   uint64_t pool_empty = 0;  // a generated packet skipped: no free buffer
   uint64_t busy_ns = 0;     // time spent on packets and commands, not waiting
+  uint64_t gap_ns = 0;      // the learnt idle gap between bursts of work (an average)
 };
+
+enum class PollMode : uint8_t { adaptive, busy };
 
 struct EngineConfig {
   uint32_t burst = 64;     // max frames read from one port per poll
-  uint32_t spin_us = 100;  // keep polling this long after the last packet
+  uint32_t spin_us = 100;  // keep polling at least this long after the last packet
+  uint32_t max_spin_us = 1000;  // the longest a learnt gap makes it poll
+  PollMode poll = PollMode::adaptive;
   int cpu = -1;            // pin the worker to this CPU (-1: let the scheduler decide)
   uint32_t held_packets = 0;  // buffers stages may keep past a run (packets waiting for ARP)
 };

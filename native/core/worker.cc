@@ -70,11 +70,18 @@ void Engine::loop() {
   uint32_t ready[kMaxEvents];
   Batch batch;
   const uint64_t spin_ns = uint64_t(config_.spin_us) * 1000ull;
+  const uint64_t max_spin_ns = uint64_t(config_.max_spin_us) * 1000ull;
+  const bool busy_poll = config_.poll == PollMode::busy;
   uint64_t last_work_ns = 0;
+  // How long to keep polling after work: twice the learnt gap when that fits, else the floor.
+  auto spin_window = [&] {
+    const uint64_t learnt = 2 * worker_.gap_ns;
+    return learnt <= max_spin_ns && learnt > spin_ns ? learnt : spin_ns;
+  };
   next_tick_ns_ = ctx_.now_ns + kTickIntervalNs;
 
   while (!stopping_.load(std::memory_order_relaxed)) {
-    const bool spinning = ctx_.now_ns - last_work_ns < spin_ns;
+    const bool spinning = busy_poll || ctx_.now_ns - last_work_ns < spin_window();
     const int timeout = spinning || !pending_.empty() ? 0 : sleep_timeout_ms();
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout);
     if (spinning) {
@@ -112,6 +119,12 @@ void Engine::loop() {
       if (port->rx_pending() && std::find(pending_.begin(), pending_.end(), port->id) == pending_.end()) pending_.push_back(port->id);
     }
     if (batch.n > 0) {
+      // The idle gap this work ended, into the average (1/8 weight); a gap of
+      // seconds counts as 4 ms, so one quiet spell does not take long to forget.
+      if (last_work_ns) {
+        const uint64_t gap = std::min<uint64_t>(busy_from - last_work_ns, 4 * max_spin_ns);
+        worker_.gap_ns = worker_.gap_ns + (int64_t(gap) - int64_t(worker_.gap_ns)) / 8;
+      }
       run_graph(batch);
       last_work_ns = ctx_.now_ns;
     }

@@ -66,6 +66,9 @@ EngineBinding::EngineBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   Napi::Object o = object_arg(info, 0);
   config.engine.burst = get_u32(o, "burst", config.engine.burst);
   config.engine.spin_us = get_u32(o, "spinMicros", config.engine.spin_us);
+  const std::string poll = get_string(o, "poll", "adaptive");
+  if (poll != "adaptive" && poll != "busy") throw_js(env, ErrorCode::bad_argument, "poll must be adaptive or busy (got \"" + poll + "\")");
+  config.engine.poll = poll == "busy" ? PollMode::busy : PollMode::adaptive;
   if (o.Has("cpu") && o.Get("cpu").IsNumber()) config.engine.cpu = o.Get("cpu").As<Napi::Number>().Int32Value();
   config.conntrack_max = get_u32(o, "conntrackMax", config.conntrack_max);
   if (config.conntrack_max == 0 || config.conntrack_max > (1u << 30))

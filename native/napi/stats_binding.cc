@@ -145,6 +145,7 @@ Napi::Value EngineBinding::Stats(const Napi::CallbackInfo& info) {
   worker.Set("ticks", double(w.ticks));
   worker.Set("poolEmpty", double(w.pool_empty));
   worker.Set("busyNs", double(w.busy_ns));
+  worker.Set("gapNs", double(w.gap_ns));
   worker.Set("uptimeNs", uptime);
   out.Set("worker", worker);
 

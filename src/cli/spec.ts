@@ -105,6 +105,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       { flag: '--external-gateway6', value: 'IP', help: "the IPv6 next hop for destinations off the uplink's IPv6 prefix" },
       { flag: '--conntrack-max', value: 'N', parse: positiveInt(1 << 30), help: 'bound on tracked flows (default 262144)' },
       { flag: '--conntrack-timeout', value: 'NAME=SECONDS', repeat: true, parse: conntrackTimeout, help: 'change one of the Linux default timeouts' },
+      { flag: '--poll', value: 'adaptive|busy', parse: oneOf(['adaptive', 'busy']), help: 'the worker\'s polling: adaptive (default: polls a learnt while after traffic, then sleeps; idle, no CPU) or busy (never sleeps: one core always busy, the lowest latency)' },
       { flag: '--ipfrag-time', value: 'SECONDS', parse: positiveInt(3600), help: 'how long an incomplete IPv4 datagram waits for its fragments (default 30, as net.ipv4.ipfrag_time)' },
       { flag: '--metrics-addr', value: 'HOST:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics (off by default)' },
       { flag: '--cluster-store', value: 'etcd://HOST:PORT[,...]', help: 'join a cluster of daemons through etcd (as the classic Docker daemon)' },

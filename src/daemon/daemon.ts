@@ -58,6 +58,8 @@ export interface DaemonOptions {
   uplink?: UplinkSpec;
   conntrackMax?: number;
   conntrackTimeouts?: ConntrackTimeouts;
+  /** --poll: the worker's polling (adaptive by default; busy: it never sleeps). */
+  poll?: 'adaptive' | 'busy';
   /** --ipfrag-time: seconds an incomplete IPv4 datagram waits for its fragments. */
   ipfragTime?: number;
   /** daemon.json and its flags (daemon/config.ts). */
@@ -108,7 +110,7 @@ export class Daemon {
     readonly options: DaemonOptions,
   ) {
     this.config = options.config ?? {};
-    this.engine = new Engine({ conntrackMax: options.conntrackMax });
+    this.engine = new Engine({ conntrackMax: options.conntrackMax, poll: options.poll });
     if (options.conntrackTimeouts) this.engine.setConntrackTimeouts(options.conntrackTimeouts);
     if (options.ipfragTime) this.engine.setReassemblyTimeout(options.ipfragTime);
     this.state = new State(store, (kind, id) => options.log('store.damaged', { kind, id }, 'warn'));

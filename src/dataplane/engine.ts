@@ -21,8 +21,10 @@ import {
 export interface EngineOptions {
   /** Frames read from one port per poll (1..256). */
   burst?: number;
-  /** How long the worker keeps polling after the last packet before sleeping. */
+  /** How long the worker keeps polling after the last packet before sleeping, at least (adaptive polling learns longer). */
   spinMicros?: number;
+  /** adaptive (default): poll a learnt while after work, then sleep; busy: never sleep (a core for the worker, the lowest latency). */
+  poll?: 'adaptive' | 'busy';
   /** Pin the worker thread to this CPU. */
   cpu?: number;
   /** Bound on the conntrack table (default 262,144); its memory is allocated up front. */

@@ -129,7 +129,7 @@ export interface NativeStats {
   domains: { id: number; ports: number; macEntries: number; maxEntries: number; agingSeconds: number; bridge: BridgeOutcomes }[];
   segments: { id: number; parent: number; vlan: number; members: number; demux: Record<DemuxOutcome, number> }[];
   stages: Record<StageName, StageStats>;
-  worker: { wakeups: number; polls: number; batches: number; packets: number; commands: number; ticks: number; poolEmpty: number; busyNs: number; uptimeNs: number };
+  worker: { wakeups: number; polls: number; batches: number; packets: number; commands: number; ticks: number; poolEmpty: number; busyNs: number; gapNs: number; uptimeNs: number };
   conntrack: ConntrackStats;
   /** NAT66's table: the same bound (--conntrack-max) and timeouts, 104 bytes an entry. */
   conntrack6: ConntrackStats;
@@ -272,7 +272,7 @@ export interface NativePacketSocket {
 }
 
 interface NativeAddon {
-  NativeEngine: new (opts: { burst?: number; spinMicros?: number; cpu?: number; conntrackMax?: number }) => NativeEngine;
+  NativeEngine: new (opts: { burst?: number; spinMicros?: number; poll?: 'adaptive' | 'busy'; cpu?: number; conntrackMax?: number }) => NativeEngine;
   PacketSocket: new (opts: { netns?: string; ifname: string; vnetHdr?: boolean }) => NativePacketSocket;
   names: NativeNames;
   writeInNetns(netns: string, file: string, text: string): void;

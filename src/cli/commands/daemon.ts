@@ -106,6 +106,7 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
     conntrackMax: options['conntrack-max'] as number | undefined,
     conntrackTimeouts: timeouts,
     ipfragTime: options['ipfrag-time'] as number | undefined,
+    poll: options.poll as 'adaptive' | 'busy' | undefined,
     cluster: await clusterOption(options),
     log,
   });

@@ -27,5 +27,5 @@ export function formatStageStats(s: DaemonStats): string {
   });
   const w = s.worker;
   const busy = w.uptimeNs ? ((100 * w.busyNs) / w.uptimeNs).toFixed(2) : '0';
-  return `${table(['STAGE', 'PACKETS', 'RUNS', 'PER RUN', 'NS/PACKET', 'OUTCOMES'], rows)}\n\nworker: busy ${busy}% of ${(w.uptimeNs / 1e9).toFixed(0)} s, ${w.wakeups} wake-ups, ${w.polls} polls`;
+  return `${table(['STAGE', 'PACKETS', 'RUNS', 'PER RUN', 'NS/PACKET', 'OUTCOMES'], rows)}\n\nworker: busy ${busy}% of ${(w.uptimeNs / 1e9).toFixed(0)} s, ${w.wakeups} wake-ups, ${w.polls} polls, learnt gap ${(w.gapNs / 1000).toFixed(0)} us`;
 }
