@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sweep } from '../src/demo/sweep';
 import { formatTable, type SuiteResult } from './lib/report';
+import { plotSvg } from './lib/plot';
 import { bridgeSuite } from './suites/bridge';
 import { costSuite } from './suites/cost';
 import { dnsSuite } from './suites/dns';
@@ -17,9 +18,10 @@ import type { Suite } from './suites/suite';
 
 const SUITES: Record<string, Suite> = { bridge: bridgeSuite, cost: costSuite, dns: dnsSuite, macvlan: macvlanSuite, nat: natSuite, overlay: overlaySuite, 'overlay-control': overlayControlSuite, scale: scaleSuite, soak: soakSuite };
 
-const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--seconds N] [--rounds N] [--attach-samples N]
+const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--plot FILE.svg] [--seconds N] [--rounds N] [--attach-samples N]
   SUITE             one of: ${Object.keys(SUITES).join(', ')}
   --json FILE       also write the result as JSON to FILE
+  --plot FILE       also draw it as an SVG picture in FILE (each metric, Ferry beside its baseline, the spread over rounds)
   --seconds N       length of each throughput measurement (default 5)
   --minutes N       length of the soak (default 10; a fraction is allowed)
   --rounds N        times each datapath is built and measured, alternating (default 2)
@@ -33,7 +35,7 @@ function fail(message: string): never {
 }
 
 function parseArgs(argv: string[]) {
-  const opts = { suite: '', json: '', seconds: 5, minutes: 10, rounds: 2, attachSamples: 20, baselineBuild: '' };
+  const opts = { suite: '', json: '', plot: '', seconds: 5, minutes: 10, rounds: 2, attachSamples: 20, baselineBuild: '' };
   const positive = (flag: string, v: string | undefined) => {
     const n = Number(v);
     if (!v || !Number.isInteger(n) || n < 1) fail(`${flag} takes a positive integer, got ${v === undefined ? 'nothing' : `"${v}"`}`);
@@ -42,6 +44,7 @@ function parseArgs(argv: string[]) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') opts.json = argv[++i] ?? fail('--json takes a file name');
+    else if (a === '--plot') opts.plot = argv[++i] ?? fail('--plot takes a file name (an .svg)');
     else if (a === '--seconds') opts.seconds = positive(a, argv[++i]);
     else if (a === '--rounds') opts.rounds = positive(a, argv[++i]);
     else if (a === '--minutes') {
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
     const result: SuiteResult = { suite: opts.suite, metrics };
     process.stdout.write(`${formatTable(result)}\n`);
     if (opts.json) writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
+    if (opts.plot) writeFileSync(opts.plot, plotSvg(result));
   } finally {
     cleanup();
   }

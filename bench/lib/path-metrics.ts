@@ -1,6 +1,6 @@
 import { cpuNsPerKb, withCpu } from './cpu';
 import { rttMicros, tcpGbps, udp64Pps } from './measure';
-import { median, metric, type Metric, type Samples } from './report';
+import { metric, type Metric, type Samples } from './report';
 import type { Pair } from './topology';
 import type { SuiteContext } from '../suites/suite';
 
@@ -47,7 +47,7 @@ export function pathMetrics(samples: Samples, ferry: string, kernel: string, pre
   for (const [name, unit, higher] of spec) {
     const f = samples.get(ferry, name);
     const k = samples.get(kernel, name);
-    if (f && k) out.push(metric(`${prefix}${name}`, unit, kernel, median(k), median(f), higher));
+    if (f && k) out.push(metric(`${prefix}${name}`, unit, kernel, k, f, higher));
   }
   return out;
 }

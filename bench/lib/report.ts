@@ -8,6 +8,9 @@ export interface Metric {
   /** Always Ferry ÷ baseline. */
   ratio: number;
   higherIsBetter: boolean;
+  /** Each round's values, where the suite kept them (the spread a plot shows). */
+  baselineSamples?: number[];
+  ferrySamples?: number[];
 }
 
 export interface SuiteResult {
@@ -15,8 +18,21 @@ export interface SuiteResult {
   metrics: Metric[];
 }
 
-export function metric(name: string, unit: string, baseline: string, baselineValue: number, ferry: number, higherIsBetter: boolean): Metric {
-  return { name, unit, baseline, baselineValue, ferry, ratio: baselineValue === 0 ? NaN : ferry / baselineValue, higherIsBetter };
+/** A metric from two values, or from each round's values (their medians, the rounds kept for the plot). */
+export function metric(name: string, unit: string, baseline: string, baselineValue: number | number[], ferry: number | number[], higherIsBetter: boolean): Metric {
+  const b = typeof baselineValue === 'number' ? baselineValue : median(baselineValue);
+  const f = typeof ferry === 'number' ? ferry : median(ferry);
+  return {
+    name,
+    unit,
+    baseline,
+    baselineValue: b,
+    ferry: f,
+    ratio: b === 0 ? NaN : f / b,
+    higherIsBetter,
+    ...(Array.isArray(baselineValue) ? { baselineSamples: baselineValue } : {}),
+    ...(Array.isArray(ferry) ? { ferrySamples: ferry } : {}),
+  };
 }
 
 function fmt(v: number): string {

@@ -2,7 +2,7 @@ import { Engine } from '../../src/dataplane';
 import { attachEndpoint, detachEndpoint, type Endpoint } from '../../src/endpoint';
 import { deleteNetns } from '../../src/netns';
 import { rttPercentiles, tcpGbps, timeMs, udp64Pps, whileCapturing } from '../lib/measure';
-import { Samples, median, metric, type Metric } from '../lib/report';
+import { Samples, metric, type Metric } from '../lib/report';
 import { KernelBridge, ferryPair, kernelPair, type Pair } from '../lib/topology';
 import type { SuiteContext } from './suite';
 
@@ -115,12 +115,12 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
   const capturing = samples.get('ferry-capturing', 'tcp_gbps');
   const plain = samples.get('ferry', 'tcp_gbps');
   // Ferry with a capture running, against Ferry without: what capturing costs.
-  if (capturing && plain) metrics.push(metric('tcp_gbps_capturing', 'Gbit/s', 'ferry, no capture', median(plain), median(capturing), true));
+  if (capturing && plain) metrics.push(metric('tcp_gbps_capturing', 'Gbit/s', 'ferry, no capture', plain, capturing, true));
   for (const [name, unit, higher] of spec) {
     for (const base of ['kernel-bridge', 'kernel-bridge-napi', 'ferry-baseline']) {
       const b = samples.get(base, name);
       const f = samples.get('ferry', name);
-      if (b && f) metrics.push(metric(name, unit, base, median(b), median(f), higher));
+      if (b && f) metrics.push(metric(name, unit, base, b, f, higher));
     }
   }
   // Busy polling: its round trips against the kernel's and default Ferry's.
@@ -128,7 +128,7 @@ export async function bridgeSuite(ctx: SuiteContext): Promise<Metric[]> {
     const f = samples.get('ferry-busy', name);
     for (const base of ['kernel-bridge', 'ferry']) {
       const b = samples.get(base, name);
-      if (b && f) metrics.push(metric(`busy_${name}`, 'us', base, median(b), median(f), false));
+      if (b && f) metrics.push(metric(`busy_${name}`, 'us', base, b, f, false));
     }
   }
   return metrics;
