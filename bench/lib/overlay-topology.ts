@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ESP_OVERHEAD, ESP_UDP_PORT } from '../../src/daemon/overlays';
+import { ESP_OVERHEAD, ESP_UDP_PORT } from '../../src/daemon/overlay-keys';
 import { Engine } from '../../src/dataplane';
 import { addInterface } from '../../src/endpoint';
 import { configureInterface, createNetns, deleteNetns, netnsPath, run } from '../../src/netns';

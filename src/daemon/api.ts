@@ -55,9 +55,9 @@ const routes: [string, RegExp, Handler][] = [
   }],
   ['GET', /^\/v1\/dns$/, async (d) => d.dns.counters],
   ['GET', /^\/v1\/nodes$/, async (d) => clustered(d).membership!.nodes()],
-  ['GET', /^\/v1\/nodes\/keys$/, async (d) => clustered(d).overlays!.keys()],
+  ['GET', /^\/v1\/nodes\/keys$/, async (d) => clustered(d).overlays!.keys.state()],
   ['POST', /^\/v1\/nodes\/keys\/rotate$/, async (d) => {
-    const r = await clustered(d).overlays!.rotateKeys();
+    const r = await clustered(d).overlays!.keys.rotate();
     if (!r) throw conflict('the cluster has no keys yet: they are made with the first encrypted network (network create -d overlay -o encrypted)');
     return r;
   }],

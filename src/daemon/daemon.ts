@@ -214,7 +214,7 @@ export class Daemon {
         const net = overlays.view.networks.get(change.id);
         await this.state.exclusive(() => this.networks.adopt(net, change.id));
       } else if (change.kind === 'keys') {
-        overlays.keysChanged();
+        overlays.keys.changed();
       } else {
         for (const id of change.networks) {
           const net = this.state.networks.get(id);

@@ -1,6 +1,5 @@
 import type { Engine } from '../dataplane';
 import { ClusterIpam } from '../cluster/ipam';
-import { Keyring } from '../cluster/keyring';
 import type { Membership } from '../cluster/membership';
 import { OverlayStore, type NetworkClaims } from '../cluster/overlay-store';
 import { ClusterView, type EndpointAnnouncement, type ViewChange } from '../cluster/view';
@@ -8,6 +7,7 @@ import { type SubnetConfig } from '../ipam';
 import { listAddresses } from '../netns';
 import type { Bridges } from './bridges';
 import { conflict } from './errors';
+import { ESP_OVERHEAD, OverlayKeys } from './overlay-keys';
 import type { Logger } from './log';
 import type { ContainerDoc, Endpoint, NetworkDoc } from './model';
 
@@ -23,16 +23,7 @@ export const OVERLAY_OPTIONS = {
 export const FIRST_VNI = 4096;
 /** The outer IPv4, UDP and VXLAN headers and the inner Ethernet header: what an overlay packet loses to the underlay. */
 export const VXLAN_OVERHEAD = 50;
-/**
- * What an encrypted network's packet loses besides: ESP's header and IV
- * (16), the UDP header inside it (8), at most 3 bytes of padding, the pad
- * length and next header (2), and the ICV (16).
- */
-export const ESP_OVERHEAD = 45;
-/** The UDP port of encrypted networks' datagrams: ESP in UDP (RFC 3948). */
-export const ESP_UDP_PORT = 4500;
-/** Docker rotates the keys of encrypted overlays every 12 hours. */
-export const DEFAULT_KEY_ROTATION_MS = 12 * 3600 * 1000;
+
 
 /** What the engine holds for one overlay network on this host, to change only what changed. */
 interface Applied {
@@ -56,11 +47,9 @@ export class Overlays {
   readonly view: ClusterView<NetworkDoc>;
   readonly store: OverlayStore;
   readonly ipam: ClusterIpam;
-  readonly keyring: Keyring;
+  /** Encrypted networks' sealed underlay and keys. */
+  readonly keys: OverlayKeys;
   private underlay?: number;
-  /** The sealed underlay (ESP in UDP), opened with the first encrypted network here. */
-  private sealed?: number;
-  private rotation?: NodeJS.Timeout;
   private readonly live = new Map<string, Applied>();
   private readonly pending = new Map<string, Promise<void>>();
 
@@ -74,7 +63,7 @@ export class Overlays {
     this.view = new ClusterView<NetworkDoc>(membership.kv);
     this.store = new OverlayStore(membership.kv, (p) => membership.bounded(p));
     this.ipam = new ClusterIpam(this.store, this.view);
-    this.keyring = new Keyring(membership.kv, (p) => membership.bounded(p));
+    this.keys = new OverlayKeys(engine, membership, this.view, { keyRotationMs: options.keyRotationMs }, log);
   }
 
   static handles(net: NetworkDoc): boolean {
@@ -94,11 +83,11 @@ export class Overlays {
     await this.membership.bounded(this.view.start());
     this.view.onChange(onChange);
     this.underlay = this.engine.addUnderlay({ address: this.membership.self.advertise, port: this.options.vxlanPort });
-    this.keysChanged();
+    this.keys.changed();
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.rotation);
+    this.keys.stop();
     await this.view.stop((p) => this.membership.bounded(p));
   }
 
@@ -116,7 +105,7 @@ export class Overlays {
     const given = net.options[OVERLAY_OPTIONS.vni];
     const used = new Set([...this.view.networks.values()].map((n) => n.vni));
     let vni = given ? Number(given) : FIRST_VNI;
-    if (Overlays.encrypted(net)) await this.keyring.ensure();
+    if (Overlays.encrypted(net)) await this.keys.keyring.ensure();
     for (;;) {
       while (!given && used.has(vni)) vni++;
       const doc = { ...net, vni, options: { ...net.options, [OVERLAY_OPTIONS.vni]: String(vni) } };
@@ -161,7 +150,7 @@ export class Overlays {
     await this.bridges.up(net);
     const domain = this.bridges.domain(net.id);
     try {
-      const underlay = Overlays.encrypted(net) ? this.sealedUnderlay() : this.underlay!;
+      const underlay = Overlays.encrypted(net) ? this.keys.sealedUnderlay() : this.underlay!;
       const tunnel = this.engine.addTunnel({ underlay, vni: net.vni!, domain, mtu: net.mtu });
       this.live.set(net.id, { tunnel, domain, remotes: new Map(), proxied: new Map(), hosts: '' });
     } catch (e) {
@@ -210,71 +199,6 @@ export class Overlays {
     a.hosts = list.join();
   }
 
-  /** The sealed underlay, opened (and keyed for every peer) the first time an encrypted network needs it. */
-  private sealedUnderlay(): number {
-    if (this.sealed === undefined) {
-      const self = this.membership.self;
-      this.sealed = this.engine.addUnderlay({ address: self.advertise, port: ESP_UDP_PORT, sealed: true, generation: self.generation ?? 0 });
-      this.syncKeys();
-    }
-    return this.sealed;
-  }
-
-  /** The keyring, or a host, changed: keys again, and the next rotation due from the current epoch. */
-  keysChanged(): void {
-    this.syncKeys();
-    clearTimeout(this.rotation);
-    const current = this.view.keyring.current;
-    if (!current) return;
-    const period = this.options.keyRotationMs ?? DEFAULT_KEY_ROTATION_MS;
-    const due = Math.max(0, Date.parse(current.since) + period - Date.now());
-    this.rotation = setTimeout(() => {
-      this.rotateKeys(current).catch((e: Error) => {
-        this.log('overlay.key_rotation', { epoch: current.epoch, error: e.message }, 'warn');
-        this.rotation = setTimeout(() => this.keysChanged(), Math.min(period, 10_000)).unref(); // try again
-      });
-    }, Math.min(due, 2 ** 31 - 1)).unref();
-  }
-
-  /** Moves the cluster to the next key epoch now (no-op if another daemon just did); the view's change then rekeys every host. */
-  async rotateKeys(from = this.view.keyring.current): Promise<{ epoch: number } | undefined> {
-    if (!from) return undefined;
-    const moved = await this.keyring.rotate(from);
-    if (moved) this.log('overlay.key_rotation', { from: from.epoch, to: from.epoch + 1 });
-    return { epoch: moved ? from.epoch + 1 : (this.view.keyring.current?.epoch ?? from.epoch) };
-  }
-
-  /**
-   * Every other host of the cluster keyed on the sealed underlay: it seals
-   * with the current epoch and opens the ones around it (cluster/keyring.ts).
-   * A host that is down keeps its keys: it comes back with the same ones
-   * unless its daemon restarted, and then its generation makes new ones.
-   */
-  private syncKeys(): void {
-    if (this.sealed === undefined) return;
-    const usable = Keyring.usable(this.view.keyring);
-    if (!usable) return;
-    for (const n of this.view.nodes.values()) {
-      if (n.id === this.self) continue;
-      try {
-        this.engine.setEspPeer(this.sealed, { peer: n.advertise, peerGeneration: n.generation ?? 0, ...usable });
-      } catch (e) {
-        this.log('overlay.keys', { peer: n.advertise, error: (e as Error).message }, 'warn');
-      }
-    }
-  }
-
-  /** What encrypted networks' keys are now: the epoch and, per peer, the associations (`ferry node keys`). */
-  keys(): { epoch?: number; since?: string; rotationSeconds: number; peers: ReturnType<Engine['espPeers']> } {
-    const current = this.view.keyring.current;
-    return {
-      epoch: current?.epoch,
-      since: current?.since,
-      rotationSeconds: (this.options.keyRotationMs ?? DEFAULT_KEY_ROTATION_MS) / 1000,
-      peers: this.sealed === undefined ? [] : this.engine.espPeers(this.sealed),
-    };
-  }
-
   /** The addresses of a new endpoint, claimed in the cluster; released again if the second one cannot be. */
   async claim(net: NetworkDoc, endpointId: string, req: { ipv4?: string; ipv6?: string }): Promise<{ ipv4: string; ipv6?: string }> {
     const v4 = net.subnets.find((s) => !s.subnet.includes(':'))!;
@@ -318,7 +242,7 @@ export class Overlays {
   owners(name: (networkId: string) => string): Map<number, string> {
     const out = new Map<number, string>();
     if (this.underlay !== undefined) out.set(this.underlay, `underlay ${this.membership.self.advertise}:${this.options.vxlanPort}`);
-    if (this.sealed !== undefined) out.set(this.sealed, `sealed underlay ${this.membership.self.advertise}:${ESP_UDP_PORT} (encrypted networks)`);
+    for (const [port, what] of this.keys.owners()) out.set(port, what);
     for (const [id, a] of this.live) out.set(a.tunnel, `VXLAN tunnel of ${name(id)}`);
     return out;
   }

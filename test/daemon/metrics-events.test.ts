@@ -61,7 +61,7 @@ describe('metrics and events', () => {
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^STAGE +PACKETS +RUNS +PER RUN +NS\/PACKET +OUTCOMES$/);
     expect(lines.find((l) => l.startsWith('bridge'))).toMatch(/^bridge +\d+ +\d+ +[\d.]+ +[\d.]+ +.*unicast=\d+/);
-    expect(text).toMatch(/^worker: busy [\d.]+% of \d+ s, \d+ wake-ups, \d+ polls$/m);
+    expect(text).toMatch(/^worker: busy [\d.]+% of \d+ s, \d+ wake-ups, \d+ polls, learnt gap \d+ us$/m);
     const json = JSON.parse(await d().ok('stats', '--stages', '--json')) as Record<string, { nsPerPacket: number }>;
     expect(Object.keys(json)).toEqual(['vxlan-decap', 'parse', 'port-security', 'rate-limit', 'neighbor-proxy', 'resolver-reply', 'bridge', 'uplink', 'ip4-input', 'resolver-query', 'ip4-reassembly', 'nat', 'ip4-forward', 'neighbor', 'ip6-input', 'nat6', 'ip6-forward', 'neighbor6', 'demux']);
   });

@@ -1,5 +1,5 @@
 import type { NodeStatus } from '../../cluster/membership';
-import type { Overlays } from '../../daemon/overlays';
+import type { OverlayKeys } from '../../daemon/overlay-keys';
 import { UsageError, parseOptions } from '../args';
 import type { Client } from '../client';
 import { formatListing, table } from '../format';
@@ -16,7 +16,7 @@ export async function nodeCommand(args: string[], client: Client, out: (line: st
     const rows = nodes.map((n) => ({ ID: `${n.id}${n.self ? ' *' : ''}`, Hostname: n.hostname, Address: n.advertise, Status: n.status === 'up' ? 'Ready' : 'Down' }));
     formatListing({ headers: { ID: 'ID', Hostname: 'HOSTNAME', Address: 'ADDRESS', Status: 'STATUS' }, columns: ['ID', 'Hostname', 'Address', 'Status'], rows }, o.format as string | undefined).forEach((l) => out(l));
   } else if (sub === 'keys') {
-    const keys = await client.request<ReturnType<Overlays['keys']>>('GET', '/v1/nodes/keys');
+    const keys = await client.request<ReturnType<OverlayKeys['state']>>('GET', '/v1/nodes/keys');
     if (o.json) {
       out(JSON.stringify(keys, null, 4));
       return 0;
