@@ -63,6 +63,10 @@ describe('encrypted overlay networks', () => {
     expect(k.peers).toMatchObject([{ peer: '192.0.2.2', sendEpoch: 1 }]);
     expect(k.peers[0]!.sent).toBeGreaterThan(0);
     expect(k.peers[0]!.receiveSpis).toHaveLength(2); // epochs 1 and 2 (the next)
+    // As a user reads it.
+    const text = await host1().ok('node', 'keys');
+    expect(text).toMatch(/^epoch 1 since \S+, rotated every 43200s\n/);
+    expect(text).toMatch(/^PEER +SEAL EPOCH +SEAL SPI +SEALED +OPEN SPIS\n192\.0\.2\.2 +1 +0x[0-9a-f]{8} +\d+ +0x[0-9a-f]{8},0x[0-9a-f]{8}$/m);
   });
 
   it('the keyring is in etcd for the daemons alone: a client without a certificate is refused, and no API shows a secret', async () => {
