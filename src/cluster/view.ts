@@ -50,6 +50,7 @@ export class ClusterView<Network extends { id: string } = { id: string }> {
   private readonly claimed = new Map<string, Set<string>>();
   private watcher?: Watcher;
   private listener: (c: ViewChange) => void = () => undefined;
+  private changes = 0;
 
   constructor(private readonly kv: Namespace) {}
 
@@ -91,7 +92,13 @@ export class ClusterView<Network extends { id: string } = { id: string }> {
     return this.alive.has(node);
   }
 
+  /** Grows with every change the view takes in (the resolver's indexes follow it). */
+  get revision(): number {
+    return this.changes;
+  }
+
   private apply(key: string, value: string | undefined): void {
+    this.changes++;
     if (Keyring.apply(this.keyring, key, value)) return this.listener({ kind: 'keys' });
     const [kind, a, b] = key.split('/', 3) as [string, string, string | undefined];
     const parse = <T>() => {

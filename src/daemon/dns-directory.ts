@@ -36,6 +36,8 @@ export function dnsDirectory(state: State, overlays: () => Overlays | undefined 
       const remote = o.view.endpoints(networkId).filter((e) => e.node !== o.self);
       return [...local, ...remote.map((e): DnsContainer => ({ id: e.containerId, name: e.name, hostname: e.hostname, state: 'running', dns: [], endpoints: [e], aliases: () => e.aliases }))];
     },
+    // Both only grow, so their sum grows whenever either does.
+    revision: () => state.revision + (overlays()?.view.revision ?? 0),
     byAddress: (networkId, address) => {
       // Not only running ones: a container's first query can come before its start is recorded.
       const c = state.byAddress(networkId, address);

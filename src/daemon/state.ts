@@ -28,6 +28,11 @@ export class State {
   private readonly addressOf = new Map<string, [string, string][]>();
   /** Container name -> id: names are unique, and looked up on every request. */
   private readonly byName = new Map<string, string>();
+  /** Grows on every change of a container or network held here (the resolver's indexes follow it). */
+  private changes = 0;
+  get revision(): number {
+    return this.changes;
+  }
 
   constructor(
     private readonly store: Store,
@@ -49,6 +54,7 @@ export class State {
   }
 
   private setContainer(c: ContainerDoc): void {
+    this.changes++;
     const old = this.containers.get(c.id);
     if (old && old.name !== c.name) this.byName.delete(old.name);
     this.containers.set(c.id, c);
@@ -59,6 +65,7 @@ export class State {
   /** Keeps the per-network index right after a container's endpoints changed in memory, before it is saved. */
   reindex(c: ContainerDoc): void {
     if (this.containers.get(c.id) !== c) return;
+    this.changes++;
     this.index(c.id, new Set(c.endpoints.map((e) => e.networkId)));
     this.indexAddresses(c.id, c.endpoints.flatMap((e) => [e.ipv4, e.ipv6].filter((a): a is string => !!a).map((a) => [e.networkId, a] as [string, string])));
   }
@@ -99,17 +106,21 @@ export class State {
   async saveNetwork(n: NetworkDoc): Promise<void> {
     await this.store.put('networks', n.id, n);
     this.networks.set(n.id, n);
+    this.changes++;
   }
   async deleteNetwork(id: string): Promise<void> {
     await this.store.delete('networks', id);
     this.networks.delete(id);
+    this.changes++;
   }
   /** A network whose document lives in the cluster store (overlay): held here, never written to this host's store. */
   adoptNetwork(n: NetworkDoc): void {
     this.networks.set(n.id, n);
+    this.changes++;
   }
   forgetNetwork(id: string): void {
     this.networks.delete(id);
+    this.changes++;
   }
   async saveContainer(c: ContainerDoc): Promise<void> {
     await this.store.put('containers', c.id, c);
@@ -120,6 +131,7 @@ export class State {
     const old = this.containers.get(id);
     if (old && this.byName.get(old.name) === id) this.byName.delete(old.name);
     this.containers.delete(id);
+    this.changes++;
     this.index(id, new Set());
     this.indexAddresses(id, []);
   }

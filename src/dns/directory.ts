@@ -37,4 +37,11 @@ export interface DnsDirectory {
   members(networkId: string): DnsContainer[];
   /** The running container whose address on the network this is. */
   byAddress(networkId: string, address: string): DnsContainer | undefined;
+  /**
+   * A number that grows whenever anything a name answer depends on changes
+   * (containers, their endpoints, names and states, networks, other hosts'
+   * endpoints): the resolver keeps each network's names indexed until it
+   * moves. Without it, every query reads the members afresh.
+   */
+  revision?(): number;
 }

@@ -3,8 +3,12 @@ import { ipToBigint } from '../ipam';
 import type { DnsContainer, DnsDirectory, DnsNetwork } from './directory';
 
 /**
- * Which names a container can resolve, read from the live state on every
- * query (so a connect, disconnect or rm shows in the next answer).
+ * Which names a container can resolve, from the live state (so a connect,
+ * disconnect or rm shows in the next answer). Each network's names are
+ * indexed (name -> entries, address -> entry) and the index kept while the
+ * directory's revision stays the same: a query costs a few map lookups
+ * however many containers the network has, and a change costs one rebuild
+ * of the networks asked about next.
  *
  * A container resolves the containers of its user-defined networks, and only
  * those: on the default bridge names do not resolve, as in Docker. On each
@@ -23,18 +27,28 @@ interface Entry {
   ipv6?: string;
 }
 
+/** One network's names: every entry, by name and by address. */
+interface NetworkIndex {
+  revision: number | undefined;
+  network: DnsNetwork;
+  byName: Map<string, Entry[]>;
+  byAddress: Map<string, Entry>;
+}
+
 export class Names {
+  private readonly indexes = new Map<string, NetworkIndex>();
+
   constructor(private readonly directory: DnsDirectory) {}
 
   lookup(asker: DnsContainer, qname: string, qtype: string): Lookup {
     const name = qname.toLowerCase().replace(/\.$/, '');
-    const entries = this.visible(asker);
-    if (qtype === 'PTR') return this.reverse(entries, name);
-    const hits = entries.filter((e) => e.names.includes(name));
+    const networks = this.visible(asker);
+    if (qtype === 'PTR') return this.reverse(networks, name);
+    const hits = networks.flatMap((n) => n.byName.get(name) ?? []);
     if (hits.length === 0) {
       // A single label, or a name under one of the asker's networks, is ours
       // to refuse: it is never sent upstream (no container name leaks out).
-      const ours = !name.includes('.') || entries.some((e) => name.endsWith(`.${e.network.name.toLowerCase()}`));
+      const ours = !name.includes('.') || networks.some((n) => name.endsWith(`.${n.network.name.toLowerCase()}`));
       return ours ? { kind: 'nxdomain' } : { kind: 'forward' };
     }
     if (qtype !== 'A' && qtype !== 'AAAA') return { kind: 'nodata' };
@@ -43,32 +57,54 @@ export class Names {
     return { kind: 'records', type: qtype, data: shuffle(data) };
   }
 
-  /** The names of the containers on the asker's user-defined networks: only those networks' members are looked at. */
-  private visible(asker: DnsContainer): Entry[] {
-    const out: Entry[] = [];
+  /** The indexes of the asker's user-defined networks (the default bridge resolves no names). */
+  private visible(asker: DnsContainer): NetworkIndex[] {
+    const out: NetworkIndex[] = [];
     for (const networkId of new Set(asker.endpoints.map((e) => e.networkId))) {
-      const network = this.directory.network(networkId);
-      if (!network || network.isDefault) continue;
-      const net = network.name.toLowerCase();
-      for (const c of this.directory.members(networkId)) {
-        for (const ep of c.endpoints) {
-          if (ep.networkId !== networkId) continue;
-          const base = [c.name, c.id.slice(0, 12), ...(c.hostname && c.hostname !== c.id.slice(0, 12) ? [c.hostname] : []), ...c.aliases(networkId)].map((n) => n.toLowerCase());
-          out.push({ names: [...base, ...base.map((n) => `${n}.${net}`)], container: c, network, ipv4: ep.ipv4, ipv6: ep.ipv6 });
-        }
-      }
+      const index = this.index(networkId);
+      if (index && !index.network.isDefault) out.push(index);
     }
     return out;
   }
 
-  private reverse(entries: Entry[], name: string): Lookup {
+  /** A network's index, made again when the directory has moved on (or has no revision to tell). */
+  private index(networkId: string): NetworkIndex | undefined {
+    const revision = this.directory.revision?.();
+    const have = this.indexes.get(networkId);
+    if (have && revision !== undefined && have.revision === revision) return have;
+    const network = this.directory.network(networkId);
+    if (!network) {
+      this.indexes.delete(networkId);
+      return undefined;
+    }
+    const index: NetworkIndex = { revision, network, byName: new Map(), byAddress: new Map() };
+    const net = network.name.toLowerCase();
+    if (!network.isDefault)
+      for (const c of this.directory.members(networkId)) {
+        for (const ep of c.endpoints) {
+          if (ep.networkId !== networkId) continue;
+          const base = [c.name, c.id.slice(0, 12), ...(c.hostname && c.hostname !== c.id.slice(0, 12) ? [c.hostname] : []), ...c.aliases(networkId)].map((n) => n.toLowerCase());
+          const entry: Entry = { names: [...base, ...base.map((n) => `${n}.${net}`)], container: c, network, ipv4: ep.ipv4, ipv6: ep.ipv6 };
+          for (const n of new Set(entry.names)) index.byName.set(n, [...(index.byName.get(n) ?? []), entry]);
+          for (const ip of [ep.ipv4, ep.ipv6]) if (ip && !index.byAddress.has(addressKey(ip))) index.byAddress.set(addressKey(ip), entry);
+        }
+      }
+    this.indexes.set(networkId, index);
+    return index;
+  }
+
+  private reverse(networks: NetworkIndex[], name: string): Lookup {
     const ip = fromArpa(name);
     if (!ip) return { kind: 'forward' };
-    const want = ipToBigint(ip);
-    const hit = entries.find((e) => (isIPv4(ip) ? e.ipv4 : e.ipv6) !== undefined && ipToBigint((isIPv4(ip) ? e.ipv4 : e.ipv6)!) === want);
+    const hit = networks.map((n) => n.byAddress.get(addressKey(ip))).find((e) => e !== undefined);
     if (!hit) return { kind: 'forward' };
     return { kind: 'records', type: 'PTR', data: [`${hit.container.name}.${hit.network.name}`] };
   }
+}
+
+/** An address as a key, whatever its text form ("2001:db8::1" and "2001:db8:0::1" alike). */
+function addressKey(ip: string): string {
+  return `${isIPv4(ip) ? 4 : 6}/${ipToBigint(ip)}`;
 }
 
 /** "2.0.18.172.in-addr.arpa" -> "172.18.0.2"; nibble form for ip6.arpa; undefined for anything else. */
