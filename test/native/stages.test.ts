@@ -16,8 +16,14 @@ export function buildNativeTest(name: string, sources: string[]): { bin: string;
   const dir = mkdtempSync(path.join(tmpdir(), `ferry-${name}-`));
   const objects = engineSources(root).map((s) => path.join(root, 'build', 'Release', 'obj.target', 'ferry_native', s.replace(/\.cc$/, '.o')));
   const bin = path.join(dir, name);
-  execFileSync('g++', ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', '-Wno-unused-parameter', '-I', path.join(root, 'native'), '-I', __dirname, ...sources, ...objects, '-o', bin, ...engineLibraries(root), '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return { bin, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    execFileSync('g++', ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', '-Wno-unused-parameter', '-I', path.join(root, 'native'), '-I', __dirname, ...sources, ...objects, '-o', bin, ...engineLibraries(root), '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    cleanup(); // a test that does not compile leaves no directory behind
+    throw e;
+  }
+  return { bin, cleanup };
 }
 
 describe('native stages in memory', () => {
