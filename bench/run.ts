@@ -13,10 +13,11 @@ import { overlaySuite } from './suites/overlay';
 import { overlayControlSuite } from './suites/overlay-control';
 import { natSuite } from './suites/nat';
 import { scaleSuite } from './suites/scale';
+import { tablesSuite } from './suites/tables';
 import { soakSuite } from './suites/soak';
 import type { Suite } from './suites/suite';
 
-const SUITES: Record<string, Suite> = { bridge: bridgeSuite, cost: costSuite, dns: dnsSuite, macvlan: macvlanSuite, nat: natSuite, overlay: overlaySuite, 'overlay-control': overlayControlSuite, scale: scaleSuite, soak: soakSuite };
+const SUITES: Record<string, Suite> = { bridge: bridgeSuite, cost: costSuite, dns: dnsSuite, macvlan: macvlanSuite, nat: natSuite, overlay: overlaySuite, 'overlay-control': overlayControlSuite, scale: scaleSuite, soak: soakSuite, tables: tablesSuite };
 
 const USAGE = `usage: npm run bench -- SUITE [--json FILE] [--plot FILE.svg] [--seconds N] [--rounds N] [--attach-samples N]
   SUITE             one of: ${Object.keys(SUITES).join(', ')}
