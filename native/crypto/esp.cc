@@ -86,14 +86,13 @@ uint32_t EspSender::seal(uint8_t* esp, uint32_t len, uint8_t next_header) {
 uint32_t EspSender::seal_pieces(uint8_t* out, const iovec* pieces, uint32_t n, uint8_t next_header) {
   if (seq_ == UINT64_MAX) return 0;
   const uint64_t seq = ++seq_;
-  uint8_t nonce[kNonceLen], aad[12];
-  uint8_t* iv = out + kEspHeaderLen;
-  uint8_t* text = iv + kEspIvLen;
-  // The header goes in front of the payload: read the pieces before writing it (in place, they lie behind it).
-  store32(nonce + 4, uint32_t(seq >> 32));
-  store32(nonce + 8, uint32_t(seq));
-  std::memcpy(nonce, key_.salt, 4);
+  uint8_t iv[kEspIvLen], nonce[kNonceLen], aad[12];
+  store32(iv, uint32_t(seq >> 32));
+  store32(iv + 4, uint32_t(seq));
+  nonce_of(key_, iv, nonce);
   aad_of(key_.spi, seq, aad);
+  // The header and IV go in front of the payload: written last, after the pieces are read (in place, they lie behind them).
+  uint8_t* text = out + kEspHeaderLen + kEspIvLen;
   int w = 0;
   if (EVP_EncryptInit_ex(ctx_, nullptr, nullptr, nullptr, nonce) != 1 || EVP_EncryptUpdate(ctx_, nullptr, &w, aad, sizeof aad) != 1) return 0;
   uint32_t len = 0;
@@ -112,7 +111,7 @@ uint32_t EspSender::seal_pieces(uint8_t* out, const iovec* pieces, uint32_t n, u
   if (EVP_EncryptFinal_ex(ctx_, text + plain, &tail) != 1 || EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_GET_TAG, kEspIcvLen, text + plain) != 1) return 0;
   store32(out, key_.spi);
   store32(out + 4, uint32_t(seq));
-  std::memcpy(iv, nonce + 4, kEspIvLen);
+  std::memcpy(out + kEspHeaderLen, iv, kEspIvLen);
   return kEspHeaderLen + kEspIvLen + plain + kEspIcvLen;
 }
 

@@ -4,6 +4,10 @@
 
 namespace ferry {
 
+namespace {
+bool is_underlay(PortRole r) { return r == PortRole::underlay || r == PortRole::sealed_underlay; }
+}  // namespace
+
 Dataplane::~Dataplane() {
   if (engine_) engine_->shutdown();
 }
@@ -26,7 +30,7 @@ uint32_t Dataplane::attach_underlay(std::unique_ptr<UnderlayPort> port) {
 
 uint32_t Dataplane::attach_tunnel(uint32_t underlay, uint32_t vni, uint32_t domain) {
   Port& u = engine_->port_or_throw(underlay);
-  if (u.role != PortRole::underlay && u.role != PortRole::sealed_underlay)
+  if (!is_underlay(u.role))
     throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(underlay) + " is not a VXLAN underlay");
   if (vni == 0 || vni > kMaxVni) throw ControlError(ErrorCode::bad_argument, "VNI " + std::to_string(vni) + " is out of range (1..16777215)");
   if (vxlan_decap_.tunnel_of(vni) != kNoPort)
@@ -71,7 +75,7 @@ uint32_t Dataplane::attach_uplink(std::unique_ptr<Port> port, UplinkConfig confi
 }
 
 void Dataplane::detach_port(uint32_t id, bool destroy) {
-  if (Port* p = engine_->port(id); p && (p->role == PortRole::underlay || p->role == PortRole::sealed_underlay))
+  if (Port* p = engine_->port(id); p && is_underlay(p->role))
     for (const auto& other : engine_->ports())
       if (other && other->role == PortRole::tunnel && static_cast<TunnelPort*>(other.get())->underlay() == p)
         throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(id) + " is the underlay of tunnel " + other->name + "; remove it first");

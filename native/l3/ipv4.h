@@ -26,7 +26,7 @@ constexpr uint16_t kIpFragOffsetMask = 0x1fff;
 // Offsets of the checksum field inside each transport header.
 constexpr int kTcpChecksumAt = 16, kUdpChecksumAt = 6, kIcmpChecksumAt = 2;
 constexpr int kTcpFlagsAt = 13;
-constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpAck = 0x10;
+constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpPsh = 0x08, kTcpAck = 0x10, kTcpUrg = 0x20, kTcpCwr = 0x80;
 
 // ICMP types the router generates or maps back to a flow.
 constexpr uint8_t kIcmpEchoReply = 0, kIcmpUnreachable = 3, kIcmpEchoRequest = 8, kIcmpTimeExceeded = 11,

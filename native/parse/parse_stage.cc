@@ -5,13 +5,11 @@
 
 #include "dataplane/drops.h"
 #include "l2/ethernet.h"
+#include "l3/ipv4.h"
 
 namespace ferry {
 
 namespace {
-
-constexpr uint8_t kIpProtoTcp = 6;
-constexpr uint8_t kIpProtoUdp = 17;
 
 bool vnet_consistent(const VnetHdr& h, const uint8_t* frame, uint32_t len) {
   EthernetView eth(frame);
@@ -30,10 +28,10 @@ bool vnet_consistent(const VnetHdr& h, const uint8_t* frame, uint32_t len) {
   if (h.gso_size == 0 || h.hdr_len > len || !(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) return false;
   switch (gso) {
     case VIRTIO_NET_HDR_GSO_TCPV4:
-      return type == kEtherTypeIPv4 && len >= l3 + 20 && frame[l3 + 9] == kIpProtoTcp;
+      return type == kEtherTypeIPv4 && len >= l3 + 20 && frame[l3 + 9] == kProtoTcp;
     case VIRTIO_NET_HDR_GSO_UDP:
     case VIRTIO_NET_HDR_GSO_UDP_L4:
-      if (type == kEtherTypeIPv4) return len >= l3 + 20 && frame[l3 + 9] == kIpProtoUdp;
+      if (type == kEtherTypeIPv4) return len >= l3 + 20 && frame[l3 + 9] == kProtoUdp;
       return type == kEtherTypeIPv6;
     case VIRTIO_NET_HDR_GSO_TCPV6:
       // Extension headers may sit between IPv6 and TCP: only the family is checked.

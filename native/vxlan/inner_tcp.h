@@ -9,10 +9,9 @@
 #include "core/bytes.h"
 #include "core/checksum.h"
 #include "l2/ethernet.h"
+#include "l3/ipv4.h"
 
 namespace ferry {
-
-constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpPsh = 0x08, kTcpUrg = 0x20, kTcpCwr = 0x80;
 
 struct InnerTcp {
   bool v6 = false;

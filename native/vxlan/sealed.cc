@@ -16,7 +16,7 @@ bool EspOpener::open(uint8_t* d, uint32_t len, uint8_t** vxlan, uint32_t* vxlan_
     case EspReceiver::Opened::auth_failed: return refuse(EspDrop::decrypt_failed);
   }
   // Authentic, so sealed by a host of the cluster: still checked, as any input.
-  if (next_header != kIpProtoUdp || n < kSealedUdpLen + kVxlanHdrLen || load16(payload + 4) != n || load16(payload + 2) != kVxlanUdpPort)
+  if (next_header != kProtoUdp || n < kSealedUdpLen + kVxlanHdrLen || load16(payload + 4) != n || load16(payload + 2) != kVxlanUdpPort)
     return refuse(EspDrop::esp_malformed);
   *vxlan = payload + kSealedUdpLen;
   *vxlan_len = n - kSealedUdpLen;

@@ -14,13 +14,16 @@
 
 #include "core/port.h"
 #include "crypto/esp_peers.h"
+#include "l3/ipv4.h"
 #include "vxlan/coalesce.h"
 #include "vxlan/vxlan.h"
 
 namespace ferry {
 
 constexpr uint32_t kSealedUdpLen = 8;  // the UDP header inside ESP
-constexpr uint8_t kIpProtoUdp = 17;
+// What an encrypted network's packet loses beyond a plain VXLAN datagram, at
+// most: the UDP header inside ESP, and ESP's header, IV, padding, trailer and ICV.
+constexpr uint32_t kSealedOverhead = kSealedUdpLen + kEspOverhead;
 
 // The UDP header in front of a VXLAN datagram of vxlan_len bytes.
 inline void write_sealed_udp(uint8_t* h, uint32_t vxlan_len) {

@@ -93,7 +93,7 @@ void TunnelPort::tx_burst(Packet* const* pkts, uint32_t n) {
       write_sealed_udp(udp, vxlan_len);
       const iovec plain[2] = {{udp, kSealedUdpLen}, datagram};
       uint8_t* out = sealed_.data() + sealed_used;
-      const uint32_t len = s->seal_pieces(out, plain, 2, kIpProtoUdp);
+      const uint32_t len = s->seal_pieces(out, plain, 2, kProtoUdp);
       if (!len) {
         count_drop(CoreDrop::tx_error);
         return;
@@ -122,7 +122,7 @@ void TunnelPort::tx_burst(Packet* const* pkts, uint32_t n) {
       uint8_t udp[kSealedUdpLen];
       write_sealed_udp(udp, uint32_t(head.iov_len + data.iov_len));
       const iovec plain[3] = {{udp, kSealedUdpLen}, head, data};
-      const uint32_t len = s->seal_pieces(sealed_.data() + used, plain, 3, kIpProtoUdp);
+      const uint32_t len = s->seal_pieces(sealed_.data() + used, plain, 3, kProtoUdp);
       if (!len) return false;
       used += len;
     }
