@@ -2,7 +2,8 @@
 // Writes src/dataplane/generated/names.ts from the names the native addon
 // exports (native/napi/names.cc, from the X-macros beside each stage), so the
 // TypeScript types of drop reasons, error codes, counters and conntrack
-// timeouts are never retyped by hand. A build output: not committed.
+// timeouts, and the few numbers the control plane computes with, are never
+// retyped by hand. A build output: not committed.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -32,6 +33,7 @@ const out = [
   'export type ConntrackTimeoutName = (typeof CONNTRACK_TIMEOUTS)[number];',
   `export const STAGE_COUNTERS = ${JSON.stringify(Object.fromEntries(Object.entries(n.stageCounters).map(([k, v]) => [k, v.map((i) => i.name)])))} as const;`,
   'export type StageName = keyof typeof STAGE_COUNTERS;',
+  `export const NATIVE_CONSTANTS = ${JSON.stringify(n.constants)} as const;`,
   '',
 ].join('\n');
 

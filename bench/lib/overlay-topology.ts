@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { ESP_OVERHEAD, ESP_UDP_PORT } from '../../src/daemon/overlay-keys';
-import { Engine } from '../../src/dataplane';
+import { Engine, NATIVE_CONSTANTS } from '../../src/dataplane';
 import { addInterface } from '../../src/endpoint';
-import { configureInterface, createNetns, deleteNetns, netnsPath, run } from '../../src/netns';
+import { configureInterface, createNetns, deleteNetns, netnsPath } from '../../src/netns';
 import { macOf } from './measure';
-import type { Pair } from './topology';
+import { sh, type Pair } from './topology';
 
 /**
  * A container on host h1 and one on host h2 of an overlay network (VNI 4200,
@@ -21,7 +20,7 @@ export type OverlayDatapath = 'kernel-vxlan' | 'ferry-vxlan' | 'ferry-vxlan-esp'
 
 const VNI = 4200;
 const MTU = 1450;
-const ESP_MTU = MTU - ESP_OVERHEAD;
+const ESP_MTU = MTU - NATIVE_CONSTANTS.sealedOverhead;
 const generations = [0x0b0b0001, 0x0b0b0002];
 const secret = randomBytes(32);
 const hosts = [
@@ -29,10 +28,6 @@ const hosts = [
   { underlay: '192.0.2.2', ip: '10.200.0.2', mac: '02:42:0a:c8:00:02' },
 ] as const;
 
-async function sh(ns: string, cmd: string): Promise<void> {
-  const r = await run('ip', ['netns', 'exec', ns, 'sh', '-c', cmd]);
-  if (r.code !== 0) throw new Error(`${cmd} in ${ns}: ${r.stderr}`);
-}
 
 export async function overlayPair(prefix: string, datapath: OverlayDatapath): Promise<Pair & { engines: Engine[] }> {
   const hostNs = [`${prefix}-oh1`, `${prefix}-oh2`];
@@ -68,7 +63,7 @@ export async function overlayPair(prefix: string, datapath: OverlayDatapath): Pr
         engines.push(engine);
         const sealed = datapath === 'ferry-vxlan-esp';
         const underlay = sealed
-          ? engine.addUnderlay({ address: me.underlay, port: ESP_UDP_PORT, sealed, generation: generations[i]!, netns: netnsPath(hostNs[i]!) })
+          ? engine.addUnderlay({ address: me.underlay, sealed, generation: generations[i]!, netns: netnsPath(hostNs[i]!) })
           : engine.addUnderlay({ address: me.underlay, netns: netnsPath(hostNs[i]!) });
         if (sealed) engine.setEspPeer(underlay, { peer: peer.underlay, peerGeneration: generations[1 - i]!, sendEpoch: 1, secrets: [{ epoch: 1, secret }] });
         const domain = engine.createDomain();

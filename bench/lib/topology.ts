@@ -3,6 +3,13 @@ import { attachEndpoint, detachEndpoint, type Endpoint } from '../../src/endpoin
 import { configureInterface, createNetns, deleteNetns, run, type Route } from '../../src/netns';
 import { macOf } from './measure';
 
+/** Runs a shell script in namespace ns; its output, or an error naming the script, the namespace and what it said. */
+export async function sh(ns: string, script: string): Promise<string> {
+  const r = await run('ip', ['netns', 'exec', ns, 'sh', '-c', script]);
+  if (r.code !== 0) throw new Error(`${script} in ${ns}: ${r.stderr}`);
+  return r.stdout;
+}
+
 /**
  * Identical two-container topologies on the kernel's bridge and on Ferry's:
  * same namespace layout, same addresses, same MTU, so a measurement differs

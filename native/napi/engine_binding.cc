@@ -52,7 +52,6 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::AddTunnel>("addTunnel"),
                          InstanceMethod<&EngineBinding::SetTunnelHosts>("setTunnelHosts"),
                          InstanceMethod<&EngineBinding::SetEspPeer>("setEspPeer"),
-                         InstanceMethod<&EngineBinding::RemoveEspPeer>("removeEspPeer"),
                          InstanceMethod<&EngineBinding::EspPeerStates>("espPeers"),
                          InstanceMethod<&EngineBinding::SetTunnelRemote>("setTunnelRemote"),
                          InstanceMethod<&EngineBinding::SetNeighborProxy>("setNeighborProxy"),

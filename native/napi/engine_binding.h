@@ -57,7 +57,6 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value SetTunnelRemote(const Napi::CallbackInfo& info);
   Napi::Value SetNeighborProxy(const Napi::CallbackInfo& info);
   Napi::Value SetEspPeer(const Napi::CallbackInfo& info);
-  Napi::Value RemoveEspPeer(const Napi::CallbackInfo& info);
   Napi::Value EspPeerStates(const Napi::CallbackInfo& info);
   // Packet trace (trace_binding.cc).
   Napi::Value TraceStart(const Napi::CallbackInfo& info);

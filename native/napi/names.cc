@@ -7,6 +7,7 @@
 #include "napi/convert.h"
 #include "dataplane/dataplane.h"
 #include "napi/engine_binding.h"
+#include "vxlan/sealed.h"
 
 namespace ferry {
 
@@ -60,6 +61,11 @@ Napi::Object Names(Napi::Env env) {
 #define FERRY_X(field, name, seconds) {name, #field},
   o.Set("conntrackTimeouts", named(env, {FERRY_CT_TIMEOUTS(FERRY_X)}));
 #undef FERRY_X
+  // Numbers the control plane computes with (an encrypted overlay's MTU, the port it names).
+  Napi::Object constants = Napi::Object::New(env);
+  constants.Set("espUdpPort", kEspInUdpPort);
+  constants.Set("sealedOverhead", kSealedOverhead);
+  o.Set("constants", constants);
   return o;
 }
 

@@ -5,6 +5,7 @@
 #include "napi/convert.h"
 #include "napi/engine_binding.h"
 #include "l3/ipv4.h"
+#include "vxlan/sealed.h"
 #include "vxlan/vxlan.h"
 
 namespace ferry {
@@ -14,9 +15,9 @@ Napi::Value EngineBinding::AddUnderlay(const Napi::CallbackInfo& info) {
   Napi::Object o = object_arg(info, 0);
   UnderlayOptions opts;
   opts.address = get_string(o, "address", "");
-  opts.port = uint16_t(get_u32(o, "port", kVxlanUdpPort));
-  opts.netns_path = get_string(o, "netns", "");
   opts.sealed = get_bool(o, "sealed", false);
+  opts.port = uint16_t(get_u32(o, "port", opts.sealed ? kEspInUdpPort : kVxlanUdpPort));
+  opts.netns_path = get_string(o, "netns", "");
   opts.generation = get_u32(o, "generation", 0);
   std::string error;
   std::unique_ptr<UnderlayPort> port(UnderlayPort::open(opts, &error));
@@ -90,14 +91,6 @@ Napi::Value EngineBinding::SetEspPeer(const Napi::CallbackInfo& info) {
   bool ok = true;
   run(env, [&](Dataplane& dp) { ok = dp.esp_or_throw(port).set_peer(c, &error); });
   if (!ok) throw_js(env, ErrorCode::bad_argument, "cannot key peer " + ipv4_text(c.peer) + ": " + error);
-  return env.Undefined();
-}
-
-Napi::Value EngineBinding::RemoveEspPeer(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const uint32_t port = u32_arg(info, 0, "port");
-  const uint32_t peer = ipv4_arg(env, info.Length() > 1 ? info[1] : env.Undefined(), "peer");
-  run(env, [&](Dataplane& dp) { dp.esp_or_throw(port).remove_peer(peer); });
   return env.Undefined();
 }
 

@@ -213,11 +213,11 @@ export class Networks {
       options,
       hostInterface: `ov-${id.slice(0, 12)}`,
       hostMac: randomMac(), // the gateway's, the same on every host: each host's interface answers for it
-      mtu: options[OVERLAY_OPTIONS.mtu] ? Number(options[OVERLAY_OPTIONS.mtu]) : await overlays.defaultMtu(OVERLAY_OPTIONS.encrypted in options),
+      mtu: options[OVERLAY_OPTIONS.mtu] ? Number(options[OVERLAY_OPTIONS.mtu]) : await overlays.defaultMtu(Overlays.encrypted({ options })),
     });
     const made = await overlays.create(net);
     this.state.adoptNetwork(made);
-    this.log('network.create', { id, name: made.name, driver: 'overlay', vni: made.vni, subnets: made.subnets.map((x) => x.subnet), encrypted: OVERLAY_OPTIONS.encrypted in options });
+    this.log('network.create', { id, name: made.name, driver: 'overlay', vni: made.vni, subnets: made.subnets.map((x) => x.subnet), encrypted: Overlays.encrypted(made) });
     this.events.emit('network', 'create', id, { name: made.name, type: 'overlay' });
     return made;
   }

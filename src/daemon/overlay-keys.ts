@@ -1,17 +1,9 @@
-import type { Engine } from '../dataplane';
+import { NATIVE_CONSTANTS, type Engine } from '../dataplane';
 import { Keyring } from '../cluster/keyring';
 import type { Membership } from '../cluster/membership';
 import type { ClusterView } from '../cluster/view';
 import type { Logger } from './log';
 
-/**
- * What an encrypted network's packet loses besides VXLAN's 50: ESP's header
- * and IV (16), the UDP header inside it (8), at most 3 bytes of padding, the
- * pad length and next header (2), and the ICV (16).
- */
-export const ESP_OVERHEAD = 45;
-/** The UDP port of encrypted networks' datagrams: ESP in UDP (RFC 3948). */
-export const ESP_UDP_PORT = 4500;
 /** Docker rotates the keys of encrypted overlays every 12 hours. */
 export const DEFAULT_KEY_ROTATION_MS = 12 * 3600 * 1000;
 
@@ -47,7 +39,7 @@ export class OverlayKeys {
   sealedUnderlay(): number {
     if (this.sealed === undefined) {
       const self = this.membership.self;
-      this.sealed = this.engine.addUnderlay({ address: self.advertise, port: ESP_UDP_PORT, sealed: true, generation: self.generation ?? 0 });
+      this.sealed = this.engine.addUnderlay({ address: self.advertise, sealed: true, generation: self.generation ?? 0 });
       this.sync();
     }
     return this.sealed;
@@ -108,6 +100,6 @@ export class OverlayKeys {
 
   /** Engine port id -> what it is, for statistics: the sealed underlay once open. */
   owners(): Map<number, string> {
-    return new Map(this.sealed === undefined ? [] : [[this.sealed, `sealed underlay ${this.membership.self.advertise}:${ESP_UDP_PORT} (encrypted networks)`]]);
+    return new Map(this.sealed === undefined ? [] : [[this.sealed, `sealed underlay ${this.membership.self.advertise}:${NATIVE_CONSTANTS.espUdpPort} (encrypted networks)`]]);
   }
 }

@@ -1,4 +1,4 @@
-import type { Engine } from '../dataplane';
+import { NATIVE_CONSTANTS, type Engine } from '../dataplane';
 import { ClusterIpam } from '../cluster/ipam';
 import type { Membership } from '../cluster/membership';
 import { OverlayStore, type NetworkClaims } from '../cluster/overlay-store';
@@ -7,7 +7,7 @@ import { type SubnetConfig } from '../ipam';
 import { listAddresses } from '../netns';
 import type { Bridges } from './bridges';
 import { conflict } from './errors';
-import { ESP_OVERHEAD, OverlayKeys } from './overlay-keys';
+import { OverlayKeys } from './overlay-keys';
 import type { Logger } from './log';
 import type { ContainerDoc, Endpoint, NetworkDoc } from './model';
 
@@ -70,7 +70,7 @@ export class Overlays {
     return net.driver === 'overlay';
   }
 
-  static encrypted(net: NetworkDoc): boolean {
+  static encrypted(net: Pick<NetworkDoc, 'options'>): boolean {
     return OVERLAY_OPTIONS.encrypted in net.options;
   }
 
@@ -94,7 +94,7 @@ export class Overlays {
   /** The MTU of overlay networks made here: the underlay interface's, less the VXLAN headers (and ESP's, encrypted). */
   async defaultMtu(encrypted = false): Promise<number> {
     const link = (await listAddresses({ family: 4 })).find((l) => l.addr_info?.some((a) => a.local === this.membership.self.advertise));
-    return (link?.mtu ?? 1500) - VXLAN_OVERHEAD - (encrypted ? ESP_OVERHEAD : 0);
+    return (link?.mtu ?? 1500) - VXLAN_OVERHEAD - (encrypted ? NATIVE_CONSTANTS.sealedOverhead : 0);
   }
 
   /**

@@ -121,7 +121,7 @@ export class Engine {
   /**
    * The VXLAN underlay: a UDP socket on the advertise address (port 4789 by
    * default), in the given namespace. Returns its port id. A sealed one
-   * (port 4500) carries encrypted networks' datagrams in ESP.
+   * (port 4500 by default) carries encrypted networks' datagrams in ESP.
    */
   addUnderlay(opts: UnderlayOptions): number {
     return native(() => this.handle.addUnderlay(opts));
@@ -129,9 +129,6 @@ export class Engine {
   /** A peer host's keys on the sealed underlay; what did not change keeps its sequence numbers and replay window. */
   setEspPeer(port: number, peer: EspPeerConfig): void {
     native(() => this.handle.setEspPeer(port, peer));
-  }
-  removeEspPeer(port: number, peer: string): void {
-    native(() => this.handle.removeEspPeer(port, peer));
   }
   espPeers(port: number): EspPeerState[] {
     return native(() => this.handle.espPeers(port));

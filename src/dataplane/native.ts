@@ -97,7 +97,7 @@ export type ConntrackTimeouts = Partial<Record<ConntrackTimeoutName, number>>;
 /** A stage's own counters, and what the graph measured of it (nsPerPacket: sampled, 1 run in 16). */
 export type StageStats = Record<string, number> & { packets: number; batches: number; nsPerPacket: number };
 
-/** An underlay socket; `sealed`: ESP in UDP (port 4500) for encrypted overlays, keyed per peer with setEspPeer. */
+/** An underlay socket; `sealed`: ESP in UDP (port 4500 by default) for encrypted overlays, keyed per peer with setEspPeer. */
 export interface UnderlayOptions {
   address: string;
   port?: number;
@@ -174,7 +174,6 @@ export interface NativeEngine {
   addTunnel(opts: { underlay: number; vni: number; domain: number }): number;
   setTunnelHosts(port: number, hosts: string[]): void;
   setEspPeer(port: number, peer: EspPeerConfig): void;
-  removeEspPeer(port: number, peer: string): void;
   espPeers(port: number): EspPeerState[];
   setTunnelRemote(port: number, mac: string, host: string | null): void;
   setNeighborProxy(domain: number, address: string, mac: string | null): void;
@@ -263,6 +262,7 @@ export interface NativeNames {
   conntrackCounters: { name: string; help: string }[];
   conntrackTimeouts: { name: string; help: string }[];
   stageCounters: Record<string, { name: string; help: string }[]>;
+  constants: { espUdpPort: number; sealedOverhead: number };
 }
 
 export interface NativePacketSocket {

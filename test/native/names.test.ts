@@ -22,6 +22,7 @@ describe('names shared by C++ and TypeScript', () => {
     expect(Object.fromEntries(Object.entries(generated.STAGE_COUNTERS).map(([k, v]) => [k, [...v]]))).toEqual(
       Object.fromEntries(Object.entries(names.stageCounters).map(([k, v]) => [k, list(v)])),
     );
+    expect(generated.NATIVE_CONSTANTS).toEqual(names.constants);
   });
 
   it('every name has a sentence for people', () => {
