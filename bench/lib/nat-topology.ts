@@ -2,6 +2,7 @@ import type { Engine } from '../../src/dataplane';
 import { addInterface, attachEndpoint, detachEndpoint } from '../../src/endpoint';
 import { configureInterface, createNetns, deleteNetns, execIn, netnsPath } from '../../src/netns';
 import { macOf } from './measure';
+import { sh } from './topology';
 
 /**
  * One host between an outside client and a container, three ways, with the
@@ -41,10 +42,6 @@ export const PUBLISHED = [
   { port: 8081, target: 5202 },
 ];
 
-async function sh(ns: string, script: string): Promise<void> {
-  const r = await execIn(ns, ['sh', '-c', script]);
-  if (r.code !== 0) throw new Error(`in ${ns}: ${script}: ${r.stderr}`);
-}
 
 /** The outside namespace (192.0.2.2 on eth0) and a host namespace holding up0, the veth to it. */
 export async function outsideWorld(prefix: string): Promise<{ outNs: string; hostNs: string }> {

@@ -1,8 +1,8 @@
 import type { Engine } from '../../src/dataplane';
 import { addInterface } from '../../src/endpoint';
-import { configureInterface, createNetns, deleteNetns, netnsPath, run } from '../../src/netns';
+import { configureInterface, createNetns, deleteNetns, netnsPath } from '../../src/netns';
 import { macOf } from './measure';
-import type { Pair } from './topology';
+import { sh, type Pair } from './topology';
 
 /**
  * A container on a macvlan (or ipvlan) network and a machine on the segment:
@@ -16,10 +16,6 @@ export type SegmentDatapath = 'kernel-macvlan' | 'ferry-macvlan' | 'ferry-ipvlan
 export const CONTAINER_IP = '172.16.86.2';
 export const MACHINE_IP = '172.16.86.254';
 
-async function sh(ns: string, cmd: string): Promise<void> {
-  const r = await run('ip', ['netns', 'exec', ns, 'sh', '-c', cmd]);
-  if (r.code !== 0) throw new Error(`${cmd} in ${ns}: ${r.stderr}`);
-}
 
 export async function segmentPair(prefix: string, datapath: SegmentDatapath, engine: Engine): Promise<Pair> {
   const host = `${prefix}-sh`;

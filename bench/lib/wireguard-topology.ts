@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configureInterface, createNetns, deleteNetns, run } from '../../src/netns';
 import { macOf } from './measure';
-import type { Pair } from './topology';
+import { sh, type Pair } from './topology';
 
 /**
  * The reference for encrypted overlays: userspace WireGuard (Debian's
@@ -22,11 +22,6 @@ const sides = [
   { underlay: '192.0.2.2', subnet: '10.201.2', device: 'fywg2' },
 ] as const;
 
-async function sh(ns: string, cmd: string): Promise<string> {
-  const r = await run('ip', ['netns', 'exec', ns, 'sh', '-c', cmd]);
-  if (r.code !== 0) throw new Error(`${cmd} in ${ns}: ${r.stderr}`);
-  return r.stdout;
-}
 
 export async function wireguardPair(prefix: string): Promise<Pair> {
   const hostNs = [`${prefix}-wh1`, `${prefix}-wh2`];
