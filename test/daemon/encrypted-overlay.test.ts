@@ -169,12 +169,14 @@ describe('encrypted overlay networks', () => {
     expect(rotated.sum_sent.retransmits).toBeLessThanOrEqual(calm.sum_sent.retransmits + 5);
   });
 
-  it('a restarted daemon comes back with new keys, and the network works at once both ways', async () => {
-    const spis = (await keys(host1)).peers[0]!.receiveSpis;
-    await host2().stop();
-    await host2().start();
-    expect(await waitFor(async () => (await keys(host1)).peers[0]!.receiveSpis.join() !== spis.join(), 5000)).toBe(true);
-    expect(await host1().ok('exec', 'c1', '--', 'ping', '-c', '2', '-W', '2', 'c2')).toMatch(/2 received/);
-    expect(await host2().ok('exec', 'c2', '--', 'ping', '-c', '2', '-W', '2', 'c1')).toMatch(/2 received/);
+  it('a restarted daemon comes back with new keys, and the network works at once both ways (under ip netns exec, then nsenter)', async () => {
+    for (const [restarted, other] of [[host2, host1], [host1, host2]] as const) {
+      const spis = (await keys(other)).peers[0]!.receiveSpis;
+      await restarted().stop();
+      await restarted().start();
+      expect(await waitFor(async () => (await keys(other)).peers[0]!.receiveSpis.join() !== spis.join(), 5000)).toBe(true);
+      expect(await host1().ok('exec', 'c1', '--', 'ping', '-c', '2', '-W', '2', 'c2')).toMatch(/2 received/);
+      expect(await host2().ok('exec', 'c2', '--', 'ping', '-c', '2', '-W', '2', 'c1')).toMatch(/2 received/);
+    }
   });
 });
