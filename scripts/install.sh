@@ -19,8 +19,12 @@ cd "$(dirname "$0")/.."
 # etcd-server: the cluster store (--cluster-store), which tests start themselves;
 # libssl-dev: libcrypto for encrypted overlays (ESP, AES-256-GCM); wireguard-go
 # and wireguard-tools: userspace WireGuard, the overlay benchmark's reference
-# for encrypted overlays (this kernel has neither ESP nor WireGuard).
-packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox dnsmasq-base iptables nftables socat libpcap-dev libssl-dev wireguard-go wireguard-tools tshark python3-scapy clang libclang-rt-14-dev bash-completion zsh fish man-db etcd-server)
+# for encrypted overlays (this kernel has neither ESP nor WireGuard);
+# docker.io (with containerd and runc), podman and containernetworking-plugins:
+# the Docker and CNI plugin tests, which start their own dockerd, containerd
+# and podman; busybox-static (it replaces busybox, and gives the same applets):
+# the one-file image those tests import, no registry needed.
+packages=(iproute2 iperf3 netsniff-ng iputils-ping tcpdump ethtool g++ make python3 procps dnsutils busybox-static docker.io podman containernetworking-plugins dnsmasq-base iptables nftables socat libpcap-dev libssl-dev wireguard-go wireguard-tools tshark python3-scapy clang libclang-rt-14-dev bash-completion zsh fish man-db etcd-server)
 # Debian's own Node.js when none is installed; libnode-dev gives node-gyp the
 # headers locally, so building the addon downloads nothing.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm libnode-dev)
@@ -33,7 +37,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install: apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # No service the packages bring may start now (dockerd would write its
+  # iptables rules, etcd would listen): a policy-rc.d for the install only.
+  own_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
+  # Nor at the next boot, for what this script installed: Ferry's tests run
+  # their own daemons; a user's Docker is the user's to enable.
+  for unit in docker.service docker.socket containerd.service; do
+    case " ${missing[*]} " in *" docker.io "*) systemctl disable "$unit" >/dev/null 2>&1 || true ;; esac
+  done
   # Debian starts the etcd service it just installed where it can; Ferry's
   # tests run their own etcd in a namespace, and nothing here wants a
   # machine-wide one left running.

@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <memory>
 
 #include "napi/convert.h"
@@ -19,6 +22,7 @@ Napi::Function EngineBinding::Init(Napi::Env env) {
                          InstanceMethod<&EngineBinding::AddTapPort>("addTapPort"),
                          InstanceMethod<&EngineBinding::AddPacketPort>("addPacketPort"),
                          InstanceMethod<&EngineBinding::RemovePort>("removePort"),
+                         InstanceMethod<&EngineBinding::PortNetns>("portNetns"),
                          InstanceMethod<&EngineBinding::AddStaticMac>("addStaticMac"),
                          InstanceMethod<&EngineBinding::RemoveMac>("removeMac"),
                          InstanceMethod<&EngineBinding::MacTable>("macTable"),
@@ -193,6 +197,18 @@ Napi::Value EngineBinding::RemovePort(const Napi::CallbackInfo& info) {
   bool keep = get_bool(object_arg(info, 1), "keepDevice", false);
   run(info.Env(), [&](Dataplane& dp) { dp.detach_port(id, !keep); });
   return info.Env().Undefined();
+}
+
+Napi::Value EngineBinding::PortNetns(const Napi::CallbackInfo& info) {
+  uint32_t id = u32_arg(info, 0, "port");
+  int fd = -1;
+  run(info.Env(), [&](Dataplane& dp) {
+    Port& port = dp.engine().port_or_throw(id);
+    if (std::strcmp(port.kind(), "tap") != 0) throw ControlError(ErrorCode::bad_argument, "port " + std::to_string(id) + " is not a TAP");
+    fd = static_cast<const TapPort&>(port).open_netns();
+    if (fd < 0) throw ControlError(ErrorCode::netns, std::string("TUNGETDEVNETNS on port ") + std::to_string(id) + ": " + std::strerror(errno));
+  });
+  return Napi::Number::New(info.Env(), fd);
 }
 
 static uint64_t mac_arg(const Napi::CallbackInfo& info, size_t i) {

@@ -25,6 +25,7 @@ class EngineBinding : public Napi::ObjectWrap<EngineBinding> {
   Napi::Value AddTapPort(const Napi::CallbackInfo& info);
   Napi::Value AddPacketPort(const Napi::CallbackInfo& info);
   Napi::Value RemovePort(const Napi::CallbackInfo& info);
+  Napi::Value PortNetns(const Napi::CallbackInfo& info);
   Napi::Value AddStaticMac(const Napi::CallbackInfo& info);
   Napi::Value RemoveMac(const Napi::CallbackInfo& info);
   Napi::Value MacTable(const Napi::CallbackInfo& info);

@@ -113,6 +113,8 @@ TapPort* TapPort::open(const TapOptions& opts, std::string* error) {
   return port;
 }
 
+int TapPort::open_netns() const { return ioctl(fd_, TUNGETDEVNETNS); }
+
 TapPort::~TapPort() {
   if (destroy_on_close_) ioctl(fd_, TUNSETPERSIST, 0);  // the device goes with the last fd
   ::close(fd_);

@@ -45,6 +45,10 @@ class TapPort : public Port {
   // On close, delete a persistent device instead of leaving it behind.
   void destroy_on_close() override { destroy_on_close_ = true; }
   int ifindex() const { return ifindex_; }
+  // A new fd of the namespace the device is in now (TUNGETDEVNETNS): how the
+  // daemon finds a TAP that another program (dockerd) moved away. -1 and
+  // errno on failure; the caller closes it.
+  int open_netns() const;
 
  private:
   TapPort(int fd, unsigned offloads, int ifindex) : fd_(fd), offloads_(offloads), ifindex_(ifindex) {}

@@ -22,6 +22,10 @@ import { Events } from './events';
 import { Overlays } from './overlays';
 import { RELOADABLE, type DaemonConfig } from './config';
 import type { ViewChange } from '../cluster/view';
+import { DockerApi } from '../docker/engine-api';
+import { DockerIpam } from '../docker/ipam-driver';
+import { DockerNetworkDriver } from '../docker/network-driver';
+import { serveDockerPlugin } from '../docker/plugin';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
 export type DaemonStats = Omit<NativeStats, 'ports' | 'domains' | 'segments'> & {
@@ -64,6 +68,8 @@ export interface DaemonOptions {
   ipfragTime?: number;
   /** daemon.json and its flags (daemon/config.ts). */
   config?: DaemonConfig;
+  /** --docker-plugin: Docker's network and IPAM plugin on this socket; dockerd's Engine API (for names) at host. */
+  docker?: { socket: string; host: string };
   /** --cluster-store: etcd's client URLs, this host's underlay address, the lease TTL in seconds, --vxlan-port, --overlay-key-rotation. */
   cluster?: { hosts: string[]; tls?: StoreTls; advertise: string; ttlSeconds: number; vxlanPort?: number; keyRotationMs?: number };
   log: Logger;
@@ -104,6 +110,8 @@ export class Daemon {
   private config: DaemonConfig;
   /** Set by stop(): done when the cluster has been told (await it before exiting). */
   leaving?: Promise<void>;
+  /** --docker-plugin: Ferry as Docker's network and IPAM driver. */
+  private docker?: { driver: DockerNetworkDriver; ipam: DockerIpam; server?: import('node:http').Server };
 
   private constructor(
     private readonly store: FileStore,
@@ -132,6 +140,11 @@ export class Daemon {
     }, () => this.overlays, () => this.config);
     this.dns = new DnsService(dnsDirectory(this.state, () => this.overlays), { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf, defaultDns: () => this.config.dns ?? [] });
     this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher, this.events, () => this.config.dns ?? []);
+    if (options.docker) {
+      const driver = new DockerNetworkDriver(this.state, this.networks, this.sandboxes, this.engine, this.publisher, this.events, options.log, options.netnsPrefix, new DockerApi(options.docker.host));
+      const ipam = new DockerIpam(store, () => this.networks.takenSubnets(), (taken) => this.networks.nextFreePool(taken));
+      this.docker = { driver, ipam };
+    }
     this.tracing = new Tracing(this.engine, this.state, this.portDirectory());
     this.captures = new Captures(this.engine, this.state, this.portDirectory());
   }
@@ -173,7 +186,9 @@ export class Daemon {
       // The cluster first: a store that does not answer stops the start before anything is made.
       if (options.cluster) await d.joinCluster(options.cluster);
       await d.reconcile();
+      if (d.docker) d.docker.server = await serveDockerPlugin(options.docker!.socket, d.docker.driver, d.docker.ipam, (method, e) => options.log('docker.plugin', { method, error: e.message }, 'warn'));
     } catch (e) {
+      d.docker?.driver.stop();
       d.engine.shutdown();
       await d.overlays?.stop();
       await d.membership?.leave();
@@ -238,8 +253,17 @@ export class Daemon {
     }
     await this.refreshHostAddresses();
     if (this.options.uplink) this.uplink = await attachUplink(this.engine, this.options.uplink, this.hostAddresses);
+    await this.docker?.ipam.load();
     let adopted = 0;
     for (const c of this.state.containers.values()) {
+      if (c.docker) {
+        // Docker's containers: Docker says when they go (Leave), not their process.
+        await this.docker?.driver.reattach(c).then(
+          () => adopted++,
+          (e: Error) => this.options.log('container.reattach', { id: c.id, name: c.name, error: e.message }, 'warn'),
+        );
+        continue;
+      }
       // One whose process is gone is reaped below; its namespace went with it.
       if (c.state !== 'running' || !isAlive(c.pid, c.pidStart)) continue;
       try {
@@ -335,6 +359,8 @@ export class Daemon {
 
   /** Stops serving; containers keep running and their TAPs stay for the next daemon. */
   stop(): void {
+    this.docker?.server?.close();
+    this.docker?.driver.stop();
     if (this.reaper) clearInterval(this.reaper);
     if (this.hostAddressTimer) clearInterval(this.hostAddressTimer);
     for (const c of this.state.containers.values()) this.publisher.unpublish(c.id);

@@ -29,6 +29,8 @@ export interface NetworkDoc {
   hostAccess?: { ifname: string; mac: string; ipv4: string };
   mtu: number;
   isDefault?: boolean;
+  /** Made through Docker's plugin protocol (docker/network-driver.ts): its id is Docker's, and only Docker removes it or puts containers on it. */
+  managedBy?: 'docker';
 }
 
 /** A container's wish for one network, kept while it is stopped. */
@@ -97,4 +99,10 @@ export interface ContainerDoc {
   endpoints: Endpoint[];
   /** Ports published while it runs, with the host ports chosen. */
   published?: PublishedPort[];
+  /**
+   * A Docker container on Ferry's networks (docker/network-driver.ts): its
+   * sandbox's namespace path as dockerd names it, and its id once dockerd
+   * has told it. Docker runs it; Ferry only carries its endpoints.
+   */
+  docker?: { sandboxKey: string; containerId?: string };
 }

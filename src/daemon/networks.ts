@@ -101,7 +101,7 @@ export class Networks {
     };
   }
 
-  async create(spec: NetworkCreateSpec, internal: { isDefault?: boolean } = {}): Promise<NetworkDoc> {
+  async create(spec: NetworkCreateSpec, internal: { isDefault?: boolean; id?: string; managedBy?: 'docker' } = {}): Promise<NetworkDoc> {
     if (!NAME.test(spec.name)) throw badRequest(`network name "${spec.name}" is invalid: use [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
     if (this.state.findNetwork(spec.name)?.name === spec.name) throw conflict(`network with name "${spec.name}" already exists`);
     const driver = spec.driver ?? 'bridge';
@@ -110,7 +110,8 @@ export class Networks {
     if (driver === 'overlay') return this.createOverlay(spec);
     if (driver !== 'bridge') throw badRequest(`driver "${driver}" is not supported (accepted: bridge, macvlan, ipvlan, overlay)`);
     const options = this.checkOptions(spec.options ?? {});
-    const id = randomBytes(32).toString('hex');
+    const id = internal.id ?? randomBytes(32).toString('hex');
+    if (this.state.networks.has(id)) throw conflict(`network ${id.slice(0, 12)} already exists`);
     const subnets = await this.subnets(spec, id);
     const hostInterface = options[BRIDGE_OPTIONS.name] ?? `br-${id.slice(0, 12)}`;
     if ([...this.state.networks.values()].some((n) => n.hostInterface === hostInterface))
@@ -127,6 +128,7 @@ export class Networks {
       hostMac: randomMac(),
       mtu: options[BRIDGE_OPTIONS.mtu] ? Number(options[BRIDGE_OPTIONS.mtu]) : DEFAULT_MTU,
       isDefault: internal.isDefault,
+      managedBy: internal.managedBy,
     });
     return this.made(net, this.bridges, { hostInterface });
   }
@@ -238,9 +240,10 @@ export class Networks {
     }
   }
 
-  async remove(ref: string): Promise<void> {
+  async remove(ref: string, by?: 'docker'): Promise<void> {
     const net = this.state.network(ref);
     if (net.isDefault) throw badRequest(`"${net.name}" is a pre-defined network and cannot be removed`);
+    if (net.managedBy && net.managedBy !== by) throw badRequest(`network "${net.name}" was made through ${net.managedBy}; remove it there (docker network rm ${net.name})`);
     const users = this.state.attached(net.id).concat(this.stoppedUsers(net.id));
     if (users.length) {
       const names = [...new Set(users.map((c) => c.name))];
@@ -263,7 +266,7 @@ export class Networks {
     const removed: string[] = [];
     for (const net of [...this.state.networks.values()]) {
       // Overlay networks are the cluster's: one host's prune does not remove them.
-      if (net.isDefault || Overlays.handles(net) || this.state.attached(net.id).length || this.stoppedUsers(net.id).length) continue;
+      if (net.isDefault || net.managedBy || Overlays.handles(net) || this.state.attached(net.id).length || this.stoppedUsers(net.id).length) continue;
       await this.remove(net.id);
       removed.push(net.name);
     }
@@ -273,6 +276,7 @@ export class Networks {
   async connect(ref: string, containerRef: string, opts: { ip?: string; ip6?: string; aliases?: string[] }): Promise<void> {
     const net = this.state.network(ref);
     const c = this.state.container(containerRef);
+    refuseManaged(net, c);
     if (net.driver !== 'bridge' && !DemuxNetworks.handles(net) && !Overlays.handles(net)) throw badRequest(`container cannot be connected to network "${net.name}" (driver ${net.driver})`);
     if (c.mode.kind !== 'bridge') throw badRequest(`container "${c.name}" runs in ${c.mode.kind} network mode and cannot be connected to other networks`);
     if (c.mode.networks.some((r) => r.networkId === net.id)) throw conflict(`container "${c.name}" is already connected to network "${net.name}"`);
@@ -296,6 +300,7 @@ export class Networks {
   async disconnect(ref: string, containerRef: string): Promise<void> {
     const net = this.state.network(ref);
     const c = this.state.container(containerRef);
+    refuseManaged(net, c);
     if (c.mode.kind !== 'bridge' || !c.mode.networks.some((r) => r.networkId === net.id))
       throw badRequest(`container "${c.name}" is not connected to network "${net.name}"`);
     await this.sandboxes.removeNetwork(c, net.id);
@@ -322,6 +327,24 @@ export class Networks {
     return options;
   }
 
+  /** Subnets no new one may overlap: the networks', the host's routes and the uplink's. */
+  async takenSubnets(): Promise<Cidr[]> {
+    const routes = (await listRouteDestinations()).flatMap((d) => {
+      try {
+        return [parseCidr(d)];
+      } catch {
+        return [];
+      }
+    });
+    const up = this.uplink();
+    return [...[...this.state.networks.values()].flatMap((n) => n.subnets.map((s) => parseCidr(s.subnet))), ...routes, ...(up ? [up.subnet, ...(up.subnet6 ? [up.subnet6] : [])] : [])];
+  }
+
+  /** The first default pool (daemon.json's default-address-pools, or Docker's) that overlaps none of these. */
+  nextFreePool(taken: Cidr[]): Cidr {
+    return nextFreePool(taken.filter((t) => t.family === 4), 'local', this.config()['default-address-pools']);
+  }
+
   /** Subnets from --subnet (or the next free default pool), with their gateways, ranges and aux addresses. */
   private async subnets(spec: NetworkCreateSpec, id: string, scope: 'local' | 'overlay' = 'local'): Promise<SubnetConfig[]> {
     const given = (spec.subnets ?? []).map((s) => parse(s));
@@ -339,18 +362,9 @@ export class Networks {
     }
     const cidrs: Cidr[] = [];
     if (v4.length) cidrs.push(v4[0]!);
-    else {
-      // Skip pools that overlap a network or any route of the host, as Docker does.
-      const routes = (await listRouteDestinations()).flatMap((d) => {
-        try {
-          return [parseCidr(d)];
-        } catch {
-          return [];
-        }
-      });
-      const pools = scope === 'local' ? this.config()['default-address-pools'] : undefined;
-      cidrs.push(nextFreePool([...existing.map((e) => e.cidr), ...routes.filter((r) => r.family === 4), ...(up ? [up.subnet] : [])], scope, pools));
-    }
+    // Skip pools that overlap a network or any route of the host, as Docker does.
+    else if (scope === 'local') cidrs.push(this.nextFreePool(await this.takenSubnets()));
+    else cidrs.push(nextFreePool((await this.takenSubnets()).filter((t) => t.family === 4), scope));
     if (spec.ipv6) cidrs.push(v6[0] ?? parseCidr(ulaSubnetFor(id)));
     const pick = (list: string[] | undefined, c: Cidr, what: string) => {
       const inside = (list ?? []).filter((x) => {
@@ -387,6 +401,12 @@ export class Networks {
       ...fields,
     };
   }
+}
+
+/** A network made through Docker has Docker's containers only, and they come and go through Docker. */
+function refuseManaged(net: NetworkDoc, c: ContainerDoc): void {
+  if (net.managedBy) throw badRequest(`network "${net.name}" was made through ${net.managedBy}: connect containers to it with docker network connect`);
+  if (c.docker) throw badRequest(`container "${c.name}" is Docker's: connect it with docker network connect`);
 }
 
 /** The aux addresses that hold a network's default route for containers when it is not the gateway (Docker's names). */

@@ -209,13 +209,49 @@ export class Sandboxes {
       if (overlay) await this.overlays()?.announce(c, ep);
     }
     // A container started by a Ferry that still put the resolver inside it gets the route now.
+    if (!c.endpoints.some((e) => e.resolver)) await this.routeResolver(c);
+  }
+
+  /**
+   * Sends the container's queries to 127.0.0.11 by its first interface, if
+   * that is on a bridge network (see resolverRoute): for namespaces Ferry
+   * did not make with the route in them.
+   */
+  async routeResolver(c: ContainerDoc): Promise<void> {
     const first = c.endpoints[0];
     const net = first && this.state.networks.get(first.networkId);
-    if (first && net?.driver === 'bridge' && !c.endpoints.some((e) => e.resolver)) {
-      setNetnsSysctl(c.netns!, `net.ipv4.conf.${first.ifname}.route_localnet`, '1');
-      await configureInterface(c.netns!, { ifname: first.ifname, routes: [resolverRoute(net)], loopbackUp: false });
-      first.resolver = true;
-    }
+    if (!first || net?.driver !== 'bridge' || !c.netns) return;
+    setNetnsSysctl(c.netns, `net.ipv4.conf.${first.ifname}.route_localnet`, '1');
+    await configureInterface(c.netns, { ifname: first.ifname, routes: [resolverRoute(net)], loopbackUp: false });
+    first.resolver = true;
+  }
+
+  /**
+   * A Docker endpoint's interface (docker/network-driver.ts): a persistent
+   * TAP made in the daemon's own namespace under a name dockerd is told
+   * (Join's SrcName); dockerd moves it into the container, names it ethN and
+   * gives it its addresses and routes. The engine holds it from the start.
+   */
+  attachForDocker(ep: Endpoint, srcName: string, mtu: number): number {
+    const port = this.engine.addTapPort({ name: srcName, domain: this.bridges.domain(ep.networkId), mtu, persist: true }).id;
+    this.adopt(ep, port);
+    return port;
+  }
+
+  /** After a daemon restart: a Docker container's TAP taken back from its namespace. */
+  reattachForDocker(c: ContainerDoc, ep: Endpoint): void {
+    this.adopt(ep, this.engine.addTapPort({ name: ep.ifname, netns: netnsPath(c.netns!), domain: this.bridges.domain(ep.networkId), persist: true }).id);
+  }
+
+  private adopt(ep: Endpoint, port: number): void {
+    this.ports.set(ep.endpointId, port);
+    this.secure(ep, port);
+    this.route(ep);
+  }
+
+  /** The engine port of an endpoint this daemon holds. */
+  portOfEndpoint(endpointId: string): number | undefined {
+    return this.ports.get(endpointId);
   }
 
   /**
@@ -257,7 +293,8 @@ export class Sandboxes {
     return owners;
   }
 
-  private async release(ep: Endpoint): Promise<void> {
+  /** Its port (and TAP) removed, its addresses unrouted, and withdrawn from the cluster. */
+  async release(ep: Endpoint): Promise<void> {
     const port = this.ports.get(ep.endpointId);
     const net = this.state.networks.get(ep.networkId);
     const demuxed = !!net && DemuxNetworks.handles(net);

@@ -162,6 +162,14 @@ export class Engine {
     native(() => this.handle.addSegmentMember(segment, port, { ...opts, mac: opts.mac?.toLowerCase() }));
   }
   /** Removes a port; its TAP is deleted, unless keepDevice leaves a persistent one in place. */
+  /**
+   * A new fd of the network namespace a TAP port's device is in now (the
+   * caller closes it): where it went when another program moved it.
+   */
+  portNetns(id: number): number {
+    return native(() => this.handle.portNetns(id));
+  }
+
   removePort(id: number, opts: { keepDevice?: boolean } = {}): void {
     native(() => this.handle.removePort(id, opts));
   }

@@ -180,6 +180,7 @@ export interface NativeEngine {
   removeSegment(id: number): void;
   addSegmentMember(segment: number, port: number, opts: { mac?: string; hostAccess?: boolean; addresses?: string[] }): void;
   removePort(id: number, opts?: { keepDevice?: boolean }): void;
+  portNetns(id: number): number;
   addStaticMac(domain: number, mac: string, port: number): void;
   removeMac(domain: number, mac: string): boolean;
   macTable(domain: number): MacEntry[];

@@ -117,13 +117,16 @@ export async function listLinks(ns?: string): Promise<LinkInfo[]> {
 
 export interface AddressInfo {
   ifname: string;
+  /** The MAC. */
+  address?: string;
+  flags?: string[];
   mtu?: number;
   addr_info?: { local: string; prefixlen: number; scope?: string }[];
 }
 
-/** `ip -j addr show` in this namespace, parsed: every link with its addresses (of one family, on one device, if asked). */
-export async function listAddresses(opts: { family?: 4 | 6; dev?: string } = {}): Promise<AddressInfo[]> {
-  const r = await run('ip', ['-j', ...(opts.family ? [`-${opts.family}`] : []), 'addr', 'show', ...(opts.dev ? ['dev', opts.dev] : [])]);
+/** `ip -j addr show` in this namespace (or another), parsed: every link with its addresses (of one family, on one device, if asked). */
+export async function listAddresses(opts: { family?: 4 | 6; dev?: string; ns?: string } = {}): Promise<AddressInfo[]> {
+  const r = await run('ip', [...(opts.ns ? ['-n', opts.ns] : []), '-j', ...(opts.family ? [`-${opts.family}`] : []), 'addr', 'show', ...(opts.dev ? ['dev', opts.dev] : [])]);
   if (r.code !== 0) throw new KernelSetupError('list', `addresses${opts.dev ? ` of ${opts.dev}` : ''}`, kernelReason(r.stderr));
   return JSON.parse(r.stdout || '[]') as AddressInfo[];
 }

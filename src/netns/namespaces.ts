@@ -92,6 +92,16 @@ export async function pinNetnsToProcess(name: string, pid: number, waitMs = 2000
       if (r.code !== 0) throw new KernelSetupError('pin', object, r.stderr.trim() || `umount exited ${r.code}`);
     }
   }
+  linkNetns(name, target);
+}
+
+/**
+ * Makes the name a symbolic link to a namespace file: /proc/PID/ns/net, or
+ * /proc/PID/fd/N of a namespace fd this daemon holds (a namespace another
+ * program made, known only by a device that was moved into it). In one
+ * rename: the name never disappears.
+ */
+export function linkNetns(name: string, target: string): void {
   const tmp = `${NETNS_DIR}/.${name}.${process.pid}`;
   try {
     unlinkSync(tmp);
@@ -99,7 +109,7 @@ export async function pinNetnsToProcess(name: string, pid: number, waitMs = 2000
     /* none */
   }
   symlinkSync(target, tmp);
-  renameSync(tmp, path);
+  renameSync(tmp, netnsPath(name));
 }
 
 export async function listNetns(): Promise<string[]> {

@@ -47,5 +47,7 @@ describe('ferry CLI', () => {
     expect(uplink.stderr).toBe('ferry: options --uplink IFACE and --external-ip CIDR go together\n');
     const timeout = await run('daemon', '--conntrack-timeout', 'tcp=5');
     expect(timeout.stderr).toMatch(/^ferry: option --conntrack-timeout NAME=SECONDS: "tcp=5" is not valid; expected NAME=SECONDS with NAME one of tcpSynSent, .*, icmp\n$/);
+    expect((await run('daemon', '--docker-plugin', '--docker-host', 'tcp://192.0.2.1:2375')).stderr).toBe('ferry: option --docker-host: "tcp://192.0.2.1:2375" is not valid; expected unix:///PATH (dockerd\'s API socket)\n');
+    expect((await run('daemon', '--docker-plugin-name', 'ferry2')).stderr).toBe('ferry: options --docker-plugin-name and --docker-host need --docker-plugin\n');
   });
 });

@@ -29,8 +29,8 @@ export class DaemonLab {
     private readonly daemonArgs: string[] | (() => string[]) = [],
     /** Runs after the host namespace exists, before the daemon starts (an uplink to set up). */
     private readonly beforeStart?: (lab: DaemonLab) => Promise<void>,
-    /** How the daemon enters its namespace: users do it both ways. */
-    readonly enter: 'nsenter' | 'ip-netns-exec' = 'nsenter',
+    /** How the daemon enters its namespace (users do it both ways); a restart may change it. */
+    public enter: 'nsenter' | 'ip-netns-exec' = 'nsenter',
   ) {}
 
   /** Tests never query a real resolver: containers inherit an empty resolv.conf. */
@@ -98,7 +98,14 @@ export class DaemonLab {
     return (await this.inspect(name)).NetworkSettings.Networks[network]!.IPAddress;
   }
 
+  private readonly cleanups: (() => Promise<void>)[] = [];
+  /** Runs first at cleanup: what a test started beside the daemon (dockerd) goes before the daemon and the namespaces. */
+  onCleanup(fn: () => Promise<void>): void {
+    this.cleanups.push(fn);
+  }
+
   async cleanup(): Promise<void> {
+    for (const fn of this.cleanups.reverse()) await fn().catch((e: Error) => console.error(`cleanup: ${e.message}`));
     await this.stop();
     sweep(this.prefix); // container namespaces and their processes, the host namespace with ferry0 and br-*
     rmSync(this.dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { listAddresses } from '../../netns';
 import type { ConntrackTimeouts } from '../../dataplane';
 import { UsageError, parseOptions } from '../args';
 import { specOf } from '../spec';
+import { pluginSocket } from '../../docker/plugin';
 import { ConfigError, DEFAULT_CONFIG_FILE, type DaemonConfig, mergeConfig, readConfigFile } from '../../daemon/config';
 
 
@@ -77,6 +78,19 @@ function loadConfig(options: Record<string, unknown>): DaemonConfig {
   }
 }
 
+/** --docker-plugin, --docker-plugin-name and --docker-host. */
+function dockerOption(options: Record<string, unknown>): DaemonOptions['docker'] {
+  const name = options['docker-plugin-name'] as string | undefined;
+  const host = (options['docker-host'] as string | undefined) ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  if (!options['docker-plugin']) {
+    if (name || options['docker-host']) throw new UsageError('options --docker-plugin-name and --docker-host need --docker-plugin');
+    return undefined;
+  }
+  if (name !== undefined && !/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(name)) throw new UsageError(`option --docker-plugin-name NAME: "${name}" is not valid; expected 1-63 of [a-z0-9_.-] (Docker's driver names are lower case)`);
+  if (!/^unix:\/\/\/./.test(host)) throw new UsageError(`option --docker-host: "${host}" is not valid; expected unix:///PATH (dockerd's API socket)`);
+  return { socket: pluginSocket(name ?? 'ferry'), host };
+}
+
 /** `ferry daemon`: the control plane in the foreground, until SIGTERM or SIGINT; SIGHUP reloads daemon.json. */
 export async function daemonCommand(args: string[], socket: string): Promise<number> {
   const { options, rest } = parseOptions(specOf('daemon'), args);
@@ -91,6 +105,7 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
   const prefix = (options['netns-prefix'] as string | undefined) ?? 'ferry-';
   if (!/^[A-Za-z0-9_.-]{1,30}$/.test(prefix)) throw new UsageError(`option --netns-prefix PREFIX: "${prefix}" is not valid; expected 1-30 of [A-Za-z0-9_.-]`);
   const config = loadConfig(options);
+  const docker = dockerOption(options);
   const log = jsonLogger();
   const daemon = await Daemon.start({
     config, stateDir: (options['state-dir'] as string | undefined) ?? '/var/lib/ferry', netnsPrefix: prefix, hostResolvConf: (options['resolv-conf'] as string | undefined) ?? '/etc/resolv.conf', dnsRateLimit: options['dns-rate-limit'] as number | undefined, dnsUpstreamTimeoutMs: options['dns-timeout-ms'] as number | undefined,
@@ -108,6 +123,7 @@ export async function daemonCommand(args: string[], socket: string): Promise<num
     ipfragTime: options['ipfrag-time'] as number | undefined,
     poll: options.poll as 'adaptive' | 'busy' | undefined,
     cluster: await clusterOption(options),
+    docker,
     log,
   });
   let server;
