@@ -77,4 +77,9 @@ bin/ferry completion bash >/usr/share/bash-completion/completions/ferry
 bin/ferry completion zsh >/usr/share/zsh/vendor-completions/_ferry
 bin/ferry completion fish >/usr/share/fish/vendor_completions.d/ferry.fish
 node dist/src/cli/man.js /usr/local/share/man/man1 >/dev/null
-echo "install: ferry is /usr/local/bin/ferry (-> $PWD/bin/ferry), with completion for bash, zsh and fish and man pages (man ferry)"
+# The CNI plugin where runtimes look for a plugin by its type: /opt/cni/bin/ferry.
+# A script naming node by its path: runtimes run plugins with a bare PATH.
+mkdir -p /opt/cni/bin
+printf '#!/bin/sh\nexec %s %s "$@"\n' "$(command -v node)" "$PWD/bin/ferry-cni" >/opt/cni/bin/ferry
+chmod 755 /opt/cni/bin/ferry
+echo "install: ferry is /usr/local/bin/ferry (-> $PWD/bin/ferry), with completion for bash, zsh and fish and man pages (man ferry); the CNI plugin is /opt/cni/bin/ferry"

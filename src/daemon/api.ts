@@ -6,7 +6,7 @@ import type { Daemon } from './daemon';
 import { badRequest, conflict, notFound, toFerryError } from './errors';
 import { containerInspect, networkInspect } from './inspect';
 import { unixNanos } from './log-times';
-import { CaptureRequest, ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillRequest, NetworkCreateRequest, ResizeRequest, RunRequest, StopRequest, TraceRequest, parseRequest } from './requests';
+import { CaptureRequest, CniAddRequest, CniAttachmentRequest, CniGcRequest, ConnectRequest, DisconnectRequest, EmptyRequest, InjectRequest, KillRequest, NetworkCreateRequest, ResizeRequest, RunRequest, StopRequest, TraceRequest, parseRequest } from './requests';
 
 /**
  * HTTP and JSON over a unix socket (mode 0600: root only). Errors answer
@@ -52,6 +52,23 @@ const routes: [string, RegExp, Handler][] = [
   ['POST', /^\/v1\/networks\/([^/]+)\/disconnect$/, (d, [ref], b) => {
     const spec = parseRequest(DisconnectRequest, b);
     return d.state.exclusive(() => d.networks.disconnect(ref!, spec.container));
+  }],
+  // The CNI plugin (cni/main.ts): a runtime's namespace attached to, checked on, detached from a network.
+  ['POST', /^\/v1\/cni\/add$/, (d, _p, b) => {
+    const spec = parseRequest(CniAddRequest, b);
+    return d.state.exclusive(() => d.cni.add(spec));
+  }],
+  ['POST', /^\/v1\/cni\/del$/, (d, _p, b) => {
+    const spec = parseRequest(CniAttachmentRequest, b);
+    return d.state.exclusive(() => d.cni.del(spec));
+  }],
+  ['POST', /^\/v1\/cni\/check$/, (d, _p, b) => {
+    const spec = parseRequest(CniAttachmentRequest, b);
+    return d.state.exclusive(() => d.cni.check(spec));
+  }],
+  ['POST', /^\/v1\/cni\/gc$/, (d, _p, b) => {
+    const spec = parseRequest(CniGcRequest, b);
+    return d.state.exclusive(async () => ({ removed: await d.cni.gc(spec) }));
   }],
   ['GET', /^\/v1\/dns$/, async (d) => d.dns.counters],
   ['GET', /^\/v1\/nodes$/, async (d) => clustered(d).membership!.nodes()],

@@ -319,7 +319,7 @@ export class Containers {
    */
   async reap(): Promise<void> {
     for (const c of [...this.state.containers.values()]) {
-      if (c.state === 'running' && !c.docker && !this.children.has(c.pid!) && !isAlive(c.pid, c.pidStart)) await this.exited(c);
+      if (c.state === 'running' && !c.docker && !c.cni && !this.children.has(c.pid!) && !isAlive(c.pid, c.pidStart)) await this.exited(c);
     }
   }
 

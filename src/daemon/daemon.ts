@@ -26,6 +26,7 @@ import { DockerApi } from '../docker/engine-api';
 import { DockerIpam } from '../docker/ipam-driver';
 import { DockerNetworkDriver } from '../docker/network-driver';
 import { serveDockerPlugin } from '../docker/plugin';
+import { CniAttachments } from '../cni/attachments';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
 export type DaemonStats = Omit<NativeStats, 'ports' | 'domains' | 'segments'> & {
@@ -97,6 +98,8 @@ export class Daemon {
   readonly dns: DnsService;
   readonly tracing: Tracing;
   readonly captures: Captures;
+  /** The CNI plugin's attachments (cni/attachments.ts). */
+  readonly cni: CniAttachments;
   readonly events = new Events();
   private readonly bridges: Bridges;
   private readonly demux: DemuxNetworks;
@@ -140,6 +143,7 @@ export class Daemon {
     }, () => this.overlays, () => this.config);
     this.dns = new DnsService(dnsDirectory(this.state, () => this.overlays), { rateLimit: options.dnsRateLimit ?? 5000, upstreamTimeoutMs: options.dnsUpstreamTimeoutMs ?? 2000, hostResolvConf: options.hostResolvConf, defaultDns: () => this.config.dns ?? [] });
     this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher, this.events, () => this.config.dns ?? []);
+    this.cni = new CniAttachments(this.state, this.sandboxes, this.publisher, this.events, options.log, options.netnsPrefix);
     if (options.docker) {
       const driver = new DockerNetworkDriver(this.state, this.networks, this.sandboxes, this.engine, this.publisher, this.events, options.log, options.netnsPrefix, new DockerApi(options.docker.host));
       const ipam = new DockerIpam(store, () => this.networks.takenSubnets(), (taken) => this.networks.nextFreePool(taken));
@@ -260,6 +264,14 @@ export class Daemon {
         // Docker's containers: Docker says when they go (Leave), not their process.
         await this.docker?.driver.reattach(c).then(
           () => adopted++,
+          (e: Error) => this.options.log('container.reattach', { id: c.id, name: c.name, error: e.message }, 'warn'),
+        );
+        continue;
+      }
+      if (c.cni) {
+        // A runtime's: there while its namespace is.
+        await this.cni.reattach(c).then(
+          (kept) => void (kept && adopted++),
           (e: Error) => this.options.log('container.reattach', { id: c.id, name: c.name, error: e.message }, 'warn'),
         );
         continue;

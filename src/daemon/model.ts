@@ -40,6 +40,8 @@ export interface NetworkRequest {
   ipv6?: string;
   aliases: string[];
   mac?: string;
+  /** The interface's name, when the runtime chose it (CNI_IFNAME); otherwise the next ethN. */
+  ifname?: string;
 }
 
 /** An attachment while the container runs. */
@@ -105,4 +107,6 @@ export interface ContainerDoc {
    * has told it. Docker runs it; Ferry only carries its endpoints.
    */
   docker?: { sandboxKey: string; containerId?: string };
+  /** A CNI runtime's container (cni/attachments.ts): its id and namespace path as the runtime gave them. */
+  cni?: { containerId: string; netns: string };
 }

@@ -131,6 +131,32 @@ function accepted(schema: TSchema): string {
 }
 
 /** The body as the schema's type, or a 400 naming the first field that is wrong. */
+/** The CNI plugin's calls (cni/main.ts -> cni/attachments.ts). */
+export const CniAddRequest = Type.Object(
+  {
+    containerId: Type.String({ minLength: 1 }),
+    netns: Type.String({ minLength: 1 }),
+    ifname: Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,15}$' }),
+    network: Type.String({ minLength: 1 }),
+    name: Type.Optional(Type.String()),
+    aliases: Type.Optional(Strings),
+    ips: Type.Optional(Strings),
+    mac: Type.Optional(Type.String()),
+    portMappings: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { hostPort: Type.Integer({ minimum: 1, maximum: 65535 }), containerPort: Type.Integer({ minimum: 1, maximum: 65535 }), protocol: Type.Optional(Type.String()), hostIP: Type.Optional(Type.String()) },
+          strict,
+        ),
+      ),
+    ),
+  },
+  strict,
+);
+export type CniAddSpec = Static<typeof CniAddRequest>;
+export const CniAttachmentRequest = Type.Object({ containerId: Type.String({ minLength: 1 }), ifname: Type.String({ minLength: 1 }), network: Type.String({ minLength: 1 }) }, strict);
+export const CniGcRequest = Type.Object({ network: Type.String({ minLength: 1 }), valid: Type.Array(Type.Object({ containerId: Type.String(), ifname: Type.String() }, strict)) }, strict);
+
 export function parseRequest<S extends TSchema>(schema: S, body: unknown): Static<S> {
   if (Value.Check(schema, body)) return body;
   const first = Value.Errors(schema, body).First();

@@ -63,7 +63,7 @@ export class Sandboxes {
   async addNetwork(c: ContainerDoc, req: NetworkRequest): Promise<Endpoint> {
     const net = this.state.networks.get(req.networkId);
     if (!net) throw badRequest(`network ${req.networkId.slice(0, 12)} no longer exists`);
-    const ifname = `eth${nextIndex(c.endpoints)}`;
+    const ifname = req.ifname ?? `eth${nextIndex(c.endpoints)}`;
     const endpointId = randomBytes(32).toString('hex');
     const prefix = (family: 4 | 6) => parseCidr(net.subnets.find((s) => parseCidr(s.subnet).family === family)!.subnet).prefix;
     const hasV6 = net.subnets.some((s) => parseCidr(s.subnet).family === 6);
