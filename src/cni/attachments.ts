@@ -16,6 +16,13 @@ import type { State } from '../daemon/state';
 
 type CniAddRequest = CniAddSpec;
 
+/**
+ * A runtime's published ports are Ferry's on the uplink, but the host port
+ * is the runtime's: podman holds it open itself (to reserve it), so Ferry
+ * opens no relay there, and the host's own connections to it are not served.
+ */
+const CNI_PUBLISHING = { hostRelay: false };
+
 export interface CniAddResult {
   interface: { name: string; mac: string; sandbox: string };
   ips: { address: string; gateway: string }[];
@@ -65,7 +72,7 @@ export class CniAttachments {
       const ep = await this.sandboxes.addNetwork(c, request);
       if (req.portMappings?.length && !net.internal) {
         c.ports = req.portMappings.map(binding);
-        c.published = await this.publisher.publish(c.id, c.ports, ep.ipv4!, net.options[BRIDGE_OPTIONS.hostBinding] ?? '', ep.ipv6);
+        c.published = await this.publisher.publish(c.id, c.ports, ep.ipv4!, net.options[BRIDGE_OPTIONS.hostBinding] ?? '', ep.ipv6, CNI_PUBLISHING);
       }
       await this.state.saveContainer(c);
       this.events.emit('network', 'connect', net.id, { container: c.id, name: net.name, type: net.driver });
@@ -138,7 +145,7 @@ export class CniAttachments {
       return false;
     }
     await this.sandboxes.reattach(c);
-    if (c.published?.length) await this.publisher.restore(c.id, c.published);
+    if (c.published?.length) await this.publisher.restore(c.id, c.published, CNI_PUBLISHING);
     return true;
   }
 

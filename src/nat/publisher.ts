@@ -15,6 +15,10 @@ export interface PublishedPort {
   targetIp: string;
 }
 
+export interface PublishOptions {
+  hostRelay?: boolean;
+}
+
 /** Docker's range for ports it chooses (the kernel's default ephemeral range). */
 export const CHOSEN_PORTS = { first: 32768, last: 60999 } as const;
 
@@ -54,7 +58,11 @@ export class Publisher {
   }
 
   /** Chooses host ports and installs every mapping of a container. */
-  async publish(containerId: string, bindings: PortBinding[], targetIp: string, defaultHostIp: string, targetIp6?: string): Promise<PublishedPort[]> {
+  /**
+   * opts.hostRelay false: no relay for the host's own connections (a CNI
+   * runtime such as podman holds the host port itself, to reserve it).
+   */
+  async publish(containerId: string, bindings: PortBinding[], targetIp: string, defaultHostIp: string, targetIp6?: string, opts: PublishOptions = {}): Promise<PublishedPort[]> {
     const ports: PublishedPort[] = [];
     const up = this.uplink();
     for (const b of bindings) {
@@ -74,7 +82,7 @@ export class Publisher {
     const record = { ports: [] as PublishedPort[], relays: [] as Relay[] };
     this.installed.set(containerId, record);
     try {
-      for (const p of ports) await this.install(containerId, p, record);
+      for (const p of ports) await this.install(containerId, p, record, opts);
     } catch (e) {
       this.unpublish(containerId);
       throw e;
@@ -83,10 +91,10 @@ export class Publisher {
   }
 
   /** Installs mappings chosen earlier (a daemon restart with the container still running). */
-  async restore(containerId: string, ports: PublishedPort[]): Promise<void> {
+  async restore(containerId: string, ports: PublishedPort[], opts: PublishOptions = {}): Promise<void> {
     const record = { ports: [] as PublishedPort[], relays: [] as Relay[] };
     this.installed.set(containerId, record);
-    for (const p of ports) await this.install(containerId, p, record);
+    for (const p of ports) await this.install(containerId, p, record, opts);
   }
 
   unpublish(containerId: string): void {
@@ -122,10 +130,11 @@ export class Publisher {
     return !!up && (p.hostIp === '' || p.hostIp === up.address);
   }
 
-  private async install(containerId: string, p: PublishedPort, record: { ports: PublishedPort[]; relays: Relay[] }): Promise<void> {
+  private async install(containerId: string, p: PublishedPort, record: { ports: PublishedPort[]; relays: Relay[] }, opts: PublishOptions): Promise<void> {
     // The relay serves the host's own IPv4 connections; IPv6 is published in the fast path only.
-    const relayed = !isV6(p) && (p.hostIp === '' || this.hostAddresses().includes(p.hostIp));
-    if (!this.fastPath(p) && !relayed) throw new NatError('bad_binding', `cannot publish on ${p.hostIp}: it is neither the external address nor an address of this host`);
+    const local = !isV6(p) && (p.hostIp === '' || this.hostAddresses().includes(p.hostIp));
+    const relayed = local && opts.hostRelay !== false;
+    if (!this.fastPath(p) && !local) throw new NatError('bad_binding', `cannot publish on ${p.hostIp}: it is neither the external address nor an address of this host`);
     this.used.set(`${p.protocol}/${p.hostPort}`, containerId);
     record.ports.push(p);
     if (relayed) {

@@ -1,8 +1,9 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { busyboxTarball } from './busybox-image';
+import { killMentioning, unmountUnder } from './runtime-dirs';
 import type { DaemonLab } from './daemon';
 
 const NO_IPTABLES = path.join(__dirname, '..', '..', 'lib', 'docker-no-iptables');
@@ -95,14 +96,14 @@ export class DockerLab {
     await this.stopDockerd();
     // Shims that outlived dockerd (a failed test), by the containerd they serve; their containers' processes
     // go with the lab's sweep (their namespaces carry its prefix).
-    for (const pid of pidsMentioning(path.join(this.dir, 'containerd.sock'))) kill(pid);
+    killMentioning(path.join(this.dir, 'containerd.sock'));
     if (this.containerd && this.containerd.exitCode === null) {
       const gone = new Promise((r) => this.containerd!.once('exit', r));
       this.containerd.kill('SIGTERM');
       await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
       this.containerd.kill('SIGKILL');
     }
-    for (const m of mountsUnder(this.dir).reverse()) await promisify(execFile)('umount', ['-l', m]).catch(() => undefined);
+    await unmountUnder(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -122,33 +123,5 @@ export class DockerLab {
       if (Date.now() > deadline) throw new Error(`${what} did not start within 30 s:\n${this.log.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-  }
-}
-
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((m) => m === dir || m.startsWith(`${dir}/`))
-    .sort();
-}
-
-function pidsMentioning(text: string): number[] {
-  const out: number[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) out.push(Number(pid));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-function kill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    /* gone */
   }
 }
