@@ -8,7 +8,7 @@ import { RESOLVER_ADDRESS } from '../dns/server';
 import { badRequest, conflict, notFound } from '../daemon/errors';
 import type { Events } from '../daemon/events';
 import type { Logger } from '../daemon/log';
-import type { ContainerDoc, NetworkDoc } from '../daemon/model';
+import { type ContainerDoc, type NetworkDoc, foreignContainer } from '../daemon/model';
 import { BRIDGE_OPTIONS } from '../daemon/networks';
 import type { CniAddSpec } from '../daemon/requests';
 import type { Sandboxes } from '../daemon/sandboxes';
@@ -60,7 +60,7 @@ export class CniAttachments {
     const v6 = (req.ips ?? []).find((ip) => ip.includes(':'));
     if (!c) {
       const name = req.name && !this.state.findContainer(req.name) ? req.name : `cni-${id.slice(0, 12)}`;
-      c = newDoc(id, name, req, `${this.netnsPrefix}n${id.slice(0, 12)}`);
+      c = foreignContainer({ id, name, hostname: name, netns: `${this.netnsPrefix}n${id.slice(0, 12)}`, cni: { containerId: req.containerId, netns: req.netns } });
       linkNetns(c.netns!, req.netns);
       setNetnsSysctl(c.netns!, 'net.ipv4.conf.default.route_localnet', '1');
     }
@@ -180,28 +180,4 @@ function binding(m: NonNullable<CniAddRequest['portMappings']>[number]): PortBin
   const protocol = (m.protocol ?? 'tcp').toLowerCase();
   if (!['tcp', 'udp', 'sctp'].includes(protocol)) throw badRequest(`portMappings: protocol "${m.protocol}" is not tcp, udp or sctp`);
   return { containerPort: m.containerPort, protocol: protocol as Protocol, hostIp: m.hostIP ?? '', hostPortStart: m.hostPort, hostPortEnd: m.hostPort };
-}
-
-function newDoc(id: string, name: string, req: CniAddRequest, netns: string): ContainerDoc {
-  return {
-    id,
-    name,
-    created: new Date().toISOString(),
-    startedAt: new Date().toISOString(),
-    hostname: name,
-    cmd: [],
-    mode: { kind: 'bridge', networks: [] },
-    dns: [],
-    dnsSearch: [],
-    dnsOptions: [],
-    extraHosts: [],
-    ports: [],
-    exposed: [],
-    publishAll: false,
-    autoRemove: false,
-    state: 'running',
-    netns,
-    endpoints: [],
-    cni: { containerId: req.containerId, netns: req.netns },
-  };
 }

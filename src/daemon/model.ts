@@ -110,3 +110,29 @@ export interface ContainerDoc {
   /** A CNI runtime's container (cni/attachments.ts): its id and namespace path as the runtime gave them. */
   cni?: { containerId: string; netns: string };
 }
+
+/**
+ * A container another runtime runs (Docker through the plugin, a CNI
+ * runtime): running while it has endpoints, with nothing of a process or
+ * files of Ferry's; `owner` says whose it is.
+ */
+export function foreignContainer(fields: Pick<ContainerDoc, 'id' | 'name' | 'hostname' | 'netns'> & (Required<Pick<ContainerDoc, 'docker'>> | Required<Pick<ContainerDoc, 'cni'>>)): ContainerDoc {
+  const now = new Date().toISOString();
+  return {
+    created: now,
+    startedAt: now,
+    cmd: [],
+    mode: { kind: 'bridge', networks: [] },
+    dns: [],
+    dnsSearch: [],
+    dnsOptions: [],
+    extraHosts: [],
+    ports: [],
+    exposed: [],
+    publishAll: false,
+    autoRemove: false,
+    state: 'running',
+    endpoints: [],
+    ...fields,
+  };
+}

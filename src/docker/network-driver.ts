@@ -9,7 +9,7 @@ import { Publisher, type PublishedPort } from '../nat/publisher';
 import { badRequest, notFound } from '../daemon/errors';
 import type { Events } from '../daemon/events';
 import type { Logger } from '../daemon/log';
-import type { ContainerDoc, Endpoint, NetworkDoc } from '../daemon/model';
+import { type ContainerDoc, type Endpoint, type NetworkDoc, foreignContainer } from '../daemon/model';
 import { BRIDGE_OPTIONS, type Networks } from '../daemon/networks';
 import type { Sandboxes } from '../daemon/sandboxes';
 import type { State } from '../daemon/state';
@@ -399,24 +399,6 @@ function describe(p: PublishedPort): string {
 /** A Docker sandbox as Ferry holds it: running while it has endpoints, named by dockerd later. */
 function newDoc(sandboxKey: string, netnsPrefix: string): ContainerDoc {
   const sandbox = basename(sandboxKey);
-  return {
-    id: createHash('sha256').update(`docker:${sandboxKey}`).digest('hex'),
-    name: `docker-${sandbox}`,
-    created: new Date().toISOString(),
-    hostname: sandbox,
-    cmd: [],
-    mode: { kind: 'bridge', networks: [] },
-    dns: [],
-    dnsSearch: [],
-    dnsOptions: [],
-    extraHosts: [],
-    ports: [],
-    exposed: [],
-    publishAll: false,
-    autoRemove: false,
-    state: 'running',
-    netns: `${netnsPrefix}d${sandbox.slice(0, 12)}`,
-    endpoints: [],
-    docker: { sandboxKey },
-  };
+  const id = createHash('sha256').update(`docker:${sandboxKey}`).digest('hex');
+  return foreignContainer({ id, name: `docker-${sandbox}`, hostname: sandbox, netns: `${netnsPrefix}d${sandbox.slice(0, 12)}`, docker: { sandboxKey } });
 }

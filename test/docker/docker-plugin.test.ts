@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execIn, run } from '../../src/netns';
 import { useDaemon } from '../harness/daemon';
@@ -67,6 +68,14 @@ describe('Ferry as a Docker network and IPAM plugin', () => {
     expect(ps).toMatch(/alpine1/);
     const stats = JSON.parse(await d().ok('stats', '--json')) as { ports: { carries?: string }[] };
     expect(stats.ports.map((p) => p.carries)).toContain('alpine1/eth0 on alpine-net');
+    // trace and capture take the Docker container's name as a port's.
+    const ip = (name: string) => dk('inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name);
+    const traced = JSON.parse(await d().ok('trace', '--json', '--inject', 'alpine1', '--', 'icmp', await ip('alpine1'), '>', await ip('alpine2'))) as { steps: { kind: string; stage: string; text: string }[] };
+    expect(traced.steps.map((s) => `${s.stage} ${s.text}`).join('\n')).toMatch(/^bridge .*alpine2\/eth0/m);
+    const capture = d().ferry('capture', 'alpine2', '-c', '1', '-f', 'icmp', '-w', path.join(d().dir, 'a2.pcapng'));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await pings('alpine1', 'alpine2')).toBe(true);
+    expect((await capture).stderr).toMatch(/^1 frames? captured/m);
   });
 
   it('-p 8080:80 is reached from outside through Ferry\'s uplink, and the server sees the client\'s address', async () => {
