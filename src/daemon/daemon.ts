@@ -25,7 +25,7 @@ import type { ViewChange } from '../cluster/view';
 import { DockerApi } from '../docker/engine-api';
 import { DockerIpam } from '../docker/ipam-driver';
 import { DockerNetworkDriver } from '../docker/network-driver';
-import { serveDockerPlugin } from '../docker/plugin';
+import { pluginSocket, serveDockerPlugin } from '../docker/plugin';
 import { CniAttachments } from '../cni/attachments';
 
 /** The engine's counters with each port and domain named (`ferry stats`). */
@@ -69,8 +69,8 @@ export interface DaemonOptions {
   ipfragTime?: number;
   /** daemon.json and its flags (daemon/config.ts). */
   config?: DaemonConfig;
-  /** --docker-plugin: Docker's network and IPAM plugin on this socket; dockerd's Engine API (for names) at host. */
-  docker?: { socket: string; host: string };
+  /** --docker-plugin: Docker's network and IPAM plugin, named name, its sockets in dir; dockerd's Engine API (for names) at host. */
+  docker?: { name: string; dir?: string; host: string };
   /** --cluster-store: etcd's client URLs, this host's underlay address, the lease TTL in seconds, --vxlan-port, --overlay-key-rotation. */
   cluster?: { hosts: string[]; tls?: StoreTls; advertise: string; ttlSeconds: number; vxlanPort?: number; keyRotationMs?: number };
   log: Logger;
@@ -114,7 +114,7 @@ export class Daemon {
   /** Set by stop(): done when the cluster has been told (await it before exiting). */
   leaving?: Promise<void>;
   /** --docker-plugin: Ferry as Docker's network and IPAM driver. */
-  private docker?: { driver: DockerNetworkDriver; ipam: DockerIpam; server?: import('node:http').Server };
+  private docker?: { driver: DockerNetworkDriver; overlay?: DockerNetworkDriver; ipam: DockerIpam; servers: import('node:http').Server[] };
 
   private constructor(
     private readonly store: FileStore,
@@ -145,9 +145,11 @@ export class Daemon {
     this.containers = new Containers(this.state, this.sandboxes, options.stateDir, options.log, options.hostResolvConf, this.dns, this.publisher, this.events, () => this.config.dns ?? []);
     this.cni = new CniAttachments(this.state, this.sandboxes, this.publisher, this.events, options.log, options.netnsPrefix);
     if (options.docker) {
-      const driver = new DockerNetworkDriver(this.state, this.networks, this.sandboxes, this.engine, this.publisher, this.events, options.log, options.netnsPrefix, new DockerApi(options.docker.host));
+      const api = new DockerApi(options.docker.host);
+      const driver = (scope: 'local' | 'global') => new DockerNetworkDriver(this.state, this.networks, this.sandboxes, this.engine, this.publisher, this.events, options.log, options.netnsPrefix, api, scope, () => this.overlays);
       const ipam = new DockerIpam(store, () => this.networks.takenSubnets(), (taken) => this.networks.nextFreePool(taken));
-      this.docker = { driver, ipam };
+      // In a cluster, a second driver (NAME-overlay) of scope global: Docker's multi-host networks on Ferry's overlays.
+      this.docker = { driver: driver('local'), ...(options.cluster ? { overlay: driver('global') } : {}), ipam, servers: [] };
     }
     this.tracing = new Tracing(this.engine, this.state, this.portDirectory());
     this.captures = new Captures(this.engine, this.state, this.portDirectory());
@@ -190,9 +192,11 @@ export class Daemon {
       // The cluster first: a store that does not answer stops the start before anything is made.
       if (options.cluster) await d.joinCluster(options.cluster);
       await d.reconcile();
-      if (d.docker) d.docker.server = await serveDockerPlugin(options.docker!.socket, d.docker.driver, d.docker.ipam, (method, e) => options.log('docker.plugin', { method, error: e.message }, 'warn'));
+      if (d.docker) await d.serveDocker(options.docker!);
     } catch (e) {
+      for (const s of d.docker?.servers ?? []) s.close();
       d.docker?.driver.stop();
+      d.docker?.overlay?.stop();
       d.engine.shutdown();
       await d.overlays?.stop();
       await d.membership?.leave();
@@ -203,6 +207,14 @@ export class Daemon {
     d.hostAddressTimer = setInterval(() => void d.refreshHostAddresses(), HOST_ADDRESS_REFRESH_MS);
     d.reaper = setInterval(() => void d.state.exclusive(() => d.containers.reap()).catch((e: Error) => options.log('container.reap', { error: e.message }, 'error')), 1000);
     return d;
+  }
+
+  /** Docker's plugin sockets: NAME, and NAME-overlay in a cluster. */
+  private async serveDocker(opts: NonNullable<DaemonOptions['docker']>): Promise<void> {
+    const docker = this.docker!;
+    const onError = (method: string, e: Error) => this.options.log('docker.plugin', { method, error: e.message }, 'warn');
+    docker.servers.push(await serveDockerPlugin(pluginSocket(opts.name, opts.dir), docker.driver, docker.ipam, onError));
+    if (docker.overlay) docker.servers.push(await serveDockerPlugin(pluginSocket(`${opts.name}-overlay`, opts.dir), docker.overlay, docker.ipam, onError));
   }
 
   /** Joins the cluster under this daemon's node id, made once and kept in its store. */
@@ -371,8 +383,9 @@ export class Daemon {
 
   /** Stops serving; containers keep running and their TAPs stay for the next daemon. */
   stop(): void {
-    this.docker?.server?.close();
+    for (const s of this.docker?.servers ?? []) s.close();
     this.docker?.driver.stop();
+    this.docker?.overlay?.stop();
     if (this.reaper) clearInterval(this.reaper);
     if (this.hostAddressTimer) clearInterval(this.hostAddressTimer);
     for (const c of this.state.containers.values()) this.publisher.unpublish(c.id);

@@ -107,7 +107,7 @@ export class Networks {
     const driver = spec.driver ?? 'bridge';
     if (driver === 'host' || driver === 'null') throw badRequest(`only one instance of the "${driver}" network is allowed`);
     if (driver === 'macvlan' || driver === 'ipvlan') return this.createDemux(spec, driver);
-    if (driver === 'overlay') return this.createOverlay(spec);
+    if (driver === 'overlay') return this.createOverlay(spec, internal);
     if (driver !== 'bridge') throw badRequest(`driver "${driver}" is not supported (accepted: bridge, macvlan, ipvlan, overlay)`);
     const options = this.checkOptions(spec.options ?? {});
     const id = internal.id ?? randomBytes(32).toString('hex');
@@ -196,7 +196,7 @@ export class Networks {
    * here; every other host makes it when its watch sees it. The document
    * lives in etcd only. Subnets from Docker's overlay pools, 10.0.0.0/8 in /24s.
    */
-  private async createOverlay(spec: NetworkCreateSpec): Promise<NetworkDoc> {
+  private async createOverlay(spec: NetworkCreateSpec, internal: { id?: string; managedBy?: 'docker' } = {}): Promise<NetworkDoc> {
     const overlays = this.overlays();
     if (!overlays) throw badRequest('overlay networks need a cluster: start the daemon with --cluster-store etcd://HOST:PORT --advertise-addr IP|IFACE');
     const options = { ...(spec.options ?? {}) };
@@ -206,11 +206,12 @@ export class Networks {
       if (k === OVERLAY_OPTIONS.mtu) checkMtuOption(k, v);
       if (k === OVERLAY_OPTIONS.vni && !(/^\d+$/.test(v) && Number(v) >= 1 && Number(v) < 1 << 24)) throw badRequest(`option ${k}=${v}: one VNI from 1 to 16777215`);
     }
-    const id = randomBytes(32).toString('hex');
+    const id = internal.id ?? randomBytes(32).toString('hex');
     const net = this.doc({
       ...fromSpec(spec),
       id,
       driver: 'overlay',
+      managedBy: internal.managedBy,
       subnets: await this.subnets(spec, id, 'overlay'),
       options,
       hostInterface: `ov-${id.slice(0, 12)}`,

@@ -214,13 +214,14 @@ export class Sandboxes {
 
   /**
    * Sends the container's queries to 127.0.0.11 by its first interface, if
-   * that is on a bridge network (see resolverRoute): for namespaces Ferry
-   * did not make with the route in them.
+   * that is on a bridge or overlay network (see resolverRoute; a macvlan or
+   * ipvlan network's gateway is not Ferry): for namespaces Ferry did not
+   * make with the route in them.
    */
   async routeResolver(c: ContainerDoc): Promise<void> {
     const first = c.endpoints[0];
     const net = first && this.state.networks.get(first.networkId);
-    if (!first || net?.driver !== 'bridge' || !c.netns) return;
+    if (!first || (net?.driver !== 'bridge' && net?.driver !== 'overlay') || !c.netns) return;
     setNetnsSysctl(c.netns, `net.ipv4.conf.${first.ifname}.route_localnet`, '1');
     await configureInterface(c.netns, { ifname: first.ifname, routes: [resolverRoute(net)], loopbackUp: false });
     first.resolver = true;

@@ -74,7 +74,8 @@ export class Underlay {
     await createNetns(this.switchNs);
     await this.sh(this.switchNs, 'ip link add br0 type bridge && ip link set br0 up');
     await this.plug(this.etcdNs, '192.0.2.100', true);
-    this.etcd = spawn('ip', ['netns', 'exec', this.etcdNs, 'etcd', '--name', 'ferry-test', '--data-dir', path.join(this.dataDir, 'data'), ...tlsArgs,
+    // --enable-v2: dockerd's classic cluster store (--cluster-store etcd://) speaks etcd's v2 API; Ferry speaks v3.
+    this.etcd = spawn('ip', ['netns', 'exec', this.etcdNs, 'etcd', '--name', 'ferry-test', '--data-dir', path.join(this.dataDir, 'data'), '--enable-v2=true', ...tlsArgs,
       '--listen-client-urls', `${scheme}://192.0.2.100:2379`, '--advertise-client-urls', `${scheme}://192.0.2.100:2379`,
       '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-advertise-peer-urls', 'http://127.0.0.1:2380', '--initial-cluster', 'ferry-test=http://127.0.0.1:2380'], { stdio: ['ignore', 'ignore', 'pipe'] });
     await new Promise<void>((resolve, reject) => {

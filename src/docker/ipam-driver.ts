@@ -18,6 +18,7 @@ export interface DockerPool {
 }
 
 const COLLECTION = 'docker-pools';
+const GLOBAL_SPACE = 'ferry-global';
 
 export class DockerIpam {
   private readonly pools = new Map<string, DockerPool>();
@@ -38,10 +39,12 @@ export class DockerIpam {
   }
 
   defaultAddressSpaces(): unknown {
-    return { LocalDefaultAddressSpace: 'ferry-local', GlobalDefaultAddressSpace: 'ferry-global' };
+    return { LocalDefaultAddressSpace: 'ferry-local', GlobalDefaultAddressSpace: GLOBAL_SPACE };
   }
 
-  async requestPool(req: { Pool?: string; SubPool?: string; V6?: boolean }): Promise<unknown> {
+  async requestPool(req: { AddressSpace?: string; Pool?: string; SubPool?: string; V6?: boolean }): Promise<unknown> {
+    if (req.AddressSpace === GLOBAL_SPACE)
+      throw badRequest("Ferry's IPAM keeps its pools on this host; a network of scope global takes its pool from Docker's default IPAM, which keeps it in Docker's cluster store (leave out --ipam-driver)");
     if (req.SubPool) throw badRequest(`--ip-range ${req.SubPool}: Ferry's IPAM hands out the whole pool; give --subnet only, or use Docker's default IPAM`);
     const id = randomBytes(16).toString('hex');
     let cidr: Cidr;

@@ -11,6 +11,7 @@ import type { Events } from '../daemon/events';
 import type { Logger } from '../daemon/log';
 import { type ContainerDoc, type Endpoint, type NetworkDoc, foreignContainer } from '../daemon/model';
 import { BRIDGE_OPTIONS, type Networks } from '../daemon/networks';
+import { Overlays } from '../daemon/overlays';
 import type { Sandboxes } from '../daemon/sandboxes';
 import type { State } from '../daemon/state';
 import { type DockerApi, until } from './engine-api';
@@ -26,6 +27,15 @@ import { type DockerApi, until } from './engine-api';
  * ethN and gives it the addresses and the default route. The container is
  * held as a ContainerDoc marked `docker` (one per Docker sandbox), so the
  * resolver, `ferry stats`, `trace` and `capture` see it like Ferry's own.
+ *
+ * With scope global (the driver NAME-overlay of a daemon in a cluster, and
+ * dockerd with --cluster-store), a network is one of Ferry's overlay
+ * networks under Docker's id, in etcd: dockerd tells only the host where it
+ * is made (CreateNetwork); the others learn it from the cluster, and get
+ * CreateEndpoint for it directly. Endpoints are announced to every host, so
+ * names resolve across them. Addresses come from Docker's IPAM, which keeps
+ * global pools in its own cluster store; Ferry claims each in its cluster
+ * IPAM as well.
  *
  * Two things the protocol does not carry come from elsewhere:
  * - Names. dockerd tells a driver ids only; the names of networks and
@@ -72,10 +82,13 @@ export class DockerNetworkDriver {
     private readonly log: Logger,
     private readonly netnsPrefix: string,
     private readonly docker: DockerApi | undefined,
+    /** local: bridge networks; global: overlay networks of the cluster. */
+    readonly scope: 'local' | 'global' = 'local',
+    private readonly overlays: () => Overlays | undefined = () => undefined,
   ) {}
 
   capabilities(): unknown {
-    return { Scope: 'local', ConnectivityScope: 'local' };
+    return { Scope: this.scope, ConnectivityScope: this.scope };
   }
 
   async createNetwork(req: { NetworkID?: string; Options?: Record<string, unknown>; IPv4Data?: IpData[]; IPv6Data?: IpData[] }): Promise<unknown> {
@@ -88,8 +101,8 @@ export class DockerNetworkDriver {
     const net = await this.state.exclusive(() =>
       this.networks.create(
         {
-          name: `docker-${id.slice(0, 12)}`,
-          driver: 'bridge',
+          name: placeholderName(id),
+          driver: this.scope === 'global' ? 'overlay' : 'bridge',
           subnets: [v4.Pool!, ...(v6?.Pool ? [v6.Pool] : [])],
           gateways: [v4.Gateway, v6?.Gateway].filter((g): g is string => !!g).map(address),
           ipv6: !!v6?.Pool,
@@ -110,16 +123,26 @@ export class DockerNetworkDriver {
   }
 
   async createEndpoint(req: { NetworkID?: string; EndpointID?: string; Interface?: { Address?: string; AddressIPv6?: string; MacAddress?: string } | null }): Promise<unknown> {
-    const net = this.network(req.NetworkID);
+    const net = await this.known(req.NetworkID);
     const endpointId = need(req.EndpointID, 'EndpointID');
     const given = req.Interface ?? {};
     if (!given.Address) throw badRequest(`endpoint ${endpointId.slice(0, 12)}: Docker gave no IPv4 address`);
-    const ipv4 = address(given.Address);
+    let ipv4 = address(given.Address);
+    let ipv6 = given.AddressIPv6 ? address(given.AddressIPv6) : undefined;
+    const overlays = Overlays.handles(net) ? this.overlays() : undefined;
+    // One address, one endpoint in the whole cluster: Ferry's cluster IPAM holds Docker's choice too.
+    if (overlays) ({ ipv4, ipv6 } = await overlays.claim(net, endpointId, { ipv4, ipv6 }));
     const mac = given.MacAddress || macFromIpv4([0x02, 0x42], ipv4);
     const srcName = `fyd${endpointId.slice(0, 11)}`;
-    const ep: Endpoint = { networkId: net.id, endpointId, ifname: srcName, mac, ipv4, ...(given.AddressIPv6 ? { ipv6: address(given.AddressIPv6) } : {}) };
-    this.sandboxes.attachForDocker(ep, srcName, net.mtu);
+    const ep: Endpoint = { networkId: net.id, endpointId, ifname: srcName, mac, ipv4, ...(ipv6 ? { ipv6 } : {}) };
+    try {
+      this.sandboxes.attachForDocker(ep, srcName, net.mtu);
+    } catch (e) {
+      if (overlays) await overlays.withdraw(ep);
+      throw e;
+    }
     this.loose.set(endpointId, { ep, srcName });
+    if (net.name === placeholderName(net.id)) void this.nameNetwork(net); // a global network made on another host
     // Docker refuses an answer that repeats what it gave: the MAC only when Ferry chose it.
     return { Interface: given.MacAddress ? {} : { MacAddress: mac } };
   }
@@ -139,7 +162,7 @@ export class DockerNetworkDriver {
   }
 
   async join(req: { NetworkID?: string; EndpointID?: string; SandboxKey?: string }): Promise<unknown> {
-    const net = this.network(req.NetworkID);
+    const net = await this.known(req.NetworkID);
     const endpointId = need(req.EndpointID, 'EndpointID');
     const sandboxKey = need(req.SandboxKey, 'SandboxKey');
     const held = this.loose.get(endpointId);
@@ -230,7 +253,10 @@ export class DockerNetworkDriver {
       if (!pid) throw new Error(`the namespace of Docker container ${c.name} is gone and dockerd does not know its process`);
       await pinNetnsToProcess(c.netns!, pid);
     }
-    for (const ep of c.endpoints) this.sandboxes.reattachForDocker(c, ep);
+    for (const ep of c.endpoints) {
+      this.sandboxes.reattachForDocker(c, ep);
+      await this.announce(c, ep); // the store may have been told of its withdrawal meanwhile
+    }
     if (c.published?.length) await this.publisher.restore(c.id, c.published);
   }
 
@@ -260,6 +286,7 @@ export class DockerNetworkDriver {
         ep.ifname = ifname;
         if (!c.endpoints.some((e) => e.resolver)) await this.sandboxes.routeResolver(c);
         await this.state.saveContainer(c);
+        await this.announce(c, ep);
       });
       this.log('docker.join', { container: c.name, interface: ifname, address: ep.ipv4 });
       await this.nameContainer(c, ep);
@@ -314,11 +341,9 @@ export class DockerNetworkDriver {
       if (other && other !== c) this.log('docker.name', { container: c.name, wanted: name, error: `a Ferry container is already called ${name}` }, 'warn');
       else c.name = name;
       if (info?.Config?.Hostname) c.hostname = info.Config.Hostname;
-      if (info?.State?.Pid) {
-        await pinNetnsToProcess(c.netns!, info.State.Pid);
-        c.startedAt = new Date().toISOString();
-      }
+      if (info?.State?.Pid) await pinNetnsToProcess(c.netns!, info.State.Pid);
       await this.state.saveContainer(c);
+      for (const e of c.endpoints) await this.announce(c, e); // the other hosts learn its name
     });
     if (info?.State?.Pid) this.release(c);
   }
@@ -351,13 +376,33 @@ export class DockerNetworkDriver {
       if (other && other.id !== net.id && other.name === info.Name) return this.log('docker.name', { network: net.name, wanted: info.Name, error: `a Ferry network is already called ${info.Name}` }, 'warn');
       net.name = info.Name;
       net.labels = { ...(info.Labels ?? {}) };
-      await this.state.saveNetwork(net);
+      // An overlay network's document is the cluster's, under the name it was made with; each host shows its dockerd's.
+      if (Overlays.handles(net)) this.state.adoptNetwork(net);
+      else await this.state.saveNetwork(net);
     });
+  }
+
+  /** An overlay endpoint, told to every host with the container's name. */
+  private async announce(c: ContainerDoc, ep: Endpoint): Promise<void> {
+    const net = this.state.networks.get(ep.networkId);
+    if (net && Overlays.handles(net)) await this.overlays()?.announce(c, ep);
+  }
+
+  /**
+   * A network of this driver. A global one made on another host reaches
+   * this daemon through the cluster's watch, which may be a moment behind
+   * dockerd: it is waited for.
+   */
+  private async known(id: string | undefined): Promise<NetworkDoc> {
+    const netId = need(id, 'NetworkID');
+    if (this.scope === 'global') await until(async () => this.state.networks.get(netId), NAMES_MS / 6);
+    return this.network(netId);
   }
 
   private network(id: string | undefined): NetworkDoc {
     const net = this.state.networks.get(need(id, 'NetworkID'));
-    if (!net || net.managedBy !== 'docker') throw notFound(`network ${String(id).slice(0, 12)} is not a Docker network of this Ferry daemon`);
+    if (!net || net.managedBy !== 'docker' || Overlays.handles(net) !== (this.scope === 'global'))
+      throw notFound(`network ${String(id).slice(0, 12)} is not a ${this.scope} Docker network of this Ferry daemon`);
     return net;
   }
 
@@ -380,6 +425,11 @@ interface IpData {
   Pool?: string;
   Gateway?: string;
   AuxAddresses?: Record<string, string>;
+}
+
+/** What a Docker network is called until dockerd has told its name. */
+function placeholderName(id: string): string {
+  return `docker-${id.slice(0, 12)}`;
 }
 
 function need(value: string | undefined, what: string): string {

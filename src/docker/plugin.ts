@@ -4,8 +4,8 @@ import type { DockerNetworkDriver } from './network-driver';
 import { PLUGIN_DIR, servePlugin } from './plugin-server';
 
 /** The driver's name is its socket's: /run/docker/plugins/NAME.sock, which dockerd finds by itself. */
-export function pluginSocket(name: string): string {
-  return `${PLUGIN_DIR}/${name}.sock`;
+export function pluginSocket(name: string, dir = PLUGIN_DIR): string {
+  return `${dir}/${name}.sock`;
 }
 
 /** Serves Ferry as Docker's network driver and IPAM driver, both under one name. */

@@ -48,6 +48,6 @@ describe('ferry CLI', () => {
     const timeout = await run('daemon', '--conntrack-timeout', 'tcp=5');
     expect(timeout.stderr).toMatch(/^ferry: option --conntrack-timeout NAME=SECONDS: "tcp=5" is not valid; expected NAME=SECONDS with NAME one of tcpSynSent, .*, icmp\n$/);
     expect((await run('daemon', '--docker-plugin', '--docker-host', 'tcp://192.0.2.1:2375')).stderr).toBe('ferry: option --docker-host: "tcp://192.0.2.1:2375" is not valid; expected unix:///PATH (dockerd\'s API socket)\n');
-    expect((await run('daemon', '--docker-plugin-name', 'ferry2')).stderr).toBe('ferry: options --docker-plugin-name and --docker-host need --docker-plugin\n');
+    expect((await run('daemon', '--docker-plugin-name', 'ferry2')).stderr).toBe('ferry: options --docker-plugin-name, --docker-plugin-dir and --docker-host need --docker-plugin\n');
   });
 });

@@ -32,8 +32,17 @@ export class DockerLab {
   private dockerd?: ChildProcess;
   log = '';
 
-  constructor(private readonly lab: DaemonLab) {
-    this.dir = path.join(lab.dir, 'docker');
+  constructor(
+    private readonly lab: DaemonLab,
+    /**
+     * pluginDir: dockerd (and containerd) run in a mount namespace of their
+     * own where this directory is /run/docker/plugins, so two "hosts" on one
+     * machine each find their own Ferry under the same driver name.
+     * clusterStore: dockerd's classic cluster store and the address it advertises.
+     */
+    private readonly opts: { pluginDir?: string; clusterStore?: { url: string; advertise: string }; dir?: string } = {},
+  ) {
+    this.dir = opts.dir ?? path.join(lab.dir, 'docker');
     this.socket = path.join(this.dir, 'docker.sock');
     lab.onCleanup(() => this.cleanup());
   }
@@ -44,15 +53,24 @@ export class DockerLab {
 
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
-    if (!this.containerd) {
-      this.containerd = this.spawn(['containerd', '--root', path.join(this.dir, 'containerd'), '--state', path.join(this.dir, 'containerd-state'), '--address', path.join(this.dir, 'containerd.sock')]);
-      await this.until(() => existsSync(path.join(this.dir, 'containerd.sock')), 'containerd');
-    }
-    this.dockerd = this.spawn([
+    const containerd = ['containerd', '--root', path.join(this.dir, 'containerd'), '--state', path.join(this.dir, 'containerd-state'), '--address', path.join(this.dir, 'containerd.sock')];
+    const dockerd = [
       'dockerd', '--data-root', path.join(this.dir, 'root'), '--exec-root', path.join(this.dir, 'exec'), '--pidfile', path.join(this.dir, 'dockerd.pid'),
       '-H', this.host, '--containerd', path.join(this.dir, 'containerd.sock'),
       '--iptables=false', '--ip6tables=false', '--bridge=none', '--ip-forward=false', '--ip-masq=false', '--userland-proxy=false', '--live-restore',
-    ]);
+      ...(this.opts.clusterStore ? ['--cluster-store', this.opts.clusterStore.url, '--cluster-advertise', this.opts.clusterStore.advertise] : []),
+    ];
+    if (this.opts.pluginDir) {
+      // Both in one private mount namespace: containerd must see the root filesystems dockerd mounts.
+      const script = `mount --make-rprivate / && mkdir -p /run/docker/plugins && mount --bind ${this.opts.pluginDir} /run/docker/plugins && { ${containerd.join(' ')} & sleep 1; exec ${dockerd.join(' ')}; }`;
+      this.dockerd = this.spawn(['unshare', '-m', 'sh', '-c', script]);
+    } else {
+      if (!this.containerd) {
+        this.containerd = this.spawn(containerd);
+        await this.until(() => existsSync(path.join(this.dir, 'containerd.sock')), 'containerd');
+      }
+      this.dockerd = this.spawn(dockerd);
+    }
     await this.until(async () => (await this.docker('version')).code === 0, 'dockerd');
   }
 

@@ -7,7 +7,6 @@ import { listAddresses } from '../../netns';
 import type { ConntrackTimeouts } from '../../dataplane';
 import { UsageError, parseOptions } from '../args';
 import { specOf } from '../spec';
-import { pluginSocket } from '../../docker/plugin';
 import { ConfigError, DEFAULT_CONFIG_FILE, type DaemonConfig, mergeConfig, readConfigFile } from '../../daemon/config';
 
 
@@ -83,12 +82,14 @@ function dockerOption(options: Record<string, unknown>): DaemonOptions['docker']
   const name = options['docker-plugin-name'] as string | undefined;
   const host = (options['docker-host'] as string | undefined) ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   if (!options['docker-plugin']) {
-    if (name || options['docker-host']) throw new UsageError('options --docker-plugin-name and --docker-host need --docker-plugin');
+    if (name || options['docker-host'] || options['docker-plugin-dir']) throw new UsageError('options --docker-plugin-name, --docker-plugin-dir and --docker-host need --docker-plugin');
     return undefined;
   }
   if (name !== undefined && !/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(name)) throw new UsageError(`option --docker-plugin-name NAME: "${name}" is not valid; expected 1-63 of [a-z0-9_.-] (Docker's driver names are lower case)`);
   if (!/^unix:\/\/\/./.test(host)) throw new UsageError(`option --docker-host: "${host}" is not valid; expected unix:///PATH (dockerd's API socket)`);
-  return { socket: pluginSocket(name ?? 'ferry'), host };
+  const dir = options['docker-plugin-dir'] as string | undefined;
+  if (dir !== undefined && !dir.startsWith('/')) throw new UsageError(`option --docker-plugin-dir DIR: "${dir}" is not valid; expected an absolute path`);
+  return { name: name ?? 'ferry', dir, host };
 }
 
 /** `ferry daemon`: the control plane in the foreground, until SIGTERM or SIGINT; SIGHUP reloads daemon.json. */
