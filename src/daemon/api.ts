@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Daemon } from './daemon';
+import type { ContainerDoc } from './model';
 import { badRequest, conflict, notFound, toFerryError } from './errors';
 import { containerInspect, networkInspect } from './inspect';
 import { unixNanos } from './log-times';
@@ -129,7 +130,7 @@ const routes: [string, RegExp, Handler][] = [
   }],
   ['GET', /^\/v1\/containers\/([^/]+)$/, async (d, [ref]) => containerInspect(d.state.container(ref!), d.state)],
   ['GET', /^\/v1\/containers\/([^/]+)\/logs$/, async (d, [ref], _b, q) => {
-    const c = d.state.container(ref!);
+    const c = ours(d, ref!, 'logs');
     if (!q.has('follow') && !q.has('tail')) return { log: d.containers.readLog(c) };
     const tail = q.get('tail');
     if (tail !== null && tail !== 'all' && !/^\d+$/.test(tail)) throw badRequest(`tail=${tail}: expected a number of lines or "all"`);
@@ -143,22 +144,34 @@ const routes: [string, RegExp, Handler][] = [
   // Not under the lock: it waits for an exit, which the reaper handles under the lock.
   // The container's stdin from the request body, its output (the log, from the start) as the answer, until it stops.
   ['POST', ATTACH, async (d, [ref], body) => {
-    const c = d.state.container(ref!);
+    const c = ours(d, ref!, 'attach');
     d.containers.attachInput(c, body as http.IncomingMessage);
     return new Streamed('application/octet-stream', (write, closed) =>
       d.containers.sendLog(c, { follow: true }, write, closed),
     );
   }],
-  ['POST', /^\/v1\/containers\/([^/]+)\/resize$/, async (d, [ref], b) => d.containers.resize(d.state.container(ref!), parseRequest(ResizeRequest, b))],
-  ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), d.containers.wait(ref!))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/resize$/, async (d, [ref], b) => d.containers.resize(ours(d, ref!, 'attach'), parseRequest(ResizeRequest, b))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), ours(d, ref!, 'wait'), d.containers.wait(ref!))],
   ['POST', /^\/v1\/containers\/([^/]+)\/kill$/, async (d, [ref], b) => {
     const { signal } = parseRequest(KillRequest, b);
-    return d.containers.kill(d.state.container(ref!), signal ?? 'SIGKILL');
+    return d.containers.kill(ours(d, ref!, 'kill'), signal ?? 'SIGKILL');
   }],
-  ['POST', /^\/v1\/containers\/([^/]+)\/start$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), d.state.exclusive(() => d.containers.start(d.state.container(ref!))))],
-  ['POST', /^\/v1\/containers\/([^/]+)\/stop$/, (d, [ref], b) => d.containers.stop(ref!, parseRequest(StopRequest, b).timeout ?? 10)],
-  ['DELETE', /^\/v1\/containers\/([^/]+)$/, (d, [ref], _b, q) => d.state.exclusive(() => d.containers.remove(d.state.container(ref!), q.get('force') === '1'))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/start$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), d.state.exclusive(() => d.containers.start(ours(d, ref!, 'start'))))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/stop$/, (d, [ref], b) => (ours(d, ref!, 'stop'), d.containers.stop(ref!, parseRequest(StopRequest, b).timeout ?? 10))],
+  ['DELETE', /^\/v1\/containers\/([^/]+)$/, (d, [ref], _b, q) => d.state.exclusive(() => d.containers.remove(ours(d, ref!, 'rm'), q.get('force') === '1'))],
 ];
+
+/**
+ * A container whose process Ferry runs. Docker's and a CNI runtime's are
+ * theirs: Ferry carries their network only, and refuses to start, stop,
+ * signal or remove them, or to serve their logs.
+ */
+function ours(d: Daemon, ref: string, verb: string): ContainerDoc {
+  const c = d.state.container(ref);
+  if (c.docker) throw badRequest(`container "${c.name}" is Docker's; Ferry carries its network only (use docker ${verb} ${c.name})`);
+  if (c.cni) throw badRequest(`container "${c.name}" belongs to a CNI runtime; Ferry carries its network only (use that runtime's ${verb})`);
+  return c;
+}
 
 /** The body as JSON; an empty body is an empty object. */
 async function readBody(req: http.IncomingMessage): Promise<unknown> {

@@ -88,6 +88,18 @@ describe('the CNI plugin (/opt/cni/bin/ferry)', () => {
     expectError(await cni('CHECK', { CNI_CONTAINERID: 'container-a', CNI_NETNS: `/run/netns/${ns('a')}`, CNI_IFNAME: 'eth0' }, config({ cniVersion: '0.3.1' })), 1, /CHECK is not part of cniVersion 0\.3\.1/);
   });
 
+  it('capabilities ips and mac: the runtime chooses the address and the MAC', async () => {
+    await createNetns(ns('m'));
+    const m = expectResult(await attach('container-m', 'm', { runtimeConfig: { ips: ['10.88.0.50/24'], mac: '02:00:5e:00:00:50' } }));
+    expect(m.ips[0]!.address).toBe('10.88.0.50/24');
+    expect(m.interfaces[0]!.mac).toBe('02:00:5e:00:00:50');
+    expect((await inside('m', ['ip', '-o', 'link', 'show', 'eth0'])).stdout).toMatch(/link\/ether 02:00:5e:00:00:50/);
+    expect((await inside('m', ['ping', '-c', '1', '-W', '2', '10.88.0.2'])).stdout).toMatch(/1 received/);
+    await createNetns(ns('m2'));
+    expectError(await attach('container-m2', 'm2', { runtimeConfig: { ips: ['10.88.0.50/24'] } }), 100, /10\.88\.0\.50/);
+    expect((await cni('DEL', { CNI_CONTAINERID: 'container-m', CNI_IFNAME: 'eth0' }, config())).code).toBe(0);
+  });
+
   it('portMappings publish on Ferry\'s uplink, and the server sees the client\'s address', async () => {
     await createNetns(ns('w'));
     expectResult(await attach('container-w', 'w', { runtimeConfig: { portMappings: [{ hostPort: 8088, containerPort: 80, protocol: 'tcp' }] } }));

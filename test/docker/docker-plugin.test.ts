@@ -66,6 +66,7 @@ describe('Ferry as a Docker network and IPAM plugin', () => {
     for (let i = 0; i < 3; i++) expect(await dk('run', '--rm', '--network', 'alpine-net', 'busybox:ferry', 'nslookup', 'alpine1')).toMatch(/Address: 172\.\d+\.0\.2/);
     const ps = await d().ok('ps');
     expect(ps).toMatch(/alpine1/);
+    expect((await d().ferry('stop', 'alpine1')).stderr).toBe('ferry: container "alpine1" is Docker\'s; Ferry carries its network only (use docker stop alpine1)\n');
     const stats = JSON.parse(await d().ok('stats', '--json')) as { ports: { carries?: string }[] };
     expect(stats.ports.map((p) => p.carries)).toContain('alpine1/eth0 on alpine-net');
     // trace and capture take the Docker container's name as a port's.
@@ -78,11 +79,41 @@ describe('Ferry as a Docker network and IPAM plugin', () => {
     expect((await capture).stderr).toMatch(/^1 frames? captured/m);
   });
 
+  it('the user-defined bridge tutorial with docker commands: names on a network, isolation between networks, the world', async () => {
+    // dockerd runs with --bridge=none, so "the default bridge" of the tutorial is a second Ferry network here.
+    await dk('network', 'create', '-d', driver(), '--ipam-driver', driver(), 'other-net');
+    await dk('run', '-d', '--name', 'alpine3', '--network', 'other-net', 'busybox:ferry', 'sleep', '1d');
+    await dk('run', '-d', '--name', 'alpine4', '--network', 'alpine-net', 'busybox:ferry', 'sleep', '1d');
+    await dk('network', 'connect', 'other-net', 'alpine4');
+    expect(await dk('exec', 'alpine4', 'ip', '-o', '-4', 'addr')).toMatch(/eth0 +inet 172\.\d+\.0\.\d+\/16[\s\S]*eth1 +inet 172\.\d+\.0\.\d+\/16/);
+    const ip = (name: string, net: string) => dk('inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, name);
+    for (const to of ['alpine2', 'alpine4', 'alpine1']) expect(await eventually(() => pings('alpine1', to))).toBe(true);
+    expect((await docker.docker('exec', 'alpine1', 'ping', '-c', '1', '-W', '1', 'alpine3')).stderr).toMatch(/bad address 'alpine3'/);
+    expect(await pings('alpine1', await ip('alpine3', 'other-net'))).toBe(false); // networks are isolated
+    for (const to of ['alpine1', 'alpine2', 'alpine3']) expect(await eventually(() => pings('alpine4', to))).toBe(true);
+    expect(await pings('alpine3', 'alpine4')).toBe(true);
+    expect(await pings('alpine3', 'alpine1')).toBe(false);
+    for (const c of ['alpine1', 'alpine2', 'alpine3', 'alpine4']) expect(await pings(c, '198.51.100.2')).toBe(true); // the world, through Ferry's uplink
+    expect((await docker.docker('network', 'rm', 'other-net')).stderr).toMatch(/active endpoints/);
+    await dk('rm', '-f', 'alpine3');
+    await dk('network', 'disconnect', 'other-net', 'alpine4');
+    const hostInterface = `br-${(await dk('network', 'inspect', '-f', '{{.Id}}', 'other-net')).slice(0, 12)}`;
+    expect((await d().host(['ip', '-o', 'link', 'show', hostInterface])).code).toBe(0);
+    await dk('network', 'rm', 'other-net');
+    expect((await d().host(['ip', '-o', 'link', 'show', hostInterface])).code).not.toBe(0); // the host interface went with it
+  });
+
   it('-p 8080:80 is reached from outside through Ferry\'s uplink, and the server sees the client\'s address', async () => {
     const cgi = 'mkdir -p /w/cgi-bin && printf "#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho \\$REMOTE_ADDR\\n" >/w/cgi-bin/ip && chmod +x /w/cgi-bin/ip && exec httpd -f -p 80 -h /w';
     await dk('run', '-d', '--name', 'web', '--network', 'alpine-net', '-p', '8080:80', 'busybox:ferry', 'sh', '-c', cgi);
     expect(await eventually(async () => (await askWeb()) !== '')).toBe(true);
     expect(await askWeb()).toBe('198.51.100.2');
+    // Every port is open to containers on the same network; from outside only the published one; from the host, localhost:8080.
+    const direct = await dk('exec', 'alpine1', 'sh', '-c', 'printf "GET /cgi-bin/ip HTTP/1.0\r\n\r\n" | nc -w 2 web 80');
+    expect(unmapped(direct.trim().split('\n').pop()!.trim())).toMatch(/^172\.\d+\.0\.2$/);
+    const unpublished = await far(['/usr/bin/python3', '-c', "import socket; socket.create_connection(('192.0.2.10', 80), timeout=2)"]);
+    expect(unpublished.code).not.toBe(0);
+    expect(unmapped((await d().host(['/usr/bin/python3', '-c', "import urllib.request as u; print(u.urlopen('http://127.0.0.1:8080/cgi-bin/ip', timeout=2).read().decode().strip())"])).stdout.trim())).toMatch(/^172\.\d+\.0\.1$/);
     // dockerd 20.10 cannot show a remote driver's ports (EndpointOperInfo's map is not its own type): Ferry shows them.
     const ports = (await d().inspect('web')).NetworkSettings as unknown as { Ports: Record<string, { HostIp: string; HostPort: string }[]> };
     expect(ports.Ports['80/tcp']).toEqual([{ HostIp: '0.0.0.0', HostPort: '8080' }]);
@@ -117,7 +148,7 @@ describe('Ferry as a Docker network and IPAM plugin', () => {
     expect(await pings('alpine1', 'alpine2').catch(() => false)).toBe(false); // no dockerd to exec through
     await docker.start();
     expect(await pings('alpine1', 'alpine2')).toBe(true);
-    await dk('rm', '-f', 'alpine1', 'alpine2', 'web');
+    await dk('rm', '-f', 'alpine1', 'alpine2', 'alpine4', 'web');
     await dk('network', 'rm', 'alpine-net');
     expect(await d().ok('network', 'ls')).not.toMatch(/alpine-net/);
     expect(await d().ok('ps', '-a')).not.toMatch(/alpine/);
