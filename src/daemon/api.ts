@@ -151,13 +151,17 @@ const routes: [string, RegExp, Handler][] = [
     );
   }],
   ['POST', /^\/v1\/containers\/([^/]+)\/resize$/, async (d, [ref], b) => d.containers.resize(ours(d, ref!, 'attach'), parseRequest(ResizeRequest, b))],
-  ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), ours(d, ref!, 'wait'), d.containers.wait(ref!))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/wait$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), foreign(d.state.findContainer(ref!), 'wait'), d.containers.wait(ref!))],
   ['POST', /^\/v1\/containers\/([^/]+)\/kill$/, async (d, [ref], b) => {
     const { signal } = parseRequest(KillRequest, b);
     return d.containers.kill(ours(d, ref!, 'kill'), signal ?? 'SIGKILL');
   }],
   ['POST', /^\/v1\/containers\/([^/]+)\/start$/, (d, [ref], b) => (parseRequest(EmptyRequest, b), d.state.exclusive(() => d.containers.start(ours(d, ref!, 'start'))))],
-  ['POST', /^\/v1\/containers\/([^/]+)\/stop$/, (d, [ref], b) => (ours(d, ref!, 'stop'), d.containers.stop(ref!, parseRequest(StopRequest, b).timeout ?? 10))],
+  ['POST', /^\/v1\/containers\/([^/]+)\/stop$/, (d, [ref], b) => {
+    const { timeout } = parseRequest(StopRequest, b);
+    ours(d, ref!, 'stop');
+    return d.containers.stop(ref!, timeout ?? 10);
+  }],
   ['DELETE', /^\/v1\/containers\/([^/]+)$/, (d, [ref], _b, q) => d.state.exclusive(() => d.containers.remove(ours(d, ref!, 'rm'), q.get('force') === '1'))],
 ];
 
@@ -168,9 +172,13 @@ const routes: [string, RegExp, Handler][] = [
  */
 function ours(d: Daemon, ref: string, verb: string): ContainerDoc {
   const c = d.state.container(ref);
-  if (c.docker) throw badRequest(`container "${c.name}" is Docker's; Ferry carries its network only (use docker ${verb} ${c.name})`);
-  if (c.cni) throw badRequest(`container "${c.name}" belongs to a CNI runtime; Ferry carries its network only (use that runtime's ${verb})`);
+  foreign(c, verb);
   return c;
+}
+
+function foreign(c: ContainerDoc | undefined, verb: string): void {
+  if (c?.docker) throw badRequest(`container "${c.name}" is Docker's; Ferry carries its network only (use docker ${verb} ${c.name})`);
+  if (c?.cni) throw badRequest(`container "${c.name}" belongs to a CNI runtime; Ferry carries its network only (use that runtime's ${verb})`);
 }
 
 /** The body as JSON; an empty body is an empty object. */

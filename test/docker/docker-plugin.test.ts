@@ -67,6 +67,7 @@ describe('Ferry as a Docker network and IPAM plugin', () => {
     const ps = await d().ok('ps');
     expect(ps).toMatch(/alpine1/);
     expect((await d().ferry('stop', 'alpine1')).stderr).toBe('ferry: container "alpine1" is Docker\'s; Ferry carries its network only (use docker stop alpine1)\n');
+    expect((await d().ferry('exec', 'alpine1', '--', 'true')).stderr).toBe('ferry: container "alpine1" runs under Docker or a CNI runtime, not Ferry: use that runtime\'s exec\n');
     const stats = JSON.parse(await d().ok('stats', '--json')) as { ports: { carries?: string }[] };
     expect(stats.ports.map((p) => p.carries)).toContain('alpine1/eth0 on alpine-net');
     // trace and capture take the Docker container's name as a port's.

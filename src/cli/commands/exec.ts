@@ -35,6 +35,7 @@ export async function execCommand(args: string[], client: Client): Promise<numbe
   if (o.tty && !process.stdin.isTTY && !o.detach) throw new UsageError('-t: the input device is not a TTY');
   const c = await client.request<Target>('GET', `/v1/containers/${encodeURIComponent(name)}`);
   if (!c.State.Running) throw new UsageError(`container "${name}" is not running`);
+  if (!c.State.Pid) throw new UsageError(`container "${name}" runs under Docker or a CNI runtime, not Ferry: use that runtime's exec`);
   const userSpec = (o.user as string | undefined) ?? c.Config.User;
   const user = userSpec ? resolveUser(userSpec) : undefined;
   const own = processEnv(c.State.Pid);
