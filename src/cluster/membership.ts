@@ -167,10 +167,12 @@ function withTimeout<T>(p: Promise<T>, ms: number, hosts: string[]): Promise<T> 
  * gRPC's "14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ... Resolution note: "
  * -> "connect ECONNREFUSED ..."; a status with no detail ("14 UNAVAILABLE: null", while a store goes away) -> "unavailable".
  */
-function plainMessage(m: string): string {
-  const last = /Last error: (?:Error: )?(.*?)\.?\s*(?:Resolution note:.*)?$/s.exec(m);
-  if (last) return last[1]!.trim();
-  const status = /^\d+ ([A-Z_]+): ?(.*)$/s.exec(m.trim());
+export function plainMessage(m: string | null | undefined): string {
+  // grpc says "Last error: null" (and a bare "null") when the channel closed with no reason: etcd just went away.
+  const text = String(m ?? '').trim();
+  const last = /Last error: (?:Error: )?(.*?)\.?\s*(?:Resolution note:.*)?$/s.exec(text);
+  if (last) return last[1]!.trim() && last[1]!.trim() !== 'null' ? last[1]!.trim() : 'unavailable';
+  const status = /^\d+ ([A-Z_]+): ?(.*)$/s.exec(text);
   if (status) return !status[2] || status[2] === 'null' ? status[1]!.toLowerCase().replace(/_/g, ' ') : status[2].trim();
-  return m.trim() || 'unavailable';
+  return text && text !== 'null' ? text : 'unavailable';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClusterStore, parseStoreOpts } from '../../src/cluster/membership';
+import { parseClusterStore, parseStoreOpts, plainMessage } from '../../src/cluster/membership';
 
 /** --cluster-store and --cluster-store-opt as Docker's classic daemon takes them. */
 describe('cluster store options', () => {
@@ -16,5 +16,16 @@ describe('cluster store options', () => {
     expect(() => parseStoreOpts([['kv.path', '/x']])).toThrow('unknown cluster store option "kv.path" (accepted: kv.cacertfile, kv.certfile, kv.keyfile)');
     expect(() => parseStoreOpts([['kv.certfile', '/c.crt'], ['kv.keyfile', '/c.key']])).toThrow(/kv\.cacertfile=FILE is needed/);
     expect(() => parseStoreOpts([['kv.cacertfile', '/ca.crt'], ['kv.certfile', '/c.crt']])).toThrow('kv.certfile and kv.keyfile go together');
+  });
+});
+
+describe('what the etcd client says, in one phrase', () => {
+  it('keeps the reason, and says unavailable where grpc gives none (a flake seen in overlay.test.ts: "the cluster store at …: null")', () => {
+    expect(plainMessage('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 192.0.2.100:2379. Resolution note: ')).toBe('connect ECONNREFUSED 192.0.2.100:2379');
+    expect(plainMessage('14 UNAVAILABLE: No connection established. Last error: null. Resolution note: ')).toBe('unavailable');
+    expect(plainMessage('null')).toBe('unavailable');
+    expect(plainMessage(null)).toBe('unavailable');
+    expect(plainMessage('14 UNAVAILABLE: null')).toBe('unavailable');
+    expect(plainMessage('4 DEADLINE_EXCEEDED: ')).toBe('deadline exceeded');
   });
 });
