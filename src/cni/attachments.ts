@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import type { PortBinding, Protocol } from '../container/port-spec';
 import { linkNetns, listAddresses, netnsPath, netnsState, setNetnsSysctl } from '../netns';
-import { parseCidr } from '../ipam';
+import { hostPart, parseCidr } from '../ipam';
 import { Publisher } from '../nat/publisher';
 import { RESOLVER_ADDRESS } from '../dns/server';
 import { badRequest, conflict, notFound } from '../daemon/errors';
 import type { Events } from '../daemon/events';
 import type { Logger } from '../daemon/log';
-import { type ContainerDoc, type NetworkDoc, foreignContainer } from '../daemon/model';
+import { type ContainerDoc, type NetworkDoc, foreignContainer, subnetOf } from '../daemon/model';
 import { BRIDGE_OPTIONS } from '../daemon/networks';
 import type { CniAddSpec } from '../daemon/requests';
 import type { Sandboxes } from '../daemon/sandboxes';
@@ -64,7 +64,7 @@ export class CniAttachments {
       linkNetns(c.netns!, req.netns);
       setNetnsSysctl(c.netns!, 'net.ipv4.conf.default.route_localnet', '1');
     }
-    const request = { networkId: net.id, ipv4: v4 && address(v4), ipv6: v6 && address(v6), mac: req.mac, aliases: req.aliases ?? [], ifname: req.ifname };
+    const request = { networkId: net.id, ipv4: v4 && hostPart(v4), ipv6: v6 && hostPart(v6), mac: req.mac, aliases: req.aliases ?? [], ifname: req.ifname };
     if (c.mode.kind === 'bridge') c.mode.networks.push(request);
     try {
       if (fresh) await this.state.saveContainer(c);
@@ -77,8 +77,8 @@ export class CniAttachments {
       await this.state.saveContainer(c);
       this.events.emit('network', 'connect', net.id, { container: c.id, name: net.name, type: net.driver });
       this.log('cni.add', { container: c.name, network: net.name, interface: req.ifname, address: ep.ipv4 });
-      const prefix = (family: 4 | 6) => parseCidr(net.subnets.find((s) => s.subnet.includes(':') === (family === 6))!.subnet).prefix;
-      const gateway = (family: 4 | 6) => net.subnets.find((s) => s.subnet.includes(':') === (family === 6))!.gateway;
+      const prefix = (family: 4 | 6) => parseCidr(subnetOf(net, family)!.subnet).prefix;
+      const gateway = (family: 4 | 6) => subnetOf(net, family)!.gateway;
       return {
         interface: { name: req.ifname, mac: ep.mac, sandbox: req.netns },
         ips: [{ address: `${ep.ipv4}/${prefix(4)}`, gateway: gateway(4) }, ...(ep.ipv6 ? [{ address: `${ep.ipv6}/${prefix(6)}`, gateway: gateway(6) }] : [])],
@@ -170,10 +170,6 @@ export class CniAttachments {
 /** The store's key: the runtime's id when it is one of Docker's shape, a digest of it otherwise. */
 function docId(containerId: string): string {
   return /^[0-9a-f]{64}$/.test(containerId) ? containerId : createHash('sha256').update(`cni:${containerId}`).digest('hex');
-}
-
-function address(cidrOrIp: string): string {
-  return cidrOrIp.split('/')[0]!;
 }
 
 function binding(m: NonNullable<CniAddRequest['portMappings']>[number]): PortBinding {

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { run } from '../netns/run';
 import { CNI_ERRORS, CniError } from './spec';
 
 /**
@@ -14,16 +14,7 @@ export async function runIpam(type: string, command: 'ADD' | 'DEL' | 'CHECK', co
   const dirs = (env.CNI_PATH ?? '').split(':').filter(Boolean);
   const exe = dirs.map((d) => path.join(d, type)).find((p) => existsSync(p));
   if (!exe) throw new CniError(CNI_ERRORS.invalidConfig, `ipam plugin "${type}" is not on CNI_PATH (${dirs.join(':') || 'unset'})`);
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(exe, [], { env: { ...env, CNI_COMMAND: command }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (c) => resolve({ code: c ?? 1, stdout: out, stderr: err }));
-    child.stdin.end(config);
-  });
+  const { code, stdout, stderr } = await run(exe, [], { input: config, env: { ...env, CNI_COMMAND: command } });
   let result: { code?: number; msg?: string; details?: string; ips?: { address: string }[] } = {};
   try {
     result = stdout.trim() ? (JSON.parse(stdout) as typeof result) : {};

@@ -25,8 +25,13 @@ function cniArgs(env: Env): Record<string, string> {
   return Object.fromEntries((env.CNI_ARGS ?? '').split(';').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 }
 
+/** Ferry's network: the configuration's "network", or its name. */
+function networkOf(conf: CniConfig): string {
+  return conf.network ?? conf.name;
+}
+
 /** The daemon's answer, or the CNI error it amounts to. */
-async function call<T>(conf: CniConfig, path: string, body: unknown, unreachable: number = CNI_ERRORS.tryAgainLater): Promise<T> {
+async function call<T>(conf: CniConfig, path: string, body: unknown): Promise<T> {
   const socket = conf.socket ?? DEFAULT_SOCKET;
   try {
     return await new Client(socket).request<T>('POST', path, body);
@@ -35,12 +40,11 @@ async function call<T>(conf: CniConfig, path: string, body: unknown, unreachable
       const code = e.code === 'conflict' ? CNI_ERRORS.refused : e.code === 'not_found' && path.endsWith('/check') ? CNI_ERRORS.unknownContainer : e.code === 'not_found' || e.code === 'bad_request' ? CNI_ERRORS.invalidConfig : CNI_ERRORS.ioFailure;
       throw new CniError(code, e.message, `ferry daemon: ${e.code}`);
     }
-    throw new CniError(unreachable, `the Ferry daemon does not answer on ${socket}`, (e as Error).message);
+    throw new CniError(CNI_ERRORS.tryAgainLater, `the Ferry daemon does not answer on ${socket}`, (e as Error).message);
   }
 }
 
 async function add(conf: CniConfig, stdin: string, env: Env): Promise<Record<string, unknown>> {
-  const network = conf.network ?? conf.name;
   const rc = conf.runtimeConfig ?? {};
   const args = cniArgs(env);
   const ipamType = conf.ipam?.type;
@@ -51,7 +55,7 @@ async function add(conf: CniConfig, stdin: string, env: Env): Promise<Record<str
       containerId: need(env, 'CNI_CONTAINERID'),
       netns: need(env, 'CNI_NETNS'),
       ifname: need(env, 'CNI_IFNAME'),
-      network,
+      network: networkOf(conf),
       ...(args.K8S_POD_NAME || aliases[0] ? { name: args.K8S_POD_NAME || aliases[0] } : {}),
       aliases,
       ...(ips?.length ? { ips } : {}),
@@ -66,21 +70,21 @@ async function add(conf: CniConfig, stdin: string, env: Env): Promise<Record<str
 }
 
 async function del(conf: CniConfig, stdin: string, env: Env): Promise<void> {
-  await call(conf, '/v1/cni/del', { containerId: need(env, 'CNI_CONTAINERID'), ifname: need(env, 'CNI_IFNAME'), network: conf.network ?? conf.name });
+  await call(conf, '/v1/cni/del', { containerId: need(env, 'CNI_CONTAINERID'), ifname: need(env, 'CNI_IFNAME'), network: networkOf(conf) });
   if (conf.ipam?.type) await runIpam(conf.ipam.type, 'DEL', stdin, env);
 }
 
 async function check(conf: CniConfig, stdin: string, env: Env): Promise<void> {
   if (conf.cniVersion.startsWith('0.3.')) throw new CniError(CNI_ERRORS.incompatibleVersion, `CHECK is not part of cniVersion ${conf.cniVersion}`);
   need(env, 'CNI_NETNS');
-  await call(conf, '/v1/cni/check', { containerId: need(env, 'CNI_CONTAINERID'), ifname: need(env, 'CNI_IFNAME'), network: conf.network ?? conf.name });
+  await call(conf, '/v1/cni/check', { containerId: need(env, 'CNI_CONTAINERID'), ifname: need(env, 'CNI_IFNAME'), network: networkOf(conf) });
   if (conf.ipam?.type) await runIpam(conf.ipam.type, 'CHECK', stdin, env);
 }
 
 /** Ready when the daemon answers and has the network. */
 async function status(conf: CniConfig): Promise<void> {
   const socket = conf.socket ?? DEFAULT_SOCKET;
-  const network = conf.network ?? conf.name;
+  const network = networkOf(conf);
   try {
     await new Client(socket).request('GET', `/v1/networks/${encodeURIComponent(network)}`);
   } catch (e) {
@@ -91,7 +95,7 @@ async function status(conf: CniConfig): Promise<void> {
 
 async function gc(conf: CniConfig): Promise<void> {
   const valid = conf['cni.dev/valid-attachments'] ?? conf['cni.dev/attachments'] ?? [];
-  await call(conf, '/v1/cni/gc', { network: conf.network ?? conf.name, valid: valid.map((a) => ({ containerId: a.containerID, ifname: a.ifname })) });
+  await call(conf, '/v1/cni/gc', { network: networkOf(conf), valid: valid.map((a) => ({ containerId: a.containerID, ifname: a.ifname })) });
 }
 
 /** Runs one command; returns what goes to stdout and the exit code. */

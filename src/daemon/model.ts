@@ -1,4 +1,4 @@
-import type { SubnetConfig } from '../ipam';
+import { type SubnetConfig, parseCidr } from '../ipam';
 import type { PortBinding, Protocol } from '../container/port-spec';
 import type { PublishedPort } from '../nat/publisher';
 
@@ -31,6 +31,11 @@ export interface NetworkDoc {
   isDefault?: boolean;
   /** Made through Docker's plugin protocol (docker/network-driver.ts): its id is Docker's, and only Docker removes it or puts containers on it. */
   managedBy?: 'docker';
+}
+
+/** The network's subnet of one family, if it has one. */
+export function subnetOf(net: Pick<NetworkDoc, 'subnets'>, family: 4 | 6): SubnetConfig | undefined {
+  return net.subnets.find((s) => parseCidr(s.subnet).family === family);
 }
 
 /** A container's wish for one network, kept while it is stopped. */
@@ -114,7 +119,7 @@ export interface ContainerDoc {
 /**
  * A container another runtime runs (Docker through the plugin, a CNI
  * runtime): running while it has endpoints, with nothing of a process or
- * files of Ferry's; `owner` says whose it is.
+ * files of Ferry's; its `docker` or `cni` field says whose it is.
  */
 export function foreignContainer(fields: Pick<ContainerDoc, 'id' | 'name' | 'hostname' | 'netns'> & (Required<Pick<ContainerDoc, 'docker'>> | Required<Pick<ContainerDoc, 'cni'>>)): ContainerDoc {
   const now = new Date().toISOString();

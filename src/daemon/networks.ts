@@ -341,9 +341,9 @@ export class Networks {
     return [...[...this.state.networks.values()].flatMap((n) => n.subnets.map((s) => parseCidr(s.subnet))), ...routes, ...(up ? [up.subnet, ...(up.subnet6 ? [up.subnet6] : [])] : [])];
   }
 
-  /** The first default pool (daemon.json's default-address-pools, or Docker's) that overlaps none of these. */
-  nextFreePool(taken: Cidr[]): Cidr {
-    return nextFreePool(taken.filter((t) => t.family === 4), 'local', this.config()['default-address-pools']);
+  /** The first default pool (local: daemon.json's default-address-pools, or Docker's; overlay: Docker's overlay pools) that overlaps none of these. */
+  nextFreePool(taken: Cidr[], scope: 'local' | 'overlay' = 'local'): Cidr {
+    return nextFreePool(taken.filter((t) => t.family === 4), scope, scope === 'local' ? this.config()['default-address-pools'] : undefined);
   }
 
   /** Subnets from --subnet (or the next free default pool), with their gateways, ranges and aux addresses. */
@@ -364,8 +364,7 @@ export class Networks {
     const cidrs: Cidr[] = [];
     if (v4.length) cidrs.push(v4[0]!);
     // Skip pools that overlap a network or any route of the host, as Docker does.
-    else if (scope === 'local') cidrs.push(this.nextFreePool(await this.takenSubnets()));
-    else cidrs.push(nextFreePool((await this.takenSubnets()).filter((t) => t.family === 4), scope));
+    else cidrs.push(this.nextFreePool(await this.takenSubnets(), scope));
     if (spec.ipv6) cidrs.push(v6[0] ?? parseCidr(ulaSubnetFor(id)));
     const pick = (list: string[] | undefined, c: Cidr, what: string) => {
       const inside = (list ?? []).filter((x) => {

@@ -130,7 +130,6 @@ function accepted(schema: TSchema): string {
   return Object.keys((schema as { properties?: object }).properties ?? {}).join(', ') || 'none';
 }
 
-/** The body as the schema's type, or a 400 naming the first field that is wrong. */
 /** The CNI plugin's calls (cni/main.ts -> cni/attachments.ts). */
 export const CniAddRequest = Type.Object(
   {
@@ -157,6 +156,7 @@ export type CniAddSpec = Static<typeof CniAddRequest>;
 export const CniAttachmentRequest = Type.Object({ containerId: Type.String({ minLength: 1 }), ifname: Type.String({ minLength: 1 }), network: Type.String({ minLength: 1 }) }, strict);
 export const CniGcRequest = Type.Object({ network: Type.String({ minLength: 1 }), valid: Type.Array(Type.Object({ containerId: Type.String(), ifname: Type.String() }, strict)) }, strict);
 
+/** The body as the schema's type, or a 400 naming the first field that is wrong. */
 export function parseRequest<S extends TSchema>(schema: S, body: unknown): Static<S> {
   if (Value.Check(schema, body)) return body;
   const first = Value.Errors(schema, body).First();

@@ -11,7 +11,7 @@ import { parseCidr } from '../ipam';
 import { BRIDGE_OPTIONS, DEFAULT_GATEWAY_AUX } from './networks';
 import { RESOLVER_ADDRESS } from '../dns/server';
 import { badRequest, conflict } from './errors';
-import type { ContainerDoc, Endpoint, NetworkDoc, NetworkRequest } from './model';
+import { type ContainerDoc, type Endpoint, type NetworkDoc, type NetworkRequest, subnetOf } from './model';
 import type { State } from './state';
 
 /**
@@ -65,7 +65,7 @@ export class Sandboxes {
     if (!net) throw badRequest(`network ${req.networkId.slice(0, 12)} no longer exists`);
     const ifname = req.ifname ?? `eth${nextIndex(c.endpoints)}`;
     const endpointId = randomBytes(32).toString('hex');
-    const prefix = (family: 4 | 6) => parseCidr(net.subnets.find((s) => parseCidr(s.subnet).family === family)!.subnet).prefix;
+    const prefix = (family: 4 | 6) => parseCidr(subnetOf(net, family)!.subnet).prefix;
     const hasV6 = net.subnets.some((s) => parseCidr(s.subnet).family === 6);
     if (req.ipv6 && !hasV6) throw badRequest(`network "${net.name}" has no IPv6 subnet for --ip6 ${req.ipv6}`);
     const overlays = Overlays.handles(net) ? this.overlays() : undefined;
@@ -229,12 +229,13 @@ export class Sandboxes {
 
   /**
    * A Docker endpoint's interface (docker/network-driver.ts): a persistent
-   * TAP made in the daemon's own namespace under a name dockerd is told
-   * (Join's SrcName); dockerd moves it into the container, names it ethN and
-   * gives it its addresses and routes. The engine holds it from the start.
+   * TAP made in the daemon's own namespace under the endpoint's ifname,
+   * which dockerd is told (Join's SrcName); dockerd moves it into the
+   * container, names it ethN and gives it its addresses and routes. The
+   * engine holds it from the start.
    */
-  attachForDocker(ep: Endpoint, srcName: string, mtu: number): number {
-    const port = this.engine.addTapPort({ name: srcName, domain: this.bridges.domain(ep.networkId), mtu, persist: true }).id;
+  attachForDocker(ep: Endpoint, mtu: number): number {
+    const port = this.engine.addTapPort({ name: ep.ifname, domain: this.bridges.domain(ep.networkId), mtu, persist: true }).id;
     this.adopt(ep, port);
     return port;
   }

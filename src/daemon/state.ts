@@ -1,7 +1,7 @@
-import { SubnetAllocator, parseCidr } from '../ipam';
+import { SubnetAllocator } from '../ipam';
 import type { Store } from '../store';
 import { notFound } from './errors';
-import type { ContainerDoc, NetworkDoc } from './model';
+import { type ContainerDoc, type NetworkDoc, subnetOf } from './model';
 
 /**
  * The daemon's view of the store: networks and containers in memory, every
@@ -168,7 +168,7 @@ export class State {
 
   /** An allocator for one subnet of a network, seeded with the addresses in use. */
   allocator(net: NetworkDoc, family: 4 | 6): SubnetAllocator | undefined {
-    const config = net.subnets.find((s) => parseCidr(s.subnet).family === family);
+    const config = subnetOf(net, family);
     if (!config) return undefined;
     const used = this.attached(net.id).flatMap((c) => c.endpoints.filter((e) => e.networkId === net.id).map((e) => (family === 4 ? e.ipv4 : e.ipv6)));
     return new SubnetAllocator(config, used.filter((ip): ip is string => !!ip));

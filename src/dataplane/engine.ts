@@ -161,7 +161,6 @@ export class Engine {
   addSegmentMember(segment: number, port: number, opts: { mac?: string; hostAccess?: boolean; addresses?: string[] }): void {
     native(() => this.handle.addSegmentMember(segment, port, { ...opts, mac: opts.mac?.toLowerCase() }));
   }
-  /** Removes a port; its TAP is deleted, unless keepDevice leaves a persistent one in place. */
   /**
    * A new fd of the network namespace a TAP port's device is in now (the
    * caller closes it): where it went when another program moved it.
@@ -170,6 +169,7 @@ export class Engine {
     return native(() => this.handle.portNetns(id));
   }
 
+  /** Removes a port; its TAP is deleted, unless keepDevice leaves a persistent one in place. */
   removePort(id: number, opts: { keepDevice?: boolean } = {}): void {
     native(() => this.handle.removePort(id, opts));
   }

@@ -9,7 +9,8 @@ import { Publisher, type PublishedPort } from '../nat/publisher';
 import { badRequest, notFound } from '../daemon/errors';
 import type { Events } from '../daemon/events';
 import type { Logger } from '../daemon/log';
-import { type ContainerDoc, type Endpoint, type NetworkDoc, foreignContainer } from '../daemon/model';
+import { type ContainerDoc, type Endpoint, type NetworkDoc, foreignContainer, subnetOf } from '../daemon/model';
+import { hostPart } from '../ipam';
 import { BRIDGE_OPTIONS, type Networks } from '../daemon/networks';
 import { Overlays } from '../daemon/overlays';
 import type { Sandboxes } from '../daemon/sandboxes';
@@ -60,15 +61,15 @@ interface PortMapping {
 
 const PORTMAP = 'com.docker.network.portmap';
 const GENERIC = 'com.docker.network.generic';
-const PROTOCOLS: Record<number, PortBinding['protocol']> = { 6: 'tcp', 17: 'udp', 132: 'sctp' };
 const PROTOCOL_NUMBERS = { tcp: 6, udp: 17, sctp: 132 } as const;
+const PROTOCOLS = Object.fromEntries(Object.entries(PROTOCOL_NUMBERS).map(([name, n]) => [n, name])) as Record<number, PortBinding['protocol']>;
 /** How long Ferry waits for dockerd to move a TAP, and to tell a container's name and process. */
 const SETTLE_MS = 10_000;
 const NAMES_MS = 30_000;
 
 export class DockerNetworkDriver {
-  /** Endpoints made and not (or no longer) in a container: endpoint id -> the endpoint and its TAP's name. */
-  private readonly loose = new Map<string, { ep: Endpoint; srcName: string }>();
+  /** Endpoints made and not (or no longer) in a container, by endpoint id (their TAPs under srcName()). */
+  private readonly loose = new Map<string, Endpoint>();
   /** Namespace fds held until a container's name is pinned to its process. */
   private readonly nsFds = new Map<string, number>();
 
@@ -104,7 +105,7 @@ export class DockerNetworkDriver {
           name: placeholderName(id),
           driver: this.scope === 'global' ? 'overlay' : 'bridge',
           subnets: [v4.Pool!, ...(v6?.Pool ? [v6.Pool] : [])],
-          gateways: [v4.Gateway, v6?.Gateway].filter((g): g is string => !!g).map(address),
+          gateways: [v4.Gateway, v6?.Gateway].filter((g): g is string => !!g).map(hostPart),
           ipv6: !!v6?.Pool,
           internal: req.Options?.['com.docker.network.internal'] === true,
           options,
@@ -127,21 +128,20 @@ export class DockerNetworkDriver {
     const endpointId = need(req.EndpointID, 'EndpointID');
     const given = req.Interface ?? {};
     if (!given.Address) throw badRequest(`endpoint ${endpointId.slice(0, 12)}: Docker gave no IPv4 address`);
-    let ipv4 = address(given.Address);
-    let ipv6 = given.AddressIPv6 ? address(given.AddressIPv6) : undefined;
+    let ipv4 = hostPart(given.Address);
+    let ipv6 = given.AddressIPv6 ? hostPart(given.AddressIPv6) : undefined;
     const overlays = Overlays.handles(net) ? this.overlays() : undefined;
     // One address, one endpoint in the whole cluster: Ferry's cluster IPAM holds Docker's choice too.
     if (overlays) ({ ipv4, ipv6 } = await overlays.claim(net, endpointId, { ipv4, ipv6 }));
     const mac = given.MacAddress || macFromIpv4([0x02, 0x42], ipv4);
-    const srcName = `fyd${endpointId.slice(0, 11)}`;
-    const ep: Endpoint = { networkId: net.id, endpointId, ifname: srcName, mac, ipv4, ...(ipv6 ? { ipv6 } : {}) };
+    const ep: Endpoint = { networkId: net.id, endpointId, ifname: srcName(endpointId), mac, ipv4, ...(ipv6 ? { ipv6 } : {}) };
     try {
-      this.sandboxes.attachForDocker(ep, srcName, net.mtu);
+      this.sandboxes.attachForDocker(ep, net.mtu);
     } catch (e) {
       if (overlays) await overlays.withdraw(ep);
       throw e;
     }
-    this.loose.set(endpointId, { ep, srcName });
+    this.loose.set(endpointId, ep);
     if (net.name === placeholderName(net.id)) void this.nameNetwork(net); // a global network made on another host
     // Docker refuses an answer that repeats what it gave: the MAC only when Ferry chose it.
     return { Interface: given.MacAddress ? {} : { MacAddress: mac } };
@@ -150,7 +150,7 @@ export class DockerNetworkDriver {
   async deleteEndpoint(req: { EndpointID?: string }): Promise<unknown> {
     const endpointId = need(req.EndpointID, 'EndpointID');
     const held = this.loose.get(endpointId);
-    if (held) await this.sandboxes.release(held.ep);
+    if (held) await this.sandboxes.release(held);
     this.loose.delete(endpointId);
     return {};
   }
@@ -169,18 +169,17 @@ export class DockerNetworkDriver {
     if (!held) throw notFound(`endpoint ${endpointId.slice(0, 12)} was not made by this daemon (was Ferry restarted between create and join?)`);
     const c = await this.state.exclusive(async () => {
       const c = this.sandbox(sandboxKey) ?? newDoc(sandboxKey, this.netnsPrefix);
-      c.endpoints.push(held.ep);
-      if (c.mode.kind === 'bridge') c.mode.networks.push({ networkId: net.id, ipv4: held.ep.ipv4, ipv6: held.ep.ipv6, aliases: [] });
+      c.endpoints.push(held);
+      if (c.mode.kind === 'bridge') c.mode.networks.push({ networkId: net.id, ipv4: held.ipv4, ipv6: held.ipv6, aliases: [] });
       await this.state.saveContainer(c);
       return c;
     });
     this.loose.delete(endpointId);
     this.events.emit('network', 'connect', net.id, { container: c.id, name: net.name, type: net.driver });
-    void this.settle(c, held.ep);
-    const gateway = (family: 4 | 6) => net.subnets.find((s) => s.subnet.includes(':') === (family === 6))?.gateway;
+    void this.settle(c, held);
     return {
-      InterfaceName: { SrcName: held.srcName, DstPrefix: 'eth' },
-      ...(net.internal ? {} : { Gateway: gateway(4) ?? '', ...(held.ep.ipv6 ? { GatewayIPv6: gateway(6) ?? '' } : {}) }),
+      InterfaceName: { SrcName: srcName(endpointId), DstPrefix: 'eth' },
+      ...(net.internal ? {} : { Gateway: subnetOf(net, 4)?.gateway ?? '', ...(held.ipv6 ? { GatewayIPv6: subnetOf(net, 6)?.gateway ?? '' } : {}) }),
       StaticRoutes: [],
       DisableGatewayService: false,
     };
@@ -193,10 +192,9 @@ export class DockerNetworkDriver {
       const found = this.holder(endpointId);
       if (!found) return;
       const { c, ep } = found;
-      const srcName = `fyd${endpointId.slice(0, 11)}`;
       c.endpoints = c.endpoints.filter((e) => e !== ep);
       if (c.mode.kind === 'bridge') c.mode.networks = c.mode.networks.filter((r) => r.networkId !== ep.networkId);
-      this.loose.set(endpointId, { ep: { ...ep, ifname: srcName, resolver: undefined }, srcName });
+      this.loose.set(endpointId, { ...ep, ifname: srcName(endpointId), resolver: undefined });
       if (c.endpoints.length === 0) {
         this.publisher.unpublish(c.id);
         await this.state.deleteContainer(c.id);
@@ -437,9 +435,9 @@ function need(value: string | undefined, what: string): string {
   return value;
 }
 
-/** "10.0.0.2/24" -> "10.0.0.2". */
-function address(cidr: string): string {
-  return cidr.split('/')[0]!;
+/** The TAP's name in Ferry's namespace, which dockerd is told (Join's SrcName) and moves back to on Leave. */
+function srcName(endpointId: string): string {
+  return `fyd${endpointId.slice(0, 11)}`;
 }
 
 function describe(p: PublishedPort): string {

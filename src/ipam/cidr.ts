@@ -35,6 +35,11 @@ export function familyOf(ip: string): 4 | 6 {
 }
 
 /** Parses "a.b.c.d/len" or "v6/len". With strict, host bits must be zero (as Docker requires of --subnet). */
+/** "10.0.0.2/24" -> "10.0.0.2": the address of a CIDR as the runtimes write an interface's (an address alone is returned as is). */
+export function hostPart(cidrOrIp: string): string {
+  return cidrOrIp.split('/')[0]!;
+}
+
 export function parseCidr(text: string, opts: { strict?: boolean } = {}): Cidr {
   const slash = text.indexOf('/');
   const ip = slash < 0 ? '' : text.slice(0, slash);

@@ -57,8 +57,8 @@ export class Publisher {
     return all;
   }
 
-  /** Chooses host ports and installs every mapping of a container. */
   /**
+   * Chooses host ports and installs every mapping of a container.
    * opts.hostRelay false: no relay for the host's own connections (a CNI
    * runtime such as podman holds the host port itself, to reserve it).
    */

@@ -1,19 +1,13 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { type RunResult, run } from '../../src/netns';
 import { busyboxTarball } from './busybox-image';
 import { killMentioning, unmountUnder } from './runtime-dirs';
 import type { DaemonLab } from './daemon';
 
 const NO_IPTABLES = path.join(__dirname, '..', '..', 'lib', 'docker-no-iptables');
 const DOCKER = '/usr/bin/docker';
-
-export interface DockerResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * containerd and dockerd as a user runs them beside Ferry, in the daemon's
@@ -81,11 +75,8 @@ export class DockerLab {
     if (r.code !== 0) throw new Error(`docker import: ${r.stderr}`);
   }
 
-  docker(...args: string[]): Promise<DockerResult> {
-    return promisify(execFile)(DOCKER, ['-H', this.host, ...args], { timeout: 60_000 }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(e) }),
-    );
+  docker(...args: string[]): Promise<RunResult> {
+    return run(DOCKER, ['-H', this.host, ...args], { timeoutMs: 60_000 });
   }
 
   async ok(...args: string[]): Promise<string> {

@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { type RunResult, run } from '../../src/netns';
 import { busyboxTarball } from './busybox-image';
 import type { DaemonLab } from './daemon';
 import { killMentioning, unmountUnder } from './runtime-dirs';
@@ -55,12 +54,9 @@ export class PodmanLab {
     if (r.code !== 0) throw new Error(`podman import: ${r.stderr}`);
   }
 
-  podman(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  podman(...args: string[]): Promise<RunResult> {
     const argv = [`--net=/run/netns/${this.lab.hostNs}`, 'podman', '--root', path.join(this.dir, 'root'), '--runroot', path.join(this.dir, 'run'), '--storage-driver', 'overlay', ...args];
-    return promisify(execFile)('nsenter', argv, { env: { ...process.env, CONTAINERS_CONF: this.conf }, timeout: 60_000 }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(e) }),
-    );
+    return run('nsenter', argv, { env: { ...process.env, CONTAINERS_CONF: this.conf }, timeoutMs: 60_000 });
   }
 
   async ok(...args: string[]): Promise<string> {

@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { run } from '../../src/netns';
 
 /**
  * What a container runtime started by a test (dockerd, containerd, podman)
@@ -16,7 +15,7 @@ export function mountsUnder(dir: string): string[] {
 }
 
 export async function unmountUnder(dir: string): Promise<void> {
-  for (const m of mountsUnder(dir).reverse()) await promisify(execFile)('umount', ['-l', m]).catch(() => undefined);
+  for (const m of mountsUnder(dir).reverse()) await run('umount', ['-l', m]);
 }
 
 export function killMentioning(text: string): void {
